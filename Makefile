@@ -1,0 +1,63 @@
+# Samdrift: the two commands a newcomer needs are `make run` and `make test`.
+# Only Python 3.12+ and make are assumed; everything else is installed into .venv from uv.lock.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export DJANGO_SETTINGS_MODULE := samdrift.settings
+
+.PHONY: help run test lint fmt venv migrate demo worker scheduler messages bench-people clean
+
+help:
+	@echo "make run    set up and serve Samdrift on http://127.0.0.1:8000 (demo data on first run)"
+	@echo "make test   set up and run the test suite (SQLite; PostgreSQL when DATABASE_URL is set)"
+	@echo "make lint   ruff, mypy and makemigrations --check"
+
+# The virtual environment is rebuilt only when the lockfile changes.
+$(VENV)/.synced: uv.lock pyproject.toml scripts/find-python.sh
+	@PYTHON=$$(bash scripts/find-python.sh) || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+		echo "Creating $(VENV) with $$PYTHON"; rm -rf $(VENV); "$$PYTHON" -m venv $(VENV) || exit 1; \
+	fi
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	@$(VENV)/bin/uv sync --locked --quiet --python $(PY)
+	@touch $@
+
+venv: $(VENV)/.synced
+
+migrate: venv
+	@mkdir -p var
+	@$(PY) manage.py migrate --noinput -v 0
+
+run: migrate
+	@$(PY) manage.py demo --if-empty
+	@$(PY) manage.py run_all --port 8000
+
+test: venv
+	@$(PY) -m pytest -n auto $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy samdrift
+	$(PY) manage.py makemigrations --check --dry-run
+
+fmt: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+worker: migrate
+	$(PY) manage.py db_worker
+
+messages: venv
+	cd samdrift && ../$(PY) ../manage.py makemessages -l sv -l en --no-location && ../$(PY) ../manage.py compilemessages
+
+bench-people: venv
+	$(PY) bench/people_list.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AssetsConfig(AppConfig):
+    name = "samdrift.assets"
+    label = "assets"
+    verbose_name = _("Assets")
+
+    def ready(self) -> None:
+        from samdrift.assets.models import STAFF
+        from samdrift.core.context_processors import add_nav
+
+        add_nav("assetimport_list", _("Asset imports"), STAFF)

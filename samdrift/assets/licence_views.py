@@ -1,0 +1,274 @@
+"""Licence pages: products, entitlements with their seats, and the compliance view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+import django_tables2 as tables
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from samdrift.assets import licences
+from samdrift.assets.filters import _scoped
+from samdrift.assets.models import Asset, LicenceAssignment, LicenceEntitlement, LicenceKind, SoftwareProduct
+from samdrift.assets.permissions import may_write
+from samdrift.assets.tables import _attrs
+from samdrift.assets.views import _creator, _writer
+from samdrift.core.access import access_object
+from samdrift.core.forms import bootstrapify
+from samdrift.core.views import (
+    ActionFormView,
+    HistoryView,
+    ScopedDetailView,
+    ScopedListView,
+    ScopedModelForm,
+    SetActiveView,
+)
+from samdrift.tenancy.filters import SearchFilterSet
+from samdrift.tenancy.models import Owner, Person
+from samdrift.tenancy.tables import YES_NO
+
+
+class SoftwareProductFilter(SearchFilterSet):
+    search_fields = ("name", "publisher")
+    active = django_filters.BooleanFilter(label=gettext_lazy("Active"))
+
+    class Meta:
+        model = SoftwareProduct
+        fields = ["active"]
+
+
+class EntitlementFilter(SearchFilterSet):
+    search_fields = ("product__name", "reference")
+    owner = django_filters.ModelChoiceFilter(queryset=_scoped(Owner), label=gettext_lazy("Owner"))
+    product = django_filters.ModelChoiceFilter(queryset=_scoped(SoftwareProduct), label=gettext_lazy("Product"))
+    kind = django_filters.ChoiceFilter(choices=LicenceKind.choices, label=gettext_lazy("Kind"))
+    expires_before = django_filters.DateFilter(
+        field_name="valid_until", lookup_expr="lte", label=gettext_lazy("Expires by")
+    )
+    active = django_filters.BooleanFilter(label=gettext_lazy("Active"))
+
+    class Meta:
+        model = LicenceEntitlement
+        fields = ["owner", "product", "kind", "shared", "active"]
+
+
+class SoftwareProductTable(tables.Table):
+    name = tables.Column(linkify=True)
+    active = tables.BooleanColumn(verbose_name=gettext_lazy("Active"), yesno=YES_NO)
+
+    class Meta:
+        model = SoftwareProduct
+        fields = ("name", "publisher", "active")
+        attrs = _attrs(SoftwareProduct)
+
+
+class EntitlementTable(tables.Table):
+    product = tables.Column(linkify=lambda record: record.get_absolute_url())
+    active = tables.BooleanColumn(verbose_name=gettext_lazy("Active"), yesno=YES_NO)
+
+    class Meta:
+        model = LicenceEntitlement
+        fields = ("product", "owner", "kind", "seats", "valid_from", "valid_until", "cost", "shared", "active")
+        attrs = _attrs(LicenceEntitlement)
+
+
+class SoftwareProductForm(ScopedModelForm):
+    class Meta:
+        model = SoftwareProduct
+        fields = ["name", "publisher", "aliases"]
+
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class EntitlementForm(ScopedModelForm):
+    class Meta:
+        model = LicenceEntitlement
+        fields = ["owner", "product", "kind", "seats", "valid_from", "valid_until", "cost", "shared", "reference"]
+        widgets = {"valid_from": DATE, "valid_until": DATE}
+
+
+class EntitlementEditForm(EntitlementForm):
+    class Meta(EntitlementForm.Meta):
+        fields = ["kind", "seats", "valid_from", "valid_until", "cost", "shared", "reference"]
+
+
+class AssignLicenceForm(forms.Form):
+    person = forms.IntegerField(label=gettext_lazy("Person (id)"), required=False, min_value=1, max_value=2**62)
+    asset_tag = forms.CharField(label=gettext_lazy("or device (asset tag)"), required=False, max_length=40)
+
+
+class SoftwareProductList(ScopedListView):
+    model = SoftwareProduct
+    table_class = SoftwareProductTable
+    filterset_class = SoftwareProductFilter
+    title = gettext_lazy("Software products")
+    export_fields = ("name", "publisher", "aliases", "active")
+    create_url_name = "softwareproduct_create"
+    may_create = _creator("catalogue")
+
+
+class SoftwareProductDetail(ScopedDetailView):
+    model = SoftwareProduct
+    detail_fields = ("name", "publisher", "aliases", "active")
+    edit_url_name, history_url_name, active_url_name = (
+        "softwareproduct_edit",
+        "softwareproduct_history",
+        "softwareproduct_active",
+    )
+    may_edit = _writer("catalogue")
+
+
+class SoftwareProductFormView(ActionFormView):
+    model = SoftwareProduct
+    form_class = SoftwareProductForm
+    create_action = licences.do_create_software_product
+    update_action = licences.do_update_software_product
+    may_write = _writer("catalogue")
+    success_url_name = "softwareproduct_detail"
+
+
+class SoftwareProductActive(SetActiveView):
+    model, active_action, may_write, success_url_name = (
+        SoftwareProduct,
+        licences.do_set_software_product_active,
+        _writer("catalogue"),
+        "softwareproduct_detail",
+    )
+
+
+class SoftwareProductHistory(HistoryView):
+    model = SoftwareProduct
+
+
+class EntitlementList(ScopedListView):
+    model = LicenceEntitlement
+    table_class = EntitlementTable
+    filterset_class = EntitlementFilter
+    select_related = ("owner", "product")
+    title = gettext_lazy("Licences")
+    export_fields = (
+        "product__name",
+        "owner__name",
+        "kind",
+        "seats",
+        "valid_from",
+        "valid_until",
+        "cost",
+        "shared",
+        "reference",
+        "active",
+    )
+    create_url_name = "licenceentitlement_create"
+    may_create = _creator("asset")
+
+
+class EntitlementDetail(ScopedDetailView):
+    model = LicenceEntitlement
+    template_name = "assets/entitlement_detail.html"
+    detail_fields = (
+        "owner",
+        "product",
+        "kind",
+        "seats",
+        "valid_from",
+        "valid_until",
+        "cost",
+        "shared",
+        "reference",
+        "active",
+    )
+    edit_url_name, history_url_name, active_url_name = (
+        "licenceentitlement_edit",
+        "licenceentitlement_history",
+        "licenceentitlement_active",
+    )
+    may_edit = _writer("asset")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["assignments"] = LicenceAssignment.objects.filter(entitlement=self.object).select_related(
+            "person", "asset"
+        )
+        if may_write(self.request.user, "asset", self.object.owner_id):
+            context["assign_form"] = bootstrapify(AssignLicenceForm())
+        return context
+
+
+class EntitlementFormView(ActionFormView):
+    model = LicenceEntitlement
+    create_action = licences.do_create_licence_entitlement
+    update_action = licences.do_update_licence_entitlement
+    may_write = _writer("asset")
+    success_url_name = "licenceentitlement_detail"
+
+    def get_form_class(self) -> Any:
+        return EntitlementEditForm if self.object else EntitlementForm
+
+
+class EntitlementActive(SetActiveView):
+    model, active_action, may_write, success_url_name = (
+        LicenceEntitlement,
+        licences.do_set_licence_entitlement_active,
+        _writer("asset"),
+        "licenceentitlement_detail",
+    )
+
+
+class EntitlementHistory(HistoryView):
+    model = LicenceEntitlement
+
+
+@login_required
+@require_POST
+def assign_licence(request: HttpRequest, pk: int) -> HttpResponse:
+    entitlement = access_object(LicenceEntitlement, request.user, pk)
+    if not may_write(request.user, "asset", entitlement.owner_id):
+        raise PermissionDenied
+    form = AssignLicenceForm(request.POST)
+    back = HttpResponseRedirect(entitlement.get_absolute_url())
+    if not form.is_valid():
+        messages.error(request, _("Give a person id or an asset tag."))
+        return back
+    person = asset = None
+    if form.cleaned_data["person"]:
+        person = Person.objects.for_user(request.user).filter(pk=form.cleaned_data["person"]).first()
+    if form.cleaned_data["asset_tag"]:
+        asset = (
+            Asset.objects.for_user(request.user)
+            .filter(owner_id=entitlement.owner_id, asset_tag=form.cleaned_data["asset_tag"])
+            .first()
+        )
+    try:
+        licences.do_assign_licence(entitlement, person=person, asset=asset, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Seat assigned."))
+    return back
+
+
+assign_licence.model = LicenceEntitlement  # type: ignore[attr-defined]
+
+
+@login_required
+def licence_compliance(request: HttpRequest) -> HttpResponse:
+    """Entitled, assigned and installed per product and owner; over- and under-use; expiring soon."""
+    owners = Owner.objects.for_user(request.user).order_by("name")
+    try:
+        owner_id: int | None = int(request.GET.get("owner", ""))
+    except ValueError:
+        owner_id = None
+    rows = licences.get_licence_compliance(request.user, owner_id=owner_id, today=timezone.localdate())
+    context = {"title": _("Licence compliance"), "rows": rows, "owners": owners, "owner_id": owner_id}
+    return render(request, "assets/compliance.html", context)

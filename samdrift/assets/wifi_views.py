@@ -1,0 +1,256 @@
+"""Public Wi-Fi zone pages: the register, the common standard, and each zone's checklist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+import django_tables2 as tables
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from samdrift.assets import wifi
+from samdrift.assets.filters import _scoped
+from samdrift.assets.models import (
+    Category,
+    CheckResult,
+    WifiAuthentication,
+    WifiFunding,
+    WifiStandardItem,
+    WifiZone,
+    WifiZoneCheck,
+)
+from samdrift.assets.permissions import may_write
+from samdrift.assets.tables import _attrs
+from samdrift.assets.views import _creator, _writer
+from samdrift.core.access import access_object
+from samdrift.core.views import (
+    ActionFormView,
+    HistoryView,
+    ScopedDetailView,
+    ScopedListView,
+    ScopedModelForm,
+    SetActiveView,
+)
+from samdrift.tenancy.filters import SearchFilterSet
+from samdrift.tenancy.models import Owner
+from samdrift.tenancy.tables import YES_NO
+
+
+class WifiZoneFilter(SearchFilterSet):
+    search_fields = ("name", "ssids")
+    owner = django_filters.ModelChoiceFilter(queryset=_scoped(Owner), label=gettext_lazy("Owner"))
+    authentication = django_filters.ChoiceFilter(
+        choices=WifiAuthentication.choices, label=gettext_lazy("Authentication")
+    )
+    funding = django_filters.ChoiceFilter(choices=WifiFunding.choices, label=gettext_lazy("Funding"))
+    failing = django_filters.BooleanFilter(method="filter_failing", label=gettext_lazy("Fails the standard"))
+    active = django_filters.BooleanFilter(label=gettext_lazy("Active"))
+
+    class Meta:
+        model = WifiZone
+        fields = ["owner", "authentication", "funding", "outdoor", "active"]
+
+    def filter_failing(self, queryset: Any, name: str, value: bool) -> Any:
+        failing = WifiZoneCheck.objects.filter(result=CheckResult.FAIL).values("zone_id")
+        return queryset.filter(pk__in=failing) if value else queryset.exclude(pk__in=failing)
+
+
+class WifiStandardFilter(SearchFilterSet):
+    search_fields = ("code", "text")
+
+    class Meta:
+        model = WifiStandardItem
+        fields = ["active"]
+
+
+class WifiZoneTable(tables.Table):
+    name = tables.Column(linkify=True)
+    active = tables.BooleanColumn(verbose_name=gettext_lazy("Active"), yesno=YES_NO)
+
+    class Meta:
+        model = WifiZone
+        fields = ("name", "owner", "site", "ssids", "authentication", "funding", "operating_until", "active")
+        attrs = _attrs(WifiZone)
+
+
+class WifiStandardTable(tables.Table):
+    code = tables.Column(linkify=True)
+    active = tables.BooleanColumn(verbose_name=gettext_lazy("Active"), yesno=YES_NO)
+
+    class Meta:
+        model = WifiStandardItem
+        fields = ("code", "text", "active")
+        attrs = _attrs(WifiStandardItem)
+
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+ZONE_FIELDS = [
+    "owner",
+    "name",
+    "site",
+    "outdoor",
+    "latitude",
+    "longitude",
+    "ssids",
+    "authentication",
+    "portal_terms_version",
+    "access_points",
+    "backhaul",
+    "funding",
+    "funding_obligations",
+    "operating_from",
+    "operating_until",
+    "log_retention_days",
+]
+
+
+class WifiZoneForm(ScopedModelForm):
+    class Meta:
+        model = WifiZone
+        fields = ZONE_FIELDS
+        widgets = {
+            "operating_from": DATE,
+            "operating_until": DATE,
+            "funding_obligations": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["access_points"]
+        field.queryset = field.queryset.filter(model__category=Category.ACCESS_POINT)  # type: ignore[attr-defined]
+
+
+class WifiZoneEditForm(WifiZoneForm):
+    class Meta(WifiZoneForm.Meta):
+        fields = [f for f in ZONE_FIELDS if f != "owner"]
+
+
+class WifiStandardForm(ScopedModelForm):
+    class Meta:
+        model = WifiStandardItem
+        fields = ["code", "text"]
+
+
+class WifiZoneList(ScopedListView):
+    model = WifiZone
+    table_class = WifiZoneTable
+    filterset_class = WifiZoneFilter
+    select_related = ("owner", "site")
+    title = gettext_lazy("Public Wi-Fi zones")
+    export_fields = ("owner__name", "name", "ssids", "authentication", "funding", "operating_from", "operating_until")
+    create_url_name = "wifizone_create"
+    may_create = _creator("site")
+
+
+class WifiZoneDetail(ScopedDetailView):
+    model = WifiZone
+    template_name = "assets/wifizone_detail.html"
+    detail_fields = (*(f for f in ZONE_FIELDS if f != "access_points"), "active")
+    edit_url_name, history_url_name, active_url_name = "wifizone_edit", "wifizone_history", "wifizone_active"
+    may_edit = _writer("site")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        zone = self.object
+        checks = list(WifiZoneCheck.objects.filter(zone=zone).select_related("item").order_by("item__code"))
+        context["checks"] = checks
+        context["failing"] = [c for c in checks if c.result == CheckResult.FAIL]
+        context["findings"] = wifi.rule_findings(zone, timezone.localdate())
+        context["access_points"] = zone.access_points.select_related("model").order_by("asset_tag")
+        context["results"] = CheckResult.choices
+        context["may_check"] = may_write(self.request.user, "site", zone.owner_id)
+        return context
+
+
+class WifiZoneFormView(ActionFormView):
+    model = WifiZone
+    create_action = wifi.do_create_wifi_zone
+    update_action = wifi.do_update_wifi_zone
+    may_write = _writer("site")
+    success_url_name = "wifizone_detail"
+
+    def get_form_class(self) -> Any:
+        return WifiZoneEditForm if self.object else WifiZoneForm
+
+
+class WifiZoneActive(SetActiveView):
+    model, active_action, may_write, success_url_name = (
+        WifiZone,
+        wifi.do_set_wifi_zone_active,
+        _writer("site"),
+        "wifizone_detail",
+    )
+
+
+class WifiZoneHistory(HistoryView):
+    model = WifiZone
+
+
+class WifiStandardList(ScopedListView):
+    model = WifiStandardItem
+    table_class = WifiStandardTable
+    filterset_class = WifiStandardFilter
+    title = gettext_lazy("Wi-Fi standard")
+    create_url_name = "wifistandarditem_create"
+    may_create = _creator("catalogue")
+
+
+class WifiStandardDetail(ScopedDetailView):
+    model = WifiStandardItem
+    detail_fields = ("code", "text", "active")
+    edit_url_name, history_url_name, active_url_name = (
+        "wifistandarditem_edit",
+        "wifistandarditem_history",
+        "wifistandarditem_active",
+    )
+    may_edit = _writer("catalogue")
+
+
+class WifiStandardFormView(ActionFormView):
+    model = WifiStandardItem
+    form_class = WifiStandardForm
+    create_action = wifi.do_create_wifi_standard_item
+    update_action = wifi.do_update_wifi_standard_item
+    may_write = _writer("catalogue")
+    success_url_name = "wifistandarditem_detail"
+
+
+class WifiStandardActive(SetActiveView):
+    model, active_action, may_write, success_url_name = (
+        WifiStandardItem,
+        wifi.do_set_wifi_standard_item_active,
+        _writer("catalogue"),
+        "wifistandarditem_detail",
+    )
+
+
+class WifiStandardHistory(HistoryView):
+    model = WifiStandardItem
+
+
+@login_required
+@require_POST
+def record_check(request: HttpRequest, pk: int) -> HttpResponse:
+    check = access_object(WifiZoneCheck, request.user, pk)
+    if not may_write(request.user, "site", check.owner_id):
+        raise PermissionDenied
+    result = request.POST.get("result", "")
+    note = request.POST.get("note", "")[:300]
+    try:
+        wifi.do_record_wifi_check(check, result, note, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Checklist updated."))
+    return HttpResponseRedirect(check.zone.get_absolute_url())
+
+
+record_check.model = WifiZoneCheck  # type: ignore[attr-defined]

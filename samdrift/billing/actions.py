@@ -1,0 +1,659 @@
+"""Every write in billing. Finance staff and administrators act; owner viewers only read.
+
+Each action checks the role, validates, writes and records its audit event in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from samdrift.billing import engine
+from samdrift.billing.models import (
+    FINANCE_ROLES,
+    RATE_EPOCH,
+    AllocationFigure,
+    AllocationKey,
+    Article,
+    BillingPeriod,
+    BillingProfile,
+    BillingRun,
+    Charge,
+    CostPool,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    KeyBasis,
+    PeriodStatus,
+    RunStatus,
+    Subscription,
+    UsageRow,
+    WorkTypeRate,
+)
+from samdrift.core.access import require_role
+from samdrift.core.actions import create_audited, update_audited
+from samdrift.core.audit import PendingEvent, record_event, record_events
+from samdrift.core.models import AuditEventType
+from samdrift.core.money import to_money
+from samdrift.tenancy.models import CostCentre, Owner, Person
+
+
+def _role(actor: Any, owner_id: int | None = None) -> str:
+    return require_role(actor, owner_id=owner_id, operator_roles=FINANCE_ROLES)
+
+
+def check_cost_centre(owner: Owner | int | None, centre: CostCentre | None) -> None:
+    owner_id = owner.pk if isinstance(owner, Owner) else owner
+    if centre is not None and centre.owner_id != owner_id:
+        raise ValidationError({"cost_centre": _("Must belong to the same owner.")})
+
+
+def check_period_open(day: date) -> None:
+    """A charge dated in a closed period would never be billed: refuse it (bill it in an open one)."""
+    if BillingPeriod.objects.filter(year=day.year, month=day.month, status=PeriodStatus.CLOSED).exists():
+        raise ValidationError(
+            _("The period %(period)s is closed; date the correction in an open period.")
+            % {"period": f"{day.year}-{day.month:02d}"}
+        )
+
+
+# --- reference data --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_create_article(data: dict[str, Any], *, actor: Any) -> Article:
+    return create_audited(Article, data, actor=actor, role=_role(actor))
+
+
+@transaction.atomic
+def do_save_billing_profile(data: dict[str, Any], *, actor: Any) -> BillingProfile:
+    owner = data["owner"]
+    role = _role(actor, owner.pk)
+    check_cost_centre(owner, data.get("default_cost_centre"))
+    existing = BillingProfile.objects.filter(owner=owner).first()
+    if existing is None:
+        return create_audited(BillingProfile, data, actor=actor, role=role)
+    return update_audited(existing, data, actor=actor, role=role, immutable=("owner",))
+
+
+# --- charge sources --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_create_subscription(data: dict[str, Any], *, actor: Any) -> Subscription:
+    role = _role(actor, getattr(data.get("owner"), "pk", None))
+    check_cost_centre(data.get("owner"), data.get("cost_centre"))
+    return create_audited(Subscription, data, actor=actor, role=role)
+
+
+@transaction.atomic
+def do_end_subscription(sub: Subscription, end: date, *, actor: Any) -> Subscription:
+    role = _role(actor, sub.owner_id)
+    if end < sub.start:
+        raise ValidationError({"end": _("The end cannot be before the start.")})
+    before = sub.end
+    sub.end = end
+    sub.save(update_fields=["end"])
+    record_event(
+        actor, role, AuditEventType.UPDATED, sub, changes={"end": [before, end]}, extra={"action": "end_subscription"}
+    )
+    return sub
+
+
+@transaction.atomic
+def do_create_charge(data: dict[str, Any], *, actor: Any) -> Charge:
+    role = _role(actor, getattr(data.get("owner"), "pk", None))
+    check_cost_centre(data.get("owner"), data.get("cost_centre"))
+    check_period_open(data["charge_date"])
+    quantity = Decimal(data.get("quantity", 1))
+    data = {**data, "quantity": quantity, "amount": to_money(quantity * Decimal(data["unit_price"]))}
+    return create_audited(Charge, data, actor=actor, role=role)
+
+
+USAGE_COLUMNS = ("owner", "cost_centre", "metric", "quantity", "unit_price")
+
+
+def check_usage_csv(text: str, month: date) -> tuple[list[UsageRow], list[str]]:
+    """Parse a usage file (semicolon or comma separated; header: owner;cost_centre;metric;quantity[;unit_price]).
+
+    `owner` is the municipality code, `cost_centre` the owner's cost-centre code, `metric` an
+    article code; an empty unit price takes the article's price (the catalogue).
+    """
+    sample = text[:2000]
+    delimiter = ";" if sample.count(";") >= sample.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    missing = [c for c in USAGE_COLUMNS[:4] if c not in (reader.fieldnames or [])]
+    if missing:
+        return [], [_("The header lacks the columns: %(columns)s") % {"columns": ", ".join(missing)}]
+    owners = {o.municipality_code: o for o in Owner.objects.all()}
+    centres = {(c.owner_id, c.code): c for c in CostCentre.objects.all()}
+    articles = {a.code: a for a in Article.objects.filter(active=True)}
+    rows: list[UsageRow] = []
+    errors: list[str] = []
+    for number, record in enumerate(reader, start=2):
+        owner = owners.get((record.get("owner") or "").strip())
+        centre = centres.get((owner.pk, (record.get("cost_centre") or "").strip())) if owner else None
+        article = articles.get((record.get("metric") or "").strip())
+        problems = []
+        if owner is None:
+            problems.append(_("unknown owner %(value)r") % {"value": record.get("owner")})
+        elif centre is None:
+            problems.append(_("unknown cost centre %(value)r") % {"value": record.get("cost_centre")})
+        if article is None:
+            problems.append(_("unknown metric %(value)r") % {"value": record.get("metric")})
+        try:
+            quantity = Decimal((record.get("quantity") or "").strip().replace(",", "."))
+            price_text = (record.get("unit_price") or "").strip().replace(",", ".")
+            price = Decimal(price_text) if price_text else (article.unit_price if article else Decimal(0))
+            if quantity < 0 or price < 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.append(_("quantity and price must be numbers of zero or more"))
+            quantity = price = Decimal(0)
+        if problems:
+            errors.append(_("row %(row)s: %(problems)s") % {"row": number, "problems": "; ".join(problems)})
+            continue
+        rows.append(
+            UsageRow(
+                owner=owner,
+                cost_centre=centre,
+                article=article,
+                month=month,
+                quantity=quantity,
+                unit_price=price,
+                source=_("row %(row)s") % {"row": number},
+            )
+        )
+    return rows, errors
+
+
+@transaction.atomic
+def do_import_usage(text: str, month: date, *, actor: Any, filename: str = "", dry_run: bool = False) -> dict[str, Any]:
+    """Import metered usage for a month; all or nothing: any bad row and nothing is imported."""
+    role = _role(actor)
+    month = month.replace(day=1)
+    check_period_open(month)
+    rows, errors = check_usage_csv(text, month)
+    report = {"rows": len(rows), "errors": errors, "imported": 0}
+    if errors or dry_run:
+        return report
+    for row in rows:
+        row.source = f"{filename} {row.source}".strip()[:200]
+    UsageRow.objects.bulk_create(rows, batch_size=2000)
+    report["imported"] = len(rows)
+    per_owner: dict[int, int] = {}
+    for row in rows:
+        per_owner[row.owner_id] = per_owner.get(row.owner_id, 0) + 1
+    record_events(
+        actor,
+        role,
+        [
+            PendingEvent(
+                AuditEventType.IMPORTED,
+                owner_id=owner_id,
+                object_type="billing.usagerow",
+                extra={"action": "import_usage", "month": month.isoformat(), "rows": n, "file": filename},
+            )
+            for owner_id, n in sorted(per_owner.items())
+        ],
+    )
+    return report
+
+
+# --- shared cost pools -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_create_cost_pool(data: dict[str, Any], *, actor: Any) -> CostPool:
+    role = _role(actor)
+    if data.get("kind") == "investment" and not data.get("depreciation_months"):
+        raise ValidationError({"depreciation_months": _("An investment needs a number of depreciation months.")})
+    return create_audited(CostPool, data, actor=actor, role=role)
+
+
+def figures_for(basis: str, owners: list[Owner]) -> dict[int, Decimal]:
+    """The current figures of a basis that Samdrift knows itself (population, users)."""
+    if basis == KeyBasis.POPULATION:
+        missing = [o.name for o in owners if not o.population]
+        if missing:
+            raise ValidationError(_("These owners have no population: %(owners)s") % {"owners": ", ".join(missing)})
+        return {o.pk: Decimal(o.population or 0) for o in owners}
+    if basis == KeyBasis.USERS:
+        counts = dict(
+            Person.objects.filter(owner__in=owners, active=True)
+            .values("owner_id")
+            .annotate(n=Count("id"))
+            .values_list("owner_id", "n")
+        )
+        return {o.pk: Decimal(counts.get(o.pk, 0)) for o in owners}
+    if basis == KeyBasis.DEVICES:
+        from samdrift.billing.external import device_counts
+
+        return device_counts([o.pk for o in owners])
+    # Measured consumption and fixed shares: given by the caller.
+    raise ValidationError(_("Give the figures for this basis."))
+
+
+@transaction.atomic
+def do_create_allocation_key(
+    pool: CostPool,
+    *,
+    basis: str,
+    valid_from: date,
+    actor: Any,
+    valid_to: date | None = None,
+    figures: dict[int, Decimal] | None = None,
+    note: str = "",
+) -> AllocationKey:
+    """A new key for a pool, with its figures stored; an open-ended earlier key ends the day before."""
+    role = _role(actor)
+    if basis not in KeyBasis.values:
+        raise ValidationError({"basis": _("Unknown basis.")})
+    if valid_to is not None and valid_to < valid_from:
+        raise ValidationError({"valid_to": _("The key cannot end before it starts.")})
+    owners = list(Owner.objects.filter(active=True).order_by("pk"))
+    if figures is None:
+        figures = figures_for(basis, owners)
+    if not figures or sum(figures.values(), Decimal(0)) <= 0:
+        raise ValidationError(_("At least one owner needs a figure above zero."))
+    if any(Decimal(v) < 0 for v in figures.values()):
+        raise ValidationError(_("Figures cannot be negative."))
+    earlier = AllocationKey.objects.filter(pool=pool, valid_from__lt=valid_from).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)
+    )
+    for old in earlier:
+        end = valid_from - timedelta(days=1)
+        record_event(
+            actor,
+            role,
+            AuditEventType.UPDATED,
+            old,
+            changes={"valid_to": [old.valid_to, end]},
+            extra={"action": "end_allocation_key"},
+        )
+        old.valid_to = end
+        old.save(update_fields=["valid_to"])
+    key = AllocationKey(pool=pool, basis=basis, valid_from=valid_from, valid_to=valid_to, note=note)
+    key.full_clean()
+    key.save(force_insert=True)
+    AllocationFigure.objects.bulk_create(
+        [AllocationFigure(key=key, owner_id=owner_id, figure=Decimal(v)) for owner_id, v in sorted(figures.items())]
+    )
+    record_event(
+        actor,
+        role,
+        AuditEventType.CREATED,
+        key,
+        changes={"basis": [None, basis], "valid_from": [None, valid_from], "valid_to": [None, valid_to]},
+        extra={
+            "action": "create_allocation_key",
+            "figures": {str(k): str(v) for k, v in sorted(figures.items())},
+            "note": note,
+        },
+    )
+    return key
+
+
+# --- periods, runs, invoices -----------------------------------------------------------------
+
+
+@transaction.atomic
+def do_create_period(year: int, month: int, *, actor: Any) -> BillingPeriod:
+    role = _role(actor)
+    if BillingPeriod.objects.filter(year=year, month=month).exists():
+        raise ValidationError(_("The period %(year)s-%(month)02d already exists.") % {"year": year, "month": month})
+    return create_audited(BillingPeriod, {"year": year, "month": month}, actor=actor, role=role)
+
+
+@transaction.atomic
+def do_run_billing(period: BillingPeriod, *, actor: Any, background: bool = False) -> BillingRun:
+    """Start a billing run for an open period; rerunning replaces its draft invoices and lines.
+
+    In the background the task commits step by step so that the UI shows its progress; otherwise
+    the whole run happens in this transaction.
+    """
+    role = _role(actor)
+    period = BillingPeriod.objects.select_for_update().get(pk=period.pk)
+    if not period.is_open:
+        raise ValidationError(_("The period %(period)s is closed.") % {"period": period})
+    if BillingRun.objects.filter(period=period, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
+        raise ValidationError(_("A run of %(period)s is already under way.") % {"period": period})
+    run = BillingRun.objects.create(period=period, created_by=actor if getattr(actor, "pk", None) else None)
+    record_event(
+        actor, role, AuditEventType.CREATED, run, extra={"action": "start_billing_run", "background": background}
+    )
+    if background:
+        from samdrift.billing.tasks import run_billing
+
+        transaction.on_commit(lambda: run_billing.enqueue(run.pk))
+        return run
+    engine.execute_run(run)
+    finish_run_audit(run, actor=actor, role=role)
+    return run
+
+
+def finish_run_audit(run: BillingRun, *, actor: Any, role: str) -> None:
+    """One event for the run and one per invoice, so each owner's trail shows what it was billed."""
+    run.refresh_from_db()
+    invoices = Invoice.objects.filter(period_id=run.period_id, kind=InvoiceKind.INVOICE, run=run)
+    record_events(
+        actor,
+        role,
+        [
+            PendingEvent(
+                AuditEventType.UPDATED,
+                obj=run,
+                changes={"status": [RunStatus.RUNNING, run.status]},
+                extra={
+                    "action": "finish_billing_run",
+                    "lines": run.line_count,
+                    "invoices": run.invoice_count,
+                    "net": str(run.total_net),
+                },
+            ),
+            *(
+                PendingEvent(
+                    AuditEventType.CREATED,
+                    obj=inv,
+                    extra={
+                        "action": "billing_run",
+                        "run": run.pk,
+                        "net": str(inv.net_amount),
+                        "vat": str(inv.vat_amount),
+                    },
+                )
+                for inv in invoices
+            ),
+        ],
+    )
+
+
+@transaction.atomic
+def do_close_period(period: BillingPeriod, *, actor: Any) -> BillingPeriod:
+    """Close a period after a finished run: its invoices are final, nothing in it changes again."""
+    role = _role(actor)
+    period = BillingPeriod.objects.select_for_update().get(pk=period.pk)
+    if not period.is_open:
+        raise ValidationError(_("The period %(period)s is already closed.") % {"period": period})
+    last = BillingRun.objects.filter(period=period).order_by("-id").first()
+    if last is None or last.status != RunStatus.DONE:
+        raise ValidationError(_("Run the billing for %(period)s successfully before closing it.") % {"period": period})
+    if InvoiceLine.objects.filter(period=period, invoice__isnull=True).exists():  # pragma: no cover - defensive
+        raise ValidationError(_("The period has lines without an invoice; run it again."))
+    period.status = PeriodStatus.CLOSED
+    period.closed_at = timezone.now()
+    period.closed_by = actor if getattr(actor, "pk", None) else None
+    period.save(update_fields=["status", "closed_at", "closed_by"])
+    record_event(
+        actor,
+        role,
+        AuditEventType.UPDATED,
+        period,
+        changes={"status": [PeriodStatus.OPEN, PeriodStatus.CLOSED]},
+        extra={"action": "close_period"},
+    )
+    return period
+
+
+@transaction.atomic
+def do_credit_invoice(invoice: Invoice, *, actor: Any, reason: str = "") -> Invoice:
+    """Credit a closed period's invoice in full with a credit note (kreditfaktura).
+
+    The corrected charges are then entered in an open period and billed by its run.
+    """
+    role = _role(actor, invoice.owner_id)
+    invoice = Invoice.objects.select_for_update().select_related("period").get(pk=invoice.pk)
+    if invoice.kind != InvoiceKind.INVOICE:
+        raise ValidationError(_("Only an invoice can be credited."))
+    if invoice.period.is_open:
+        raise ValidationError(_("The period is open: correct the sources and run it again instead."))
+    if Invoice.objects.filter(credited_invoice=invoice).exists():
+        raise ValidationError(_("The invoice %(number)s is already credited.") % {"number": invoice.number})
+    today = timezone.localdate()
+    note = Invoice.objects.create(
+        owner_id=invoice.owner_id,
+        period=invoice.period,
+        kind=InvoiceKind.CREDIT_NOTE,
+        number=f"K{invoice.number}",
+        buyer_reference=invoice.buyer_reference,
+        issue_date=today,
+        due_date=today + timedelta(days=30),
+        net_amount=invoice.net_amount,
+        vat_amount=invoice.vat_amount,
+        total_amount=invoice.total_amount,
+        credited_invoice=invoice,
+    )
+    copies = []
+    for line in invoice.lines.all().order_by("id"):
+        line.pk = None
+        line.id = None
+        line.invoice = note
+        copies.append(line)
+    InvoiceLine.objects.bulk_create(copies, batch_size=2000)
+    record_event(
+        actor,
+        role,
+        AuditEventType.CREATED,
+        note,
+        extra={
+            "action": "credit_invoice",
+            "credits": invoice.number,
+            "reason": reason,
+            "total": str(note.total_amount),
+        },
+    )
+    return note
+
+
+# --- year-end reconciliation -----------------------------------------------------------------
+
+
+@transaction.atomic
+def do_reconcile_year(
+    data: bytes, year: int, settle_period: BillingPeriod, *, actor: Any, filename: str = "", dry_run: bool = False
+) -> dict[str, Any]:
+    """Compare billed with actual cost per pool from the accounting's SIE file and settle the
+    difference by each pool's key in an open period. A dry run reports without writing."""
+    from samdrift.billing import reconciliation
+    from samdrift.billing.models import Reconciliation, Settlement
+    from samdrift.billing.sie import SieError, read_sie
+
+    role = _role(actor)
+    settle_period = BillingPeriod.objects.select_for_update().get(pk=settle_period.pk)
+    if not settle_period.is_open:
+        raise ValidationError(_("Settle in an open period."))
+    try:
+        sie = read_sie(data)
+    except SieError as exc:
+        raise ValidationError(_("The SIE file cannot be used: %(error)s") % {"error": exc}) from exc
+    results = reconciliation.compare(sie, year)
+    settlements: list[Settlement] = []
+    try:
+        for result in results:
+            settlements += reconciliation.settlements_for(result, year, settle_period)
+    except (ValueError, KeyError) as exc:
+        raise ValidationError(str(exc)) from exc
+    report = {
+        "year": year,
+        "warnings": sie.warnings,
+        "pools": [
+            {"pool": r.pool.code, "billed": str(r.billed), "actual": str(r.actual), "difference": str(r.difference)}
+            for r in results
+        ],
+        "settlements": [{"owner": s.owner_id, "pool": s.pool.code, "amount": str(s.amount)} for s in settlements],
+    }
+    if dry_run:
+        return report
+    rec = Reconciliation.objects.create(year=year, filename=filename[:255], settle_period=settle_period, report=report)
+    for s in settlements:
+        s.reconciliation = rec
+    Settlement.objects.bulk_create(settlements)
+    record_events(
+        actor,
+        role,
+        [
+            PendingEvent(AuditEventType.IMPORTED, obj=rec, extra={"action": "reconcile_year", **report}),
+            *(
+                PendingEvent(AuditEventType.CREATED, obj=s, extra={"action": "settlement", "amount": str(s.amount)})
+                for s in settlements
+            ),
+        ],
+    )
+    report["reconciliation"] = rec.pk
+    return report
+
+
+# --- editing (screens and API for finance) ---------------------------------------------------
+
+
+@transaction.atomic
+def do_update_article(article: Article, data: dict[str, Any], *, actor: Any) -> Article:
+    """Change an article's name, unit, price, account or VAT; the code stays."""
+    return update_audited(article, data, actor=actor, role=_role(actor), immutable=("code",))
+
+
+@transaction.atomic
+def do_update_subscription(sub: Subscription, data: dict[str, Any], *, actor: Any) -> Subscription:
+    """Change a running service: cost centre, price, dates, description. The owner and article stay;
+    the change applies to open periods (closed ones are corrected with credit notes)."""
+    role = _role(actor, sub.owner_id)
+    check_cost_centre(sub.owner_id, data.get("cost_centre"))
+    start, end = data.get("start", sub.start), data.get("end", sub.end)
+    if end is not None and start is not None and end < start:
+        raise ValidationError({"end": _("The end cannot be before the start.")})
+    return update_audited(sub, data, actor=actor, role=role, immutable=("owner", "article"))
+
+
+@transaction.atomic
+def do_update_charge(charge: Charge, data: dict[str, Any], *, actor: Any) -> Charge:
+    """Change a one-time charge that is not yet in a closed period; the amount is recomputed."""
+    role = _role(actor, charge.owner_id)
+    check_period_open(charge.charge_date)
+    check_cost_centre(charge.owner_id, data.get("cost_centre"))
+    if "charge_date" in data:
+        check_period_open(data["charge_date"])
+    quantity = Decimal(data.get("quantity", charge.quantity))
+    price = Decimal(data.get("unit_price", charge.unit_price))
+    data = {**data, "quantity": quantity, "unit_price": price, "amount": to_money(quantity * price)}
+    return update_audited(charge, data, actor=actor, role=role, immutable=("owner",))
+
+
+@transaction.atomic
+def do_update_cost_pool(pool: CostPool, data: dict[str, Any], *, actor: Any) -> CostPool:
+    """Change a pool's cost, dates, account or SIE object; its code stays. Closed periods keep
+    what they billed."""
+    role = _role(actor)
+    kind = data.get("kind", pool.kind)
+    if kind == "investment" and not data.get("depreciation_months", pool.depreciation_months):
+        raise ValidationError({"depreciation_months": _("An investment needs a number of depreciation months.")})
+    return update_audited(pool, data, actor=actor, role=role, immutable=("code",))
+
+
+def check_key_unused(key: AllocationKey) -> None:
+    """A key that split a closed period keeps its figures: they explain that invoice."""
+    if InvoiceLine.objects.filter(allocation_key=key, period__status=PeriodStatus.CLOSED).exists():
+        raise ValidationError(
+            _("The key was used in a closed period and keeps its figures; make a new key from a later date instead.")
+        )
+
+
+@transaction.atomic
+def do_update_allocation_figures(key: AllocationKey, figures: dict[int, Decimal], *, actor: Any) -> AllocationKey:
+    """Replace a key's figures (owner id → figure), as long as no closed period used the key."""
+    role = _role(actor)
+    key = AllocationKey.objects.select_for_update().get(pk=key.pk)
+    check_key_unused(key)
+    figures = {int(k): Decimal(v) for k, v in figures.items()}
+    if any(v < 0 for v in figures.values()):
+        raise ValidationError(_("Figures cannot be negative."))
+    if sum(figures.values(), Decimal(0)) <= 0:
+        raise ValidationError(_("At least one owner needs a figure above zero."))
+    known = set(Owner.objects.filter(pk__in=figures).values_list("pk", flat=True))
+    if known != set(figures):
+        raise ValidationError(_("Unknown owner in the figures."))
+    before = {str(o): str(f) for o, f in key.figures.order_by("owner_id").values_list("owner_id", "figure")}
+    key.figures.all().delete()
+    AllocationFigure.objects.bulk_create(
+        [AllocationFigure(key=key, owner_id=owner_id, figure=v) for owner_id, v in sorted(figures.items())]
+    )
+    after = {str(k): str(v) for k, v in sorted(figures.items())}
+    record_event(
+        actor,
+        role,
+        AuditEventType.UPDATED,
+        key,
+        changes={"figures": [before, after]},
+        extra={"action": "update_allocation_figures"},
+    )
+    return key
+
+
+def _closed_months() -> list[BillingPeriod]:
+    return list(BillingPeriod.objects.filter(status=PeriodStatus.CLOSED).order_by("year", "month"))
+
+
+def _check_rate_not_invoiced(rate: WorkTypeRate) -> None:
+    """A rate that priced time in a closed period is kept as it was: the invoices were sent."""
+    later = (
+        WorkTypeRate.objects.filter(work_type=rate.work_type, valid_from__gt=rate.valid_from)
+        .order_by("valid_from")
+        .values_list("valid_from", flat=True)
+        .first()
+    )
+    for period in _closed_months():
+        if period.last_day >= rate.valid_from and (later is None or period.first_day < later):
+            raise ValidationError(
+                _(
+                    "This rate priced the time of the closed period %(period)s. Add a new rate from a "
+                    "day after the last closed period instead."
+                )
+                % {"period": period}
+            )
+
+
+def _check_new_rate_start(valid_from: date) -> None:
+    closed = _closed_months()
+    if closed and valid_from <= closed[-1].last_day:
+        raise ValidationError(
+            {
+                "valid_from": _("A new rate must start after the last closed period (%(period)s).")
+                % {"period": closed[-1]}
+            }
+        )
+
+
+@transaction.atomic
+def do_save_work_type_rate(data: dict[str, Any], *, actor: Any) -> WorkTypeRate:
+    """Set the hourly rate of a work type from a day (`valid_from`; without one: always).
+
+    The rate of that work type and day is created, or changed while it has priced no closed
+    period; a change after invoicing is a new rate from a later day, so sent invoices stay true."""
+    from samdrift.servicedesk.models import WorkType
+
+    role = _role(actor)
+    if data.get("work_type") not in WorkType.values:
+        raise ValidationError({"work_type": _("Unknown work type.")})
+    data = {**data, "valid_from": data.get("valid_from") or RATE_EPOCH}
+    existing = WorkTypeRate.objects.filter(work_type=data["work_type"], valid_from=data["valid_from"]).first()
+    if existing is None:
+        _check_new_rate_start(data["valid_from"])
+        return create_audited(WorkTypeRate, data, actor=actor, role=role)
+    return do_update_work_type_rate(existing, data, actor=actor)
+
+
+@transaction.atomic
+def do_update_work_type_rate(rate: WorkTypeRate, data: dict[str, Any], *, actor: Any) -> WorkTypeRate:
+    role = _role(actor)
+    changing = {k for k in ("article", "hourly_rate") if k in data and data[k] != getattr(rate, k)}
+    if changing:
+        _check_rate_not_invoiced(rate)
+    return update_audited(rate, data, actor=actor, role=role, immutable=("work_type", "valid_from"))

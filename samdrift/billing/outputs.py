@@ -1,0 +1,230 @@
+"""Documents made from invoices: Peppol XML, the XLSX specification, the SIE 4 export of a period.
+
+Callers fetch the invoice or period through the scoped layer first; these functions only format.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from samdrift.billing.models import BillingPeriod, Invoice, InvoiceKind, InvoiceLine
+from samdrift.billing.peppol import Party, PeppolDocument, PeppolLine, build_xml
+from samdrift.billing.sie import SieFile, SieTransaction, SieVoucher, write_sie
+from samdrift.core import cells
+from samdrift.core.money import to_money
+from samdrift.tenancy.models import Operator
+
+RECEIVABLE_ACCOUNT = "1510"  # Kundfordringar (BAS)
+VAT_ACCOUNTS = {Decimal(25): "2611", Decimal(12): "2621", Decimal(6): "2631"}  # Utgående moms
+DIM_COST_CENTRE = "1"  # SIE's standard dimension 1: kostnadsställe
+DIM_OWNER = "20"  # a dimension of our own (20 and up are free): the owner (ägare)
+
+
+def _operator() -> Operator:
+    operator = Operator.objects.filter(pk=1).first()
+    if operator is None:
+        raise ValidationError(_("Enter the operator's details (name, organisation and VAT number, Bankgiro) first."))
+    return operator
+
+
+def _lines(invoice: Invoice) -> list[InvoiceLine]:
+    return list(invoice.lines.select_related("cost_centre").order_by("cost_centre__code", "id"))
+
+
+def peppol_document(invoice: Invoice) -> PeppolDocument:
+    """The invoice as a Peppol BIS 3 document, its lines specified per cost centre."""
+    op = _operator()
+    owner = invoice.owner
+    seller = Party(
+        name=op.name,
+        org_number=op.org_number,
+        street=op.street,
+        postcode=op.postcode,
+        city=op.city,
+        vat_number=op.vat_number,
+        bankgiro=op.bankgiro,
+        email=op.email,
+    )
+    buyer = Party(
+        name=owner.name,
+        org_number=owner.org_number,
+        street=owner.invoice_street,
+        postcode=owner.invoice_postcode,
+        city=owner.invoice_city,
+    )
+    lines = tuple(
+        PeppolLine(
+            id=str(n),
+            name=line.description[:200],
+            quantity=line.quantity,
+            price=line.unit_price,
+            amount=line.amount,
+            unit_code=line.unit_code,
+            base_quantity=line.base_quantity,
+            vat_rate=line.vat_rate,
+            accounting_cost=line.cost_centre.code,
+            note=_("Cost centre %(code)s %(name)s, reference %(ref)s")
+            % {"code": line.cost_centre.code, "name": line.cost_centre.name, "ref": line.buyer_reference},
+        )
+        for n, line in enumerate(_lines(invoice), start=1)
+    )
+    period = invoice.period
+    return PeppolDocument(
+        number=invoice.number,
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        buyer_reference=invoice.buyer_reference,
+        seller=seller,
+        buyer=buyer,
+        lines=lines,
+        is_credit_note=invoice.is_credit_note,
+        period_start=period.first_day,
+        period_end=period.last_day,
+        credited_invoice=invoice.credited_invoice.number if invoice.credited_invoice else "",
+        payment_terms=_("%(days)s days net") % {"days": (invoice.due_date - invoice.issue_date).days},
+    )
+
+
+def invoice_xml(invoice: Invoice) -> bytes:
+    with translation.override("sv"):
+        return build_xml(peppol_document(invoice))
+
+
+def invoice_xlsx(invoice: Invoice) -> bytes:
+    """The specification for the owner's ERP: every line with its cost centre, and a sum per centre."""
+    with translation.override("sv"):
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = _("Specification")[:31]
+        headers = [
+            _("Invoice"),
+            _("Cost centre"),
+            _("Cost centre name"),
+            _("Buyer reference"),
+            _("Description"),
+            _("Quantity"),
+            _("Unit"),
+            _("Unit price"),
+            _("Amount excl. VAT"),
+            _("VAT rate (%)"),
+            _("Account"),
+            _("Source"),
+            _("Source id"),
+        ]
+        sheet.append(headers)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        per_centre: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+        for line in _lines(invoice):
+            sheet.append(
+                cells.xlsx_row(
+                    sheet,
+                    [
+                        invoice.number,
+                        line.cost_centre.code,
+                        line.cost_centre.name,
+                        line.buyer_reference,
+                        line.description,
+                        line.quantity,
+                        line.unit_code,
+                        line.unit_price,
+                        line.amount,
+                        line.vat_rate,
+                        line.revenue_account,
+                        line.source_type,
+                        line.source_id,
+                    ],
+                )
+            )
+            per_centre[(line.cost_centre.code, line.cost_centre.name, line.buyer_reference)] += line.amount
+        summary = workbook.create_sheet(_("Per cost centre")[:31])
+        summary.append([_("Cost centre"), _("Cost centre name"), _("Buyer reference"), _("Amount excl. VAT")])
+        for cell in summary[1]:
+            cell.font = Font(bold=True)
+        for (code, name, ref), amount in sorted(per_centre.items()):
+            summary.append(cells.xlsx_row(summary, [code, name, ref, amount]))
+        summary.append([_("Total"), "", "", invoice.net_amount])
+        buffer = BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+
+def period_sie(period: BillingPeriod) -> bytes:
+    """The period's invoices and credit notes as balanced SIE 4 vouchers (CP437, CR LF).
+
+    Per invoice: the receivable on the owner (debit), revenue per account and cost centre
+    (credit), VAT per rate (credit); a credit note the same with opposite signs.
+    """
+    op = _operator()
+    with translation.override("sv"):
+        invoices = list(Invoice.objects.filter(period=period).select_related("owner").order_by("kind", "number"))
+        sie = SieFile(
+            program=("Samdrift", "1.0"),
+            generated=timezone.localdate(),
+            org_number=op.org_number_display,
+            company_name=op.name,
+            fiscal_years={0: (date(period.year, 1, 1), date(period.year, 12, 31))},
+            dimensions={DIM_COST_CENTRE: _("Cost centre"), DIM_OWNER: _("Owner")},
+        )
+        sie.accounts[RECEIVABLE_ACCOUNT] = _("Accounts receivable")
+        revenue = (
+            InvoiceLine.objects.filter(invoice__in=invoices)
+            .values(
+                "invoice_id",
+                "revenue_account",
+                "vat_rate",
+                "cost_centre__code",
+                "cost_centre__name",
+                "owner__municipality_code",
+            )
+            .annotate(net=Sum("amount"))
+            .order_by("invoice_id", "revenue_account", "cost_centre__code", "vat_rate")
+        )
+        per_invoice: dict[int, list[Any]] = defaultdict(list)
+        for row in revenue:
+            per_invoice[row["invoice_id"]].append(row)
+        for number, inv in enumerate(invoices, start=1):
+            sign = Decimal(-1) if inv.kind == InvoiceKind.CREDIT_NOTE else Decimal(1)
+            owner_obj = inv.owner.municipality_code
+            sie.objects[(DIM_OWNER, owner_obj)] = inv.owner.name
+            rows = [
+                SieTransaction(RECEIVABLE_ACCOUNT, ((DIM_OWNER, owner_obj),), sign * inv.total_amount, text=inv.number)
+            ]
+            vat_base: dict[Decimal, Decimal] = defaultdict(Decimal)
+            for r in per_invoice[inv.pk]:
+                cc_obj = f"{r['owner__municipality_code']}-{r['cost_centre__code']}"
+                sie.objects[(DIM_COST_CENTRE, cc_obj)] = r["cost_centre__name"]
+                sie.accounts.setdefault(r["revenue_account"], _("Revenue"))
+                rows.append(
+                    SieTransaction(
+                        r["revenue_account"],
+                        ((DIM_COST_CENTRE, cc_obj), (DIM_OWNER, owner_obj)),
+                        -sign * r["net"],
+                    )
+                )
+                vat_base[r["vat_rate"]] += r["net"]
+            for rate, base in sorted(vat_base.items(), reverse=True):
+                account = VAT_ACCOUNTS.get(rate, "2611")
+                sie.accounts.setdefault(account, _("Output VAT %(rate)s%%") % {"rate": format(rate.normalize(), "f")})
+                rows.append(SieTransaction(account, (), -sign * to_money(base * rate / 100)))
+            sie.vouchers.append(
+                SieVoucher(
+                    series="F" if inv.kind == InvoiceKind.INVOICE else "K",
+                    number=str(number),
+                    date=inv.issue_date,
+                    text=f"{inv.number} {inv.owner.name}",
+                    transactions=tuple(rows),
+                )
+            )
+        return write_sie(sie)

@@ -1,0 +1,93 @@
+"""The invoice as a PDF (faktura med specifikation), in Swedish, made with WeasyPrint.
+
+One page per invoice or credit note: seller and buyer, the lines specified per cost centre with
+that cost centre's invoice reference, VAT per rate, the totals (the same figures as the Peppol
+XML: `peppol.totals`), and how to pay: Bankgiro and the OCR number.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from decimal import Decimal
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import translation
+from stdnum import luhn
+
+from samdrift.billing.models import Invoice
+from samdrift.billing.outputs import _lines, _operator, peppol_document
+from samdrift.billing.peppol import totals
+
+
+def ocr_number(invoice_number: str) -> str:
+    """The Bankgiro OCR reference of an invoice: its digits, a length digit and a Luhn check digit.
+
+    Bankgirot's "hard check" (längdkontroll och checksiffra): the length digit is the full length,
+    check digit included, modulo 10; the check digit is computed over everything before it.
+    """
+    digits = "".join(ch for ch in invoice_number if ch.isdigit())[:23] or "0"
+    with_length = digits + str((len(digits) + 2) % 10)
+    return with_length + luhn.calc_check_digit(with_length)
+
+
+def check_ocr(reference: str) -> bool:
+    """True for a well-formed OCR reference (length digit and Luhn check digit both right)."""
+    if not reference.isdigit() or len(reference) < 3:
+        return False
+    return luhn.is_valid(reference) and int(reference[-2]) == len(reference) % 10
+
+
+def pdf_context(invoice: Invoice) -> dict[str, Any]:
+    doc = peppol_document(invoice)
+    sums = totals(doc)
+    per_centre: OrderedDict[Any, dict[str, Any]] = OrderedDict()
+    for line in _lines(invoice):
+        group = per_centre.setdefault(
+            line.cost_centre, {"lines": [], "net": Decimal("0.00"), "reference": line.buyer_reference}
+        )
+        group["lines"].append(line)
+        group["net"] += line.amount
+    return {
+        "invoice": invoice,
+        "operator": _operator(),
+        "owner": invoice.owner,
+        "period": invoice.period,
+        "per_centre": per_centre,
+        "totals": sums,
+        "ocr": ocr_number(invoice.number),
+        "payment_terms": doc.payment_terms,
+    }
+
+
+def render_invoice_html(invoice: Invoice) -> str:
+    with translation.override("sv"):
+        return render_to_string("billing/invoice_pdf.html", pdf_context(invoice))
+
+
+def render_invoice_document(invoice: Invoice) -> Any:
+    """The laid-out WeasyPrint document (pages and boxes), before it is written as PDF."""
+    import weasyprint  # imported here: it loads pango, which only this function needs
+
+    return weasyprint.HTML(string=render_invoice_html(invoice)).render()
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice as PDF bytes."""
+    return render_invoice_document(invoice).write_pdf()  # type: ignore[no-any-return]
+
+
+def document_text(document: Any) -> str:
+    """All text of a laid-out WeasyPrint document, in reading order (tests and checks)."""
+    parts: list[str] = []
+
+    def walk(box: Any) -> None:
+        text = getattr(box, "text", None)
+        if isinstance(text, str):
+            parts.append(text)
+        for child in getattr(box, "children", ()) or ():
+            walk(child)
+
+    for page in document.pages:
+        walk(page._page_box)
+    return " ".join(parts)

@@ -1,0 +1,220 @@
+from decimal import Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from samdrift.billing.models import (
+    AllocationKey,
+    Article,
+    BillingPeriod,
+    BillingRun,
+    Charge,
+    CostPool,
+    Invoice,
+    InvoiceLine,
+    Subscription,
+    UsageRow,
+    WorkTypeRate,
+)
+from samdrift.core.api import ScopedSerializer
+from samdrift.servicedesk.models import WorkType
+
+
+class BillingPeriodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BillingPeriod
+        fields = ["id", "year", "month", "status", "closed_at"]
+        read_only_fields = ["status", "closed_at"]
+
+
+class BillingRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BillingRun
+        fields = [
+            "id",
+            "period",
+            "status",
+            "progress",
+            "message",
+            "line_count",
+            "invoice_count",
+            "total_net",
+            "created",
+            "finished",
+        ]
+        read_only_fields = fields
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    cost_centre_code = serializers.CharField(source="cost_centre.code", read_only=True)
+
+    class Meta:
+        model = InvoiceLine
+        fields = [
+            "id",
+            "cost_centre",
+            "cost_centre_code",
+            "buyer_reference",
+            "description",
+            "quantity",
+            "unit_code",
+            "unit_price",
+            "base_quantity",
+            "amount",
+            "vat_rate",
+            "revenue_account",
+            "source_type",
+            "source_id",
+            "pool",
+            "allocation_key",
+            "key_figure",
+            "key_total",
+            "pool_amount",
+        ]
+        read_only_fields = fields
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "owner",
+            "period",
+            "buyer_reference",
+            "issue_date",
+            "due_date",
+            "net_amount",
+            "vat_amount",
+            "total_amount",
+            "credited_invoice",
+        ]
+        read_only_fields = fields
+
+
+class InvoiceDetailSerializer(InvoiceSerializer):
+    lines = InvoiceLineSerializer(many=True, read_only=True)
+
+    class Meta(InvoiceSerializer.Meta):
+        fields = [*InvoiceSerializer.Meta.fields, "lines"]
+        read_only_fields = fields
+
+
+# --- finance data: articles, subscriptions, charges, pools and keys, rates, usage -------------
+
+
+class ArticleSerializer(ScopedSerializer):
+    class Meta:
+        model = Article
+        fields = ["id", "code", "name", "unit_code", "unit_price", "revenue_account", "vat_rate", "active"]
+
+
+class SubscriptionSerializer(ScopedSerializer):
+    class Meta:
+        model = Subscription
+        fields = [
+            "id",
+            "owner",
+            "cost_centre",
+            "article",
+            "description",
+            "monthly_price",
+            "start",
+            "end",
+            "external_ref",
+        ]
+
+
+class ChargeSerializer(ScopedSerializer):
+    class Meta:
+        model = Charge
+        fields = [
+            "id",
+            "owner",
+            "cost_centre",
+            "article",
+            "description",
+            "charge_date",
+            "quantity",
+            "unit_price",
+            "amount",
+            "external_ref",
+        ]
+        read_only_fields = ["amount"]
+
+
+class CostPoolSerializer(ScopedSerializer):
+    class Meta:
+        model = CostPool
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "monthly_cost",
+            "investment",
+            "depreciation_months",
+            "start",
+            "end",
+            "revenue_account",
+            "vat_rate",
+            "active",
+            "sie_dimension",
+            "sie_object",
+            "cost_accounts",
+        ]
+
+
+class FigureSerializer(serializers.Serializer):
+    owner = serializers.IntegerField(min_value=1)
+    figure = serializers.DecimalField(max_digits=18, decimal_places=4, min_value=Decimal(0))
+
+
+class AllocationKeySerializer(serializers.ModelSerializer):
+    """A key with its figures; on create, leave `figures` out for population, users or devices to
+    take the current figures from Samdrift."""
+
+    figures = FigureSerializer(many=True, required=False, write_only=True)  # read back by to_representation
+
+    class Meta:
+        model = AllocationKey
+        fields = ["id", "pool", "basis", "valid_from", "valid_to", "note", "created", "figures"]
+        read_only_fields = ["created"]
+
+    def to_representation(self, instance: AllocationKey) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["figures"] = [
+            {"owner": owner, "figure": str(figure)}
+            for owner, figure in instance.figures.order_by("owner_id").values_list("owner_id", "figure")
+        ]
+        return data
+
+
+class AllocationFiguresSerializer(serializers.Serializer):
+    figures = FigureSerializer(many=True)
+
+
+class WorkTypeRateSerializer(ScopedSerializer):
+    work_type = serializers.ChoiceField(choices=WorkType.choices)
+
+    class Meta:
+        model = WorkTypeRate
+        fields = ["id", "work_type", "valid_from", "article", "hourly_rate"]
+
+
+class UsageRowSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UsageRow
+        fields = ["id", "owner", "cost_centre", "article", "month", "quantity", "unit_price", "source"]
+        read_only_fields = fields
+
+
+class UsageImportSerializer(serializers.Serializer):
+    month = serializers.DateField(help_text="Any day in the month the usage was measured.")
+    csv = serializers.CharField(
+        help_text="UTF-8 CSV with the header owner;cost_centre;metric;quantity;unit_price", trim_whitespace=False
+    )
+    dry_run = serializers.BooleanField(default=True)
+    filename = serializers.CharField(required=False, default="api", max_length=100)

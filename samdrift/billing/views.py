@@ -1,0 +1,795 @@
+"""Billing pages: periods, runs and their progress, invoices with lines per cost centre, drill-down,
+downloads (Peppol XML, XLSX specification, SIE 4). Thin: authorise, fetch scoped, call, render."""
+
+from __future__ import annotations
+
+import csv
+from collections import OrderedDict
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Sum
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from samdrift.billing import actions, engine, outputs
+from samdrift.billing.filters import (
+    ArticleFilter,
+    ChargeFilter,
+    CostPoolFilter,
+    InvoiceFilter,
+    PeriodFilter,
+    SubscriptionFilter,
+)
+from samdrift.billing.forms import (
+    AllocationFiguresForm,
+    AllocationKeyForm,
+    ArticleEditForm,
+    ArticleForm,
+    ChargeEditForm,
+    ChargeForm,
+    CostPoolEditForm,
+    CostPoolForm,
+    SubscriptionEditForm,
+    SubscriptionForm,
+    WorkTypeRateEditForm,
+    WorkTypeRateForm,
+)
+from samdrift.billing.models import (
+    FINANCE_ROLES,
+    AllocationKey,
+    Article,
+    BillingPeriod,
+    BillingRun,
+    Charge,
+    CostPool,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    RunStatus,
+    Subscription,
+    WorkTypeRate,
+)
+from samdrift.billing.tables import (
+    ArticleTable,
+    ChargeTable,
+    CostPoolTable,
+    InvoiceTable,
+    PeriodTable,
+    SubscriptionTable,
+    WorkTypeRateTable,
+)
+from samdrift.core.access import access_object, may
+from samdrift.core.audit import record_event_now
+from samdrift.core.forms import bootstrapify
+from samdrift.core.models import AuditEventType
+from samdrift.core.views import ActionFormView, ScopedDetailView, ScopedListView, apply_validation_error
+
+
+def is_finance(user: Any) -> bool:
+    return may(user, owner_id=None, operator_roles=FINANCE_ROLES)
+
+
+_FINANCE_CREATES: Any = staticmethod(lambda user: is_finance(user))  # the lists' "New" button
+
+
+def _download(
+    request: HttpRequest, obj: Any, content: bytes, filename: str, content_type: str, fmt: str
+) -> HttpResponse:
+    record_event_now(
+        request.user,
+        "viewer",
+        AuditEventType.EXPORTED,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        owner_id=getattr(obj, "owner_id", None),
+        extra={"format": fmt, "action": "billing_download"},
+    )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
+    messages.error(request, " ".join(exc.messages))
+
+
+# --- periods ---------------------------------------------------------------------------------
+
+
+class PeriodForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+    month = forms.IntegerField(label=gettext_lazy("Month"), min_value=1, max_value=12)
+
+
+class PeriodList(ScopedListView):
+    model = BillingPeriod
+    table_class = PeriodTable
+    filterset_class = PeriodFilter
+    title = gettext_lazy("Billing periods")
+    template_name = "billing/period_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if is_finance(self.request.user):
+            today = timezone.localdate()
+            form = PeriodForm(initial={"year": today.year, "month": today.month})
+            bootstrapify(form)
+            context["period_form"] = form
+        return context
+
+
+@require_POST
+@login_required
+def period_create(request: HttpRequest) -> HttpResponse:
+    if not is_finance(request.user):
+        raise PermissionDenied
+    form = PeriodForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a year and a month."))
+        return HttpResponseRedirect(reverse("billingperiod_list"))
+    try:
+        period = actions.do_create_period(form.cleaned_data["year"], form.cleaned_data["month"], actor=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+        return HttpResponseRedirect(reverse("billingperiod_list"))
+    return HttpResponseRedirect(period.get_absolute_url())
+
+
+@require_GET
+@login_required
+def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    period = access_object(BillingPeriod, request.user, pk)
+    invoices = (
+        Invoice.objects.for_user(request.user)
+        .filter(period=period)
+        .select_related("owner")
+        .annotate(line_count=Count("lines"))
+        .order_by("kind", "owner__name", "number")
+    )
+    totals = invoices.filter(kind=InvoiceKind.INVOICE).aggregate(
+        net=Sum("net_amount"), vat=Sum("vat_amount"), total=Sum("total_amount")
+    )
+    runs = BillingRun.objects.for_user(request.user).filter(period=period).order_by("-id")[:10]
+    return render(
+        request,
+        "billing/period_detail.html",
+        {"object": period, "invoices": invoices, "totals": totals, "runs": runs, "can_write": is_finance(request.user)},
+    )
+
+
+period_detail.model = BillingPeriod  # type: ignore[attr-defined]
+
+
+@require_POST
+@login_required
+def period_run(request: HttpRequest, pk: int) -> HttpResponse:
+    period = access_object(BillingPeriod, request.user, pk)
+    if not is_finance(request.user):
+        raise PermissionDenied
+    background = request.POST.get("background") == "1"
+    try:
+        run = actions.do_run_billing(period, actor=request.user, background=background)
+    except ValidationError as exc:
+        _errors(request, exc)
+        return HttpResponseRedirect(period.get_absolute_url())
+    if background:
+        return HttpResponseRedirect(run.get_absolute_url())
+    messages.success(request, _("The run is done: %(message)s.") % {"message": run.message})
+    return HttpResponseRedirect(period.get_absolute_url())
+
+
+period_run.model = BillingPeriod  # type: ignore[attr-defined]
+
+
+@require_POST
+@login_required
+def period_close(request: HttpRequest, pk: int) -> HttpResponse:
+    period = access_object(BillingPeriod, request.user, pk)
+    if not is_finance(request.user):
+        raise PermissionDenied
+    try:
+        actions.do_close_period(period, actor=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("The period is closed."))
+    return HttpResponseRedirect(period.get_absolute_url())
+
+
+period_close.model = BillingPeriod  # type: ignore[attr-defined]
+
+
+@require_GET
+@login_required
+def period_sie(request: HttpRequest, pk: int) -> HttpResponse:
+    period = access_object(BillingPeriod, request.user, pk)
+    try:
+        content = outputs.period_sie(period)
+    except ValidationError as exc:
+        _errors(request, exc)
+        return HttpResponseRedirect(period.get_absolute_url())
+    return _download(request, period, content, f"samdrift-{period}.se", "text/plain; charset=IBM437", "sie")
+
+
+period_sie.model = BillingPeriod  # type: ignore[attr-defined]
+
+
+@require_GET
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The run's progress; htmx polls the fragment every second while the run is under way."""
+    run = access_object(BillingRun, request.user, pk, queryset=BillingRun.objects.select_related("period"))
+    polling = run.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+    template = "billing/_run_progress.html" if getattr(request, "htmx", False) else "billing/run_detail.html"
+    return render(request, template, {"object": run, "run": run, "polling": polling})
+
+
+run_detail.model = BillingRun  # type: ignore[attr-defined]
+
+
+# --- invoices --------------------------------------------------------------------------------
+
+
+class InvoiceList(ScopedListView):
+    model = Invoice
+    table_class = InvoiceTable
+    filterset_class = InvoiceFilter
+    select_related = ("owner", "period")
+    title = gettext_lazy("Invoices")
+    export_fields = (
+        "number",
+        "kind",
+        "owner__name",
+        "period__year",
+        "period__month",
+        "buyer_reference",
+        "issue_date",
+        "due_date",
+        "net_amount",
+        "vat_amount",
+        "total_amount",
+    )
+
+
+@require_GET
+@login_required
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = access_object(
+        Invoice, request.user, pk, queryset=Invoice.objects.select_related("owner", "period", "credited_invoice")
+    )
+    per_centre: OrderedDict[Any, dict[str, Any]] = OrderedDict()
+    for line in invoice.lines.select_related("cost_centre").order_by("cost_centre__code", "id"):
+        group = per_centre.setdefault(line.cost_centre, {"lines": [], "net": 0})
+        group["lines"].append(line)
+        group["net"] += line.amount
+    credit_notes = Invoice.objects.for_user(request.user).filter(credited_invoice=invoice)
+    return render(
+        request,
+        "billing/invoice_detail.html",
+        {
+            "object": invoice,
+            "per_centre": per_centre,
+            "credit_notes": credit_notes,
+            "can_credit": is_finance(request.user)
+            and invoice.kind == InvoiceKind.INVOICE
+            and not invoice.period.is_open
+            and not credit_notes.exists(),
+        },
+    )
+
+
+invoice_detail.model = Invoice  # type: ignore[attr-defined]
+
+
+@require_GET
+@login_required
+def invoice_xml(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = access_object(Invoice, request.user, pk, queryset=Invoice.objects.select_related("owner", "period"))
+    try:
+        content = outputs.invoice_xml(invoice)
+    except ValidationError as exc:
+        _errors(request, exc)
+        return HttpResponseRedirect(invoice.get_absolute_url())
+    return _download(request, invoice, content, f"{invoice.number}.xml", "application/xml", "peppol")
+
+
+invoice_xml.model = Invoice  # type: ignore[attr-defined]
+
+
+@require_GET
+@login_required
+def invoice_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = access_object(Invoice, request.user, pk, queryset=Invoice.objects.select_related("owner", "period"))
+    content = outputs.invoice_xlsx(invoice)
+    return _download(
+        request,
+        invoice,
+        content,
+        f"{invoice.number}-specifikation.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xlsx",
+    )
+
+
+invoice_xlsx.model = Invoice  # type: ignore[attr-defined]
+
+
+@require_GET
+@login_required
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The invoice (or credit note) as a Swedish PDF with its specification per cost centre."""
+    from samdrift.billing import pdf
+
+    invoice = access_object(
+        Invoice, request.user, pk, queryset=Invoice.objects.select_related("owner", "period", "credited_invoice")
+    )
+    try:
+        content = pdf.invoice_pdf(invoice)
+    except ValidationError as exc:
+        _errors(request, exc)
+        return HttpResponseRedirect(invoice.get_absolute_url())
+    return _download(request, invoice, content, f"{invoice.number}.pdf", "application/pdf", "pdf")
+
+
+invoice_pdf.model = Invoice  # type: ignore[attr-defined]
+
+
+@require_POST
+@login_required
+def invoice_credit(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = access_object(Invoice, request.user, pk)
+    if not is_finance(request.user):
+        raise PermissionDenied
+    try:
+        note = actions.do_credit_invoice(invoice, actor=request.user, reason=request.POST.get("reason", "")[:300])
+    except ValidationError as exc:
+        _errors(request, exc)
+        return HttpResponseRedirect(invoice.get_absolute_url())
+    messages.success(request, _("Credit note %(number)s created.") % {"number": note.number})
+    return HttpResponseRedirect(note.get_absolute_url())
+
+
+invoice_credit.model = Invoice  # type: ignore[attr-defined]
+
+
+@require_GET
+@login_required
+def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Drill-down: the source rows behind a line, or the pool, key and every owner's figure."""
+    line = access_object(
+        InvoiceLine,
+        request.user,
+        pk,
+        queryset=InvoiceLine.objects.select_related(
+            "invoice", "cost_centre", "pool", "allocation_key", "period", "article"
+        ),
+    )
+    rows = engine.line_rows(line)
+    figures = None
+    if line.allocation_key_id:
+        # Finance sees every owner's figure; an owner sees its own figure and the total (on the line),
+        # never another owner's row.
+        figures = line.allocation_key.figures.select_related("owner").order_by("owner__name")  # type: ignore[union-attr,misc]
+        if not is_finance(request.user):
+            figures = figures.filter(owner_id=line.owner_id)
+    source_rows = None
+    if rows is not None:
+        if hasattr(rows, "for_user"):
+            rows = rows.for_user(request.user)  # e.g. time on confidential tickets stays hidden
+        source_rows = [r for r in rows[:200] if getattr(r, "owner_id", None) == line.owner_id]
+    return render(
+        request, "billing/line_detail.html", {"object": line, "line": line, "rows": source_rows, "figures": figures}
+    )
+
+
+line_detail.model = InvoiceLine  # type: ignore[attr-defined]
+
+
+# --- pools -----------------------------------------------------------------------------------
+
+
+class CostPoolList(ScopedListView):
+    model = CostPool
+    table_class = CostPoolTable
+    filterset_class = CostPoolFilter
+    title = gettext_lazy("Cost pools")
+    export_fields = ("code", "name", "kind", "monthly_cost", "investment", "depreciation_months", "start", "end")
+    create_url_name = "costpool_create"
+    may_create = _FINANCE_CREATES
+
+
+@require_GET
+@login_required
+def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    pool = access_object(CostPool, request.user, pk)
+    keys = pool.keys.prefetch_related("figures__owner").order_by("-valid_from")
+    return render(
+        request, "billing/pool_detail.html", {"object": pool, "keys": keys, "can_write": is_finance(request.user)}
+    )
+
+
+pool_detail.model = CostPool  # type: ignore[attr-defined]
+
+
+# --- uploads: usage and year-end reconciliation ----------------------------------------------
+
+
+class UsageImportForm(forms.Form):
+    month = forms.DateField(label=gettext_lazy("Month (any day in it)"))
+    file = forms.FileField(
+        label=gettext_lazy("Usage file (CSV)"),
+        help_text=gettext_lazy(
+            "Columns: owner (municipality code); cost_centre; metric (article code); quantity; unit_price (optional)."
+        ),
+    )
+    dry_run = forms.BooleanField(label=gettext_lazy("Check only (dry run)"), required=False, initial=True)
+
+
+class ReconciliationForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+    settle_period = forms.ModelChoiceField(
+        queryset=BillingPeriod.objects.filter(status="open"), label=gettext_lazy("Settle in period")
+    )
+    file = forms.FileField(label=gettext_lazy("SIE 4 file from the accounting"))
+    dry_run = forms.BooleanField(label=gettext_lazy("Check only (dry run)"), required=False, initial=True)
+
+
+def _read_upload(upload: Any, limit: int = 50 * 1024 * 1024) -> bytes:
+    if upload.size > limit:
+        raise ValidationError(_("The file is too large."))
+    return upload.read()
+
+
+@login_required
+def usage_import(request: HttpRequest) -> HttpResponse:
+    if not is_finance(request.user):
+        raise PermissionDenied
+    form = UsageImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            raw = _read_upload(form.cleaned_data["file"])
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.add_error("file", _("Save the file as UTF-8 CSV."))
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            try:
+                report = actions.do_import_usage(
+                    text,
+                    form.cleaned_data["month"],
+                    actor=request.user,
+                    filename=form.cleaned_data["file"].name,
+                    dry_run=form.cleaned_data["dry_run"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            except csv.Error as exc:  # e.g. a NUL byte: not a CSV file
+                form.add_error("file", str(exc))
+    bootstrapify(form)
+    return render(
+        request, "billing/upload.html", {"form": form, "report": report, "title": _("Import usage"), "kind": "usage"}
+    )
+
+
+@login_required
+def reconciliation(request: HttpRequest) -> HttpResponse:
+    if not is_finance(request.user):
+        raise PermissionDenied
+    form = ReconciliationForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = actions.do_reconcile_year(
+                _read_upload(form.cleaned_data["file"]),
+                form.cleaned_data["year"],
+                form.cleaned_data["settle_period"],
+                actor=request.user,
+                filename=form.cleaned_data["file"].name,
+                dry_run=form.cleaned_data["dry_run"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    bootstrapify(form)
+    return render(
+        request,
+        "billing/upload.html",
+        {"form": form, "report": report, "title": _("Year-end reconciliation"), "kind": "reconciliation"},
+    )
+
+
+# --- owner view: trend per service ------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def trend(request: HttpRequest) -> HttpResponse:
+    """What an owner paid per service and month (the last twelve periods), as a table with bars."""
+    from samdrift.tenancy.models import Owner
+
+    owners = list(Owner.objects.for_user(request.user).order_by("name"))
+    visible = InvoiceLine.objects.for_user(request.user)
+    owner = None
+    wanted = request.GET.get("owner")
+    for candidate in owners:
+        if wanted and str(candidate.pk) == wanted:
+            owner = candidate
+    if owner is None and owners:
+        owner = owners[0]
+    periods = list(BillingPeriod.objects.filter(invoices__owner=owner).distinct().order_by("-year", "-month")[:12])
+    periods.reverse()
+    rows: dict[str, dict[int, Any]] = {}
+    totals: dict[int, Any] = {p.pk: 0 for p in periods}
+    if owner is not None and periods:
+        signed_lines = (
+            visible.filter(owner=owner, period__in=periods, invoice__isnull=False)
+            .values("period_id", "invoice__kind", "article__name", "pool__name", "source_type")
+            .annotate(net=Sum("amount"))
+            .order_by()
+        )
+        for r in signed_lines:
+            service = r["article__name"] or r["pool__name"] or r["source_type"]
+            amount = -r["net"] if r["invoice__kind"] == InvoiceKind.CREDIT_NOTE else r["net"]
+            rows.setdefault(service, {p.pk: 0 for p in periods})[r["period_id"]] += amount
+            totals[r["period_id"]] += amount
+    peak = max([abs(v) for v in totals.values()] or [0]) or 1
+    bars = [(p, totals[p.pk], int(abs(totals[p.pk]) * 100 / peak)) for p in periods]
+    table = [(service, [values[p.pk] for p in periods]) for service, values in sorted(rows.items())]
+    return render(
+        request,
+        "billing/trend.html",
+        {"owners": owners, "owner": owner, "periods": periods, "bars": bars, "table": table},
+    )
+
+
+# --- finance screens: articles, subscriptions, charges, pools and keys, work-type rates ------
+
+
+def _may_write(user: Any, obj: Any = None) -> bool:
+    return is_finance(user)
+
+
+class ArticleList(ScopedListView):
+    model = Article
+    table_class = ArticleTable
+    filterset_class = ArticleFilter
+    title = gettext_lazy("Articles")
+    export_fields = ("code", "name", "unit_code", "unit_price", "revenue_account", "vat_rate", "active")
+    create_url_name = "article_create"
+    may_create = _FINANCE_CREATES
+
+
+class ArticleDetail(ScopedDetailView):
+    model = Article
+    detail_fields = ("code", "name", "unit_code", "unit_price", "revenue_account", "vat_rate", "active")
+    edit_url_name = "article_edit"
+    may_edit = staticmethod(_may_write)
+
+
+class ArticleFormView(ActionFormView):
+    model = Article
+    create_action = actions.do_create_article
+    update_action = actions.do_update_article
+    may_write = staticmethod(_may_write)
+    success_url_name = "article_detail"
+
+    def get_form_class(self) -> Any:
+        return ArticleEditForm if self.object else ArticleForm
+
+
+class SubscriptionList(ScopedListView):
+    model = Subscription
+    table_class = SubscriptionTable
+    filterset_class = SubscriptionFilter
+    select_related = ("owner", "cost_centre", "article")
+    title = gettext_lazy("Subscriptions")
+    export_fields = (
+        "id",
+        "owner__name",
+        "cost_centre__code",
+        "article__code",
+        "description",
+        "monthly_price",
+        "start",
+        "end",
+        "external_ref",
+    )
+    create_url_name = "subscription_create"
+    may_create = _FINANCE_CREATES
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().order_by("-id")  # the primary key serves every page
+
+
+class SubscriptionDetail(ScopedDetailView):
+    model = Subscription
+    detail_fields = (
+        "owner",
+        "cost_centre",
+        "article",
+        "description",
+        "monthly_price",
+        "start",
+        "end",
+        "external_ref",
+    )
+    edit_url_name = "subscription_edit"
+    may_edit = staticmethod(_may_write)
+
+
+class SubscriptionFormView(ActionFormView):
+    model = Subscription
+    create_action = actions.do_create_subscription
+    update_action = actions.do_update_subscription
+    may_write = staticmethod(_may_write)
+    success_url_name = "subscription_detail"
+
+    def get_form_class(self) -> Any:
+        return SubscriptionEditForm if self.object else SubscriptionForm
+
+
+class ChargeList(ScopedListView):
+    model = Charge
+    table_class = ChargeTable
+    filterset_class = ChargeFilter
+    select_related = ("owner", "cost_centre", "article")
+    title = gettext_lazy("One-time charges")
+    export_fields = (
+        "charge_date",
+        "owner__name",
+        "cost_centre__code",
+        "article__code",
+        "description",
+        "quantity",
+        "unit_price",
+        "amount",
+        "external_ref",
+    )
+    create_url_name = "charge_create"
+    may_create = _FINANCE_CREATES
+
+
+class ChargeDetail(ScopedDetailView):
+    model = Charge
+    detail_fields = (
+        "owner",
+        "cost_centre",
+        "article",
+        "description",
+        "charge_date",
+        "quantity",
+        "unit_price",
+        "amount",
+        "external_ref",
+    )
+    edit_url_name = "charge_edit"
+    may_edit = staticmethod(_may_write)
+
+
+class ChargeFormView(ActionFormView):
+    model = Charge
+    create_action = actions.do_create_charge
+    update_action = actions.do_update_charge
+    may_write = staticmethod(_may_write)
+    success_url_name = "charge_detail"
+
+    def get_form_class(self) -> Any:
+        return ChargeEditForm if self.object else ChargeForm
+
+
+class CostPoolFormView(ActionFormView):
+    model = CostPool
+    create_action = actions.do_create_cost_pool
+    update_action = actions.do_update_cost_pool
+    may_write = staticmethod(_may_write)
+    success_url_name = "costpool_detail"
+
+    def get_form_class(self) -> Any:
+        return CostPoolEditForm if self.object else CostPoolForm
+
+
+class WorkTypeRateList(ScopedListView):
+    model = WorkTypeRate
+    table_class = WorkTypeRateTable
+    select_related = ("article",)
+    title = gettext_lazy("Hourly rates of work types")
+    export_fields = ("work_type", "valid_from", "article__code", "hourly_rate")
+    create_url_name = "worktyperate_create"
+    may_create = _FINANCE_CREATES
+
+
+class WorkTypeRateDetail(ScopedDetailView):
+    model = WorkTypeRate
+    detail_fields = ("work_type", "valid_from", "article", "hourly_rate")
+    edit_url_name = "worktyperate_edit"
+    may_edit = staticmethod(_may_write)
+
+
+class WorkTypeRateFormView(ActionFormView):
+    model = WorkTypeRate
+    create_action = actions.do_save_work_type_rate
+    update_action = actions.do_update_work_type_rate
+    may_write = staticmethod(_may_write)
+    success_url_name = "worktyperate_detail"
+
+    def get_form_class(self) -> Any:
+        return WorkTypeRateEditForm if self.object else WorkTypeRateForm
+
+
+def _figures_text(key: AllocationKey) -> str:
+    return "\n".join(
+        f"{code};{format(figure.normalize(), 'f')}"
+        for code, figure in key.figures.order_by("owner__municipality_code").values_list(
+            "owner__municipality_code", "figure"
+        )
+    )
+
+
+@login_required
+def key_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new allocation key for a pool, with the figures given or taken from Samdrift."""
+    pool = access_object(CostPool, request.user, pk)
+    if not is_finance(request.user):
+        raise PermissionDenied
+    form = AllocationKeyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.do_create_allocation_key(
+                pool,
+                basis=data["basis"],
+                valid_from=data["valid_from"],
+                valid_to=data["valid_to"],
+                figures=data["figures"],
+                note=data["note"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return HttpResponseRedirect(pool.get_absolute_url())
+    return render(
+        request,
+        "core/form.html",
+        {"form": form, "object": pool, "title": _("New allocation key for %(pool)s") % {"pool": pool}},
+    )
+
+
+key_create.model = CostPool  # type: ignore[attr-defined]
+
+
+@login_required
+def key_figures(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a key's figures, as long as no closed period was split by it."""
+    key = access_object(AllocationKey, request.user, pk, queryset=AllocationKey.objects.select_related("pool"))
+    if not is_finance(request.user):
+        raise PermissionDenied
+    form = AllocationFiguresForm(request.POST or None, initial={"figures": _figures_text(key)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_update_allocation_figures(key, form.cleaned_data["figures"], actor=request.user)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return HttpResponseRedirect(key.pool.get_absolute_url())
+    return render(
+        request,
+        "core/form.html",
+        {"form": form, "object": key.pool, "title": _("Figures of the key %(key)s") % {"key": key}},
+    )
+
+
+key_figures.model = AllocationKey  # type: ignore[attr-defined]

@@ -1,0 +1,56 @@
+"""Building blocks for actions (DESIGN.md rule 2): validate, write with update_fields, audit."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from samdrift.core.audit import diff, record_event
+from samdrift.core.models import AuditEventType
+
+M = TypeVar("M", bound=models.Model)
+
+
+def create_audited(model: type[M], data: dict[str, Any], *, actor: Any, role: str) -> M:
+    """Validate and insert one row and record its `created` event. Call inside a transaction."""
+    obj = model(**data)
+    obj.full_clean()
+    obj.save(force_insert=True)
+    fields = {name: [None, value] for name, value in data.items()}
+    record_event(actor, role, AuditEventType.CREATED, obj, changes=fields)
+    return obj
+
+
+def update_audited(obj: M, data: dict[str, Any], *, actor: Any, role: str, immutable: tuple[str, ...] = ()) -> M:
+    """Validate and apply changed fields only, with update_fields, and record an `updated` event."""
+    for name in immutable:
+        if name in data and getattr(obj, obj._meta.get_field(name).attname) != _pk(data[name]):  # type: ignore[union-attr]
+            raise ValidationError({name: "This field cannot be changed after creation."})
+    changes = diff(obj, {k: v for k, v in data.items() if k not in immutable})
+    if not changes:
+        return obj
+    obj.full_clean()
+    obj.save(update_fields=[obj._meta.get_field(name).attname for name in changes])  # type: ignore[union-attr]
+    record_event(actor, role, AuditEventType.UPDATED, obj, changes=changes)
+    return obj
+
+
+def set_active_audited(obj: M, active: bool, *, actor: Any, role: str) -> M:
+    if obj.active == active:  # type: ignore[attr-defined]
+        return obj
+    obj.active = active  # type: ignore[attr-defined]
+    obj.save(update_fields=["active"])
+    record_event(
+        actor,
+        role,
+        AuditEventType.REACTIVATED if active else AuditEventType.DEACTIVATED,
+        obj,
+        changes={"active": [not active, active]},
+    )
+    return obj
+
+
+def _pk(value: Any) -> Any:
+    return value.pk if isinstance(value, models.Model) else value

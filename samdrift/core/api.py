@@ -1,0 +1,91 @@
+"""The base of every API endpoint: scoped querysets, actions for writes, clear JSON errors."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.db import models
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from samdrift.core.access import ScopedQuerySet
+
+
+class ScopedSerializer(serializers.ModelSerializer):
+    """Related-object fields accept only objects the requesting user may see."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        for field in fields.values():
+            target = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
+            qs = getattr(target, "queryset", None)
+            if isinstance(qs, models.Manager):  # DRF builds related fields from the default manager
+                qs = qs.all()
+            if isinstance(target, serializers.RelatedField) and isinstance(qs, ScopedQuerySet):
+                target.queryset = qs.for_user(user)  # type: ignore[misc,arg-type]
+        return fields
+
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input; the body says which field and why."),
+    403: OpenApiResponse(description="Not allowed for your roles."),
+    404: OpenApiResponse(description="Not found (or not yours)."),
+}
+
+
+class ScopedViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """List, retrieve, create, update and (de)activate one model, always through the scoped layer.
+
+    Subclasses set `queryset`, `serializer_class`, `filterset_class` and the actions:
+    `create_action(data, *, actor)`, `update_action(obj, data, *, actor)`,
+    `active_action(obj, active, *, actor)`.
+    """
+
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]  # no DELETE: rows are deactivated
+    create_action: ClassVar[Any] = None
+    update_action: ClassVar[Any] = None
+    active_action: ClassVar[Any] = None
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().for_user(self.request.user)  # type: ignore[attr-defined]
+
+    def perform_create(self, serializer: Any) -> None:
+        if self.create_action is None:
+            raise exceptions.MethodNotAllowed("POST")
+        serializer.instance = type(self).create_action(dict(serializer.validated_data), actor=self.request.user)
+
+    def perform_update(self, serializer: Any) -> None:
+        if self.update_action is None:
+            raise exceptions.MethodNotAllowed(self.request.method or "PUT")
+        serializer.instance = type(self).update_action(
+            serializer.instance, dict(serializer.validated_data), actor=self.request.user
+        )
+
+    def _set_active(self, request: Request, active: bool) -> Response:
+        if self.active_action is None:
+            raise exceptions.MethodNotAllowed(request.method or "POST")
+        obj = self.get_object()
+        obj = type(self).active_action(obj, active, actor=request.user)
+        return Response(self.get_serializer(obj).data, status=status.HTTP_200_OK)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request: Request, pk: str | None = None) -> Response:
+        return self._set_active(request, False)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request: Request, pk: str | None = None) -> Response:
+        return self._set_active(request, True)

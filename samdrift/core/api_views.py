@@ -1,0 +1,80 @@
+"""API of the shared parts: the audit trail and who am I."""
+
+from typing import Any
+
+import django_filters
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from samdrift.core.access import scope_for
+from samdrift.core.filters import UtcDateTimeFilter
+from samdrift.core.models import AuditEvent
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "created",
+            "actor",
+            "actor_label",
+            "actor_role",
+            "owner",
+            "event_type",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "changes",
+            "extra",
+            "request_id",
+            "hash",
+        ]
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    created_after = UtcDateTimeFilter(field_name="created", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created", lookup_expr="lt")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["owner", "actor", "event_type", "object_type", "object_id"]
+
+
+class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
+    """The audit trail, for operator admins and records officers."""
+
+    queryset = AuditEvent.objects.all()
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilter
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self) -> Any:
+        return AuditEvent.objects.for_user(self.request.user)
+
+
+@extend_schema(
+    responses=inline_serializer(
+        "Me",
+        {
+            "id": serializers.IntegerField(),
+            "username": serializers.CharField(),
+            "operator_roles": serializers.ListField(child=serializers.CharField()),
+            "owner_roles": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+        },
+    )
+)
+@api_view(["GET"])
+def me(request: Request) -> Response:
+    scope = scope_for(request.user)
+    return Response(
+        {
+            "id": request.user.pk,
+            "username": request.user.get_username(),
+            "operator_roles": sorted(scope.operator_roles),
+            "owner_roles": {str(k): sorted(v) for k, v in scope.owner_roles.items()},
+        }
+    )

@@ -1,0 +1,33 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+def bootstrapify(form: forms.BaseForm) -> forms.BaseForm:
+    """Give every widget Bootstrap's class. Django itself adds aria-invalid and an
+    aria-describedby naming both the help text and the error (`id_<name>_helptext`, `_error`)."""
+    for name, field in form.fields.items():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select | forms.SelectMultiple):
+            css = "form-select form-select-sm" if getattr(form, "compact", False) else "form-select"
+        else:
+            css = "form-control form-control-sm" if getattr(form, "compact", False) else "form-control"
+        if form.is_bound and name in form.errors:
+            css += " is-invalid"
+        widget.attrs["class"] = css
+        if getattr(form, "compact", False):
+            _name_the_empty_choice(field)
+    return form
+
+
+def _name_the_empty_choice(field: forms.Field) -> None:
+    """In a filter, the empty choice means "all": say so instead of "---------", which a
+    screen reader reads out as a row of dashes."""
+    if isinstance(field.widget, forms.NullBooleanSelect):
+        field.widget.choices = [("unknown", _("All")), ("true", _("Yes")), ("false", _("No"))]
+    elif getattr(field, "empty_label", None) is not None:
+        # ModelChoiceField and django-filter's ChoiceField read empty_label as they iterate; the
+        # widget's copy of the choices may point at the class's field, so hand it the form's.
+        field.empty_label = _("All")  # type: ignore[attr-defined]
+        field.widget.choices = field.choices  # type: ignore[attr-defined]

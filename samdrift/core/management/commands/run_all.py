@@ -1,0 +1,48 @@
+"""Serve Samdrift on one machine: web server, task worker and scheduler, stopped together."""
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Run the web server, the task worker and the scheduler together (used by `make run`)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", default="8000")
+        parser.add_argument("--host", default="127.0.0.1")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        manage = [sys.executable, "manage.py"]
+        url = f"http://{options['host']}:{options['port']}/"
+        self.stdout.write(self.style.SUCCESS(f"\nSamdrift is starting on {url}"))
+        self.stdout.write("Demo logins (password for all: samdrift-demo):")
+        from samdrift.tenancy.demo import DEMO_PASSWORD, demo_logins
+
+        for username, description in demo_logins():
+            self.stdout.write(f"  {username:<22} {description}")
+        self.stdout.write(f"(password: {DEMO_PASSWORD})  Stop with Ctrl+C.\n")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        helpers = [
+            subprocess.Popen([*manage, "db_worker", "--interval", "2"], env=env),  # noqa: S603
+            subprocess.Popen([*manage, "scheduler"], env=env),  # noqa: S603
+        ]
+        try:
+            server = subprocess.run(  # noqa: S603
+                [*manage, "runserver", f"{options['host']}:{options['port']}", "--noreload"], env=env, check=False
+            )
+            sys.exit(server.returncode)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for process in helpers:
+                process.send_signal(signal.SIGTERM)
+            for process in helpers:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()

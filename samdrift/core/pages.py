@@ -1,0 +1,70 @@
+"""Home page, audit search and health check."""
+
+from typing import Any
+
+import django_filters
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django_filters.views import FilterView
+
+from samdrift.core.access import scope_for
+from samdrift.core.models import AuditEvent, AuditEventType
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Per owner the user may see: how many people, org units and cost centres (aggregates only)."""
+    from samdrift.tenancy.models import Owner
+
+    owners = (
+        Owner.objects.for_user(request.user)
+        .annotate(
+            employees=Count("people", filter=Q(people__kind="employee", people__active=True), distinct=True),
+            pupils=Count("people", filter=Q(people__kind="pupil", people__active=True), distinct=True),
+        )
+        .order_by("name")
+    )
+    scope = scope_for(request.user)
+    return render(request, "core/home.html", {"owners": owners, "scope": scope})
+
+
+def health(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+class AuditFilter(django_filters.FilterSet):
+    event_type = django_filters.ChoiceFilter(choices=AuditEventType.choices, label=_("Event"))
+    object_type = django_filters.CharFilter(label=_("Object type"))
+    object_id = django_filters.CharFilter(label=_("Object id"))
+    actor_label = django_filters.CharFilter(label=_("Actor"))
+    created_after = django_filters.DateFilter(field_name="created", lookup_expr="date__gte", label=_("From"))
+    created_before = django_filters.DateFilter(field_name="created", lookup_expr="date__lte", label=_("To"))
+
+    class Meta:
+        model = AuditEvent
+        fields = ["event_type", "object_type", "object_id", "actor_label"]
+
+
+class AuditSearch(LoginRequiredMixin, FilterView):
+    model = AuditEvent
+    filterset_class = AuditFilter
+    template_name = "core/audit_search.html"
+    paginate_by = 100
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated and not scope_for(request.user).has_operator_role(
+            AuditEvent.OPERATOR_VIEW_ROLES
+        ):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        return AuditEvent.objects.for_user(self.request.user).order_by("-id")

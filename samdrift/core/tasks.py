@@ -1,0 +1,21 @@
+"""Background tasks of the shared parts (run by the worker, enqueued by the scheduler)."""
+
+import logging
+from typing import Any
+
+from django.tasks import task
+
+from samdrift.core.audit import verify_chain
+
+log = logging.getLogger(__name__)
+
+
+@task
+def verify_audit_chain() -> dict[str, Any]:
+    """Nightly: recompute the audit hash chain; a broken link is logged as an error."""
+    report = verify_chain()
+    if report.ok:
+        log.info("audit chain OK: %s events", report.checked)
+    else:
+        log.error("audit chain BROKEN at event %s: %s", report.broken_at, report.reason)
+    return {"ok": report.ok, "checked": report.checked, "broken_at": report.broken_at, "reason": report.reason}

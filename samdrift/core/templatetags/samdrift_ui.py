@@ -1,0 +1,89 @@
+"""Presentational helpers for templates: names and links derived from a model instance, role
+labels and the scale of the home page's bar chart. No queries of their own."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import template
+from django.core.exceptions import FieldDoesNotExist
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from samdrift.core.forms import bootstrapify
+from samdrift.core.roles import SYSTEM_ROLE, Role
+
+register = template.Library()
+
+
+@register.filter
+def verbose_name_plural(obj: Any) -> str:
+    """`people` for a Person: the heading of the list the object belongs to."""
+    meta = getattr(obj, "_meta", None)
+    return str(meta.verbose_name_plural) if meta else ""
+
+
+@register.filter
+def verbose_name(obj: Any) -> str:
+    meta = getattr(obj, "_meta", None)
+    return str(meta.verbose_name) if meta else ""
+
+
+@register.filter
+def list_url(obj: Any) -> str:
+    """The URL of the list page of the object's model (`person_list`), or '' when there is none."""
+    meta = getattr(obj, "_meta", None)
+    if meta is None:
+        return ""
+    try:
+        return reverse(f"{meta.model_name}_list")
+    except NoReverseMatch:
+        return ""
+
+
+@register.filter
+def styled(form: Any, compact: str = "") -> Any:
+    """Bootstrap classes for a form a view did not prepare; `|styled:"compact"` for filters."""
+    if compact:
+        form.compact = True
+    return bootstrapify(form)
+
+
+@register.filter
+def role_label(code: str) -> str:
+    """The role an audit event was recorded in, as a reader says it."""
+    special = {SYSTEM_ROLE: _("System"), "self": _("Own account"), "anonymous": _("Not logged in")}
+    if code in special:
+        return special[code]
+    try:
+        return str(Role(code).label)
+    except ValueError:
+        return code
+
+
+@register.filter
+def field_label(obj: Any, name: str) -> str:
+    """The verbose name of a field of the object's model, for the field names in audit changes."""
+    meta = getattr(obj, "_meta", None)
+    if meta is None:
+        return name
+    try:
+        return str(meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
+@register.simple_tag
+def max_of(objects: Iterable[Any], *attrs: str) -> int:
+    """The largest of the named attributes over the objects (at least 1, to divide by)."""
+    values = [getattr(obj, attr, 0) or 0 for obj in objects for attr in attrs]
+    return max([1, *values])
+
+
+@register.simple_tag
+def percent(value: Any, maximum: Any) -> str:
+    """`value` as a percentage of `maximum`, for a CSS width (dot as decimal separator)."""
+    try:
+        share = 100 * float(value or 0) / float(maximum)
+    except (TypeError, ValueError, ZeroDivisionError):
+        share = 0.0
+    return f"{max(0.0, min(100.0, share)):.1f}"

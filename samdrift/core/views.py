@@ -1,0 +1,329 @@
+"""Base views. Every UI view of owner data derives from these, so scoping is mechanical:
+lists use `for_user`, detail and edit views fetch through `access_object` (404 for missing and
+forbidden alike), writes call an action and never save a model themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from io import BytesIO
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView
+from django_filters.views import FilterView
+from django_tables2 import RequestConfig, SingleTableMixin
+from django_tables2.rows import BoundRows
+from openpyxl import Workbook
+
+from samdrift.core import cells
+from samdrift.core.access import ScopedQuerySet, access_object
+from samdrift.core.audit import record_event_now
+from samdrift.core.forms import bootstrapify
+from samdrift.core.models import AuditEvent, AuditEventType
+from samdrift.core.paging import CURSOR_PARAM, seek_page
+
+
+class ScopedModelForm(forms.ModelForm):
+    """A model form whose related-object choices are limited to what the user may see."""
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                qs = field.queryset
+                if isinstance(qs, ScopedQuerySet):
+                    field.queryset = qs.for_user(user)
+        bootstrapify(self)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        bootstrapify(self)
+
+    def _post_clean(self) -> None:
+        # Model validation runs in the action; the form only parses and checks its fields.
+        pass
+
+
+class ScopedListView(LoginRequiredMixin, SingleTableMixin, FilterView):
+    """A filterable, sortable, paged list; `?export=csv` or `?export=xlsx` downloads it (audited).
+
+    Pages are found by keyset ("seek") pagination (`samdrift.core.paging`): Previous and Next carry
+    a cursor, every page costs one indexed query of `paginate_by + 1` rows and nothing counts the
+    whole list, so the query count is the same on every page and the deep pages of a million-row
+    list are as fast as the first.
+    """
+
+    template_name = "core/list.html"
+    paginate_by = 50
+    select_related: ClassVar[tuple[str, ...]] = ()
+    export_fields: ClassVar[tuple[str, ...]] = ()
+    create_url_name: ClassVar[str | None] = None
+    may_create: ClassVar[Callable[[Any], bool] | None] = None
+    title: ClassVar[Any] = ""
+
+    def get_queryset(self) -> Any:
+        qs = self.model.objects.for_user(self.request.user)  # type: ignore[union-attr]
+        if self.select_related:
+            qs = qs.select_related(*self.select_related)
+        return qs
+
+    def get_paginate_by(self, queryset: Any) -> int | None:
+        # The table pages itself (get_table); Django's list pagination would run the page query
+        # a second time.
+        return None
+
+    def get_table(self, **kwargs: Any) -> Any:
+        table = self.get_table_class()(data=self.get_table_data(), **kwargs)
+        RequestConfig(self.request, paginate=False).configure(table)  # applies ?sort=
+        page = seek_page(
+            table.data.data, self.request.GET.get(CURSOR_PARAM), self.paginate_by, sort_matches=self.is_search()
+        )
+        page.object_list = BoundRows(page.object_list, table)
+        table.page = page
+        return table
+
+    def is_search(self) -> bool:
+        """A free-text search (`q`) is active: its matches are sorted, not found by walking an index."""
+        filterset = getattr(self, "filterset", None)
+        return bool(filterset is not None and filterset.is_valid() and filterset.form.cleaned_data.get("q"))
+
+    def owner_dependent_fields(self, filterset: Any) -> list[Any]:
+        """On an htmx update after the owner filter changed, the filter fields whose options depend
+        on the owner (org units), re-rendered out of band so that they offer that owner's units."""
+        htmx = getattr(self.request, "htmx", None)
+        if filterset is None or not htmx or not htmx.current_url:
+            return []
+        before = parse_qs(urlsplit(htmx.current_url).query).get("owner", [""])[0]
+        if before == self.request.GET.get("owner", ""):
+            return []
+        return [field for field in filterset.form if getattr(field.field, "depends_on_owner", False)]
+
+    def get_template_names(self) -> list[str]:
+        if getattr(self.request, "htmx", False) and not self.request.htmx.boosted:  # type: ignore[attr-defined]
+            return ["core/_table.html"]
+        return [self.template_name]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        fmt = request.GET.get("export")
+        if fmt in {"csv", "xlsx"} and self.export_fields:
+            return self.export(fmt)
+        return super().get(request, *args, **kwargs)
+
+    def export(self, fmt: str) -> HttpResponse:
+        filterset = self.get_filterset(self.get_filterset_class())
+        qs = filterset.qs if filterset.is_valid() else self.get_queryset().none()
+        rows = qs.values_list(*self.export_fields).order_by("pk")
+        name = self.model._meta.model_name  # type: ignore[union-attr]
+        headers = [str(self.model._meta.get_field(f.split("__")[0]).verbose_name) for f in self.export_fields]  # type: ignore[union-attr]
+        count = 0
+        if fmt == "csv":
+            response = HttpResponse(content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+            response.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
+            writer = cells.writer(response, delimiter=";")
+            writer.writerow(headers)
+            for row in rows.iterator(chunk_size=2000):
+                writer.writerow(row)
+                count += 1
+        else:
+            workbook = Workbook(write_only=True)
+            sheet = workbook.create_sheet(name)
+            sheet.append(headers)
+            for row in rows.iterator(chunk_size=2000):
+                sheet.append(cells.xlsx_row(sheet, (_xlsx_value(value) for value in row)))
+                count += 1
+            buffer = BytesIO()
+            workbook.save(buffer)
+            response = HttpResponse(
+                buffer.getvalue(),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        record_event_now(
+            self.request.user,
+            "viewer",
+            AuditEventType.EXPORTED,
+            object_type=self.model._meta.label_lower,  # type: ignore[union-attr]
+            extra={"format": fmt, "rows": count, "filters": self.request.GET.dict()},
+        )
+        return response
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["title"] = self.title or self.model._meta.verbose_name_plural  # type: ignore[union-attr]
+        if context.get("filter") is not None:
+            context["filter"].form.compact = True
+            bootstrapify(context["filter"].form)
+        context["export_enabled"] = bool(self.export_fields)
+        context["refresh_fields"] = self.owner_dependent_fields(context.get("filter"))
+        check = type(self).may_create
+        if self.create_url_name and check is not None and check(self.request.user):
+            context["create_url"] = reverse(self.create_url_name)
+        return context
+
+
+class ScopedDetailView(LoginRequiredMixin, DetailView):
+    template_name = "core/detail.html"
+    detail_fields: ClassVar[tuple[str, ...]] = ()
+    edit_url_name: ClassVar[str | None] = None
+    history_url_name: ClassVar[str | None] = None
+    active_url_name: ClassVar[str | None] = None
+    may_edit: ClassVar[Callable[[Any, Any], bool] | None] = None
+
+    def get_object(self, queryset: Any = None) -> Any:
+        return access_object(self.model, self.request.user, self.kwargs["pk"])  # type: ignore[arg-type]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        obj = self.object
+        rows = []
+        for name in self.detail_fields:
+            field = obj._meta.get_field(name)
+            display = getattr(obj, f"get_{name}_display", None)
+            value = display() if display else getattr(obj, name)
+            rows.append((field.verbose_name, value))
+        context["rows"] = rows
+        check = type(self).may_edit
+        can_edit = bool(check and check(self.request.user, obj))
+        if can_edit and self.edit_url_name:
+            context["edit_url"] = reverse(self.edit_url_name, args=[obj.pk])
+        if can_edit and self.active_url_name:
+            context["active_url"] = reverse(self.active_url_name, args=[obj.pk])
+        if self.history_url_name:
+            context["history_url"] = reverse(self.history_url_name, args=[obj.pk])
+        return context
+
+
+class ActionFormView(LoginRequiredMixin, FormView):
+    """Create (no pk) or edit (pk) one object through an action."""
+
+    template_name = "core/form.html"
+    model: ClassVar[type[models.Model]]
+    create_action: ClassVar[Any] = None
+    update_action: ClassVar[Any] = None
+    may_write: ClassVar[Callable[[Any, Any], bool] | None] = None
+    success_url_name: ClassVar[str] = ""
+    object: Any = None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if "pk" in kwargs:
+            self.object = access_object(self.model, request.user, kwargs["pk"])
+        check = type(self).may_write
+        if check is None or not check(request.user, self.object):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        if self.object is not None:
+            kwargs["instance"] = self.object
+        return kwargs
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        data = {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
+        try:
+            if self.object is None:
+                obj = type(self).create_action(data, actor=self.request.user)
+            else:
+                obj = type(self).update_action(self.object, data, actor=self.request.user)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Saved."))
+        return HttpResponseRedirect(reverse(self.success_url_name, args=[obj.pk]))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["object"] = self.object
+        context["title"] = (
+            _("Edit %(thing)s") % {"thing": self.model._meta.verbose_name}
+            if self.object
+            else _("New %(thing)s") % {"thing": self.model._meta.verbose_name}
+        )
+        return context
+
+
+def _xlsx_value(value: Any) -> Any:
+    """XLSX has no time zones: write aware datetimes as Stockholm local time."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return timezone.localtime(value).replace(tzinfo=None)
+    return value
+
+
+def apply_validation_error(form: forms.BaseForm, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        form.add_error(None, exc)
+
+
+class SetActiveView(LoginRequiredMixin, View):
+    """POST: deactivate or reactivate one object through its action."""
+
+    model: ClassVar[type[models.Model]]
+    active_action: ClassVar[Any] = None
+    may_write: ClassVar[Callable[[Any, Any], bool] | None] = None
+    success_url_name: ClassVar[str] = ""
+    http_method_names: ClassVar[list[str]] = ["post"]  # type: ignore[misc]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = access_object(self.model, request.user, pk)
+        check = type(self).may_write
+        if check is None or not check(request.user, obj):
+            raise PermissionDenied
+        active = request.POST.get("active") == "1"
+        try:
+            type(self).active_action(obj, active, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Activated.") if active else _("Deactivated."))
+        return HttpResponseRedirect(reverse(self.success_url_name, args=[obj.pk]))
+
+
+class HistoryView(LoginRequiredMixin, View):
+    """The audit events of one object; whoever may see the object may see its history."""
+
+    model: ClassVar[type[models.Model]]
+    http_method_names: ClassVar[list[str]] = ["get"]  # type: ignore[misc]
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = access_object(self.model, request.user, pk)
+        events = AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("-id")[
+            :200
+        ]
+        return render(request, "core/history.html", {"object": obj, "events": events})
+
+
+def permission_checks(
+    may_write: Callable[[Any, str, int | None], bool],
+) -> tuple[Callable[[str], Any], Callable[[str], Any]]:
+    """From an app's `may_write(user, thing, owner_id)`, the two checks its views declare:
+    `writer(thing)` (may this user change this object) and `creator(thing)` (may they add one)."""
+
+    def writer(thing: str) -> Any:
+        return staticmethod(lambda user, obj=None: may_write(user, thing, getattr(obj, "scope_owner_id", None)))
+
+    def creator(thing: str) -> Any:
+        return staticmethod(lambda user: may_write(user, thing, None))
+
+    return writer, creator

@@ -1,0 +1,311 @@
+"""Ordering API: suppliers, agreements and price lists, the catalogue, approvers, orders with their
+approval, purchase orders with confirmation and delivery. Registered by samdrift/urls.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from samdrift.core.api import ERRORS, ScopedViewSet
+from samdrift.ordering import actions, imports, purchasing
+from samdrift.ordering.filters import (
+    AgreementFilter,
+    ApproverFilter,
+    OrderFilter,
+    PackageFilter,
+    PurchaseOrderFilter,
+    ServiceFilter,
+    SupplierFilter,
+)
+from samdrift.ordering.models import (
+    Agreement,
+    Approver,
+    Order,
+    Package,
+    PriceImport,
+    PurchaseOrder,
+    Service,
+    Supplier,
+)
+from samdrift.ordering.permissions import may_write
+from samdrift.ordering.serializers import (
+    AgreementSerializer,
+    ApproverSerializer,
+    ConfirmSerializer,
+    DecisionSerializer,
+    DeliverySerializer,
+    OrderCreateSerializer,
+    OrderListSerializer,
+    OrderSerializer,
+    PackageLineSerializer,
+    PackageSerializer,
+    PriceImportSerializer,
+    PurchaseOrderListSerializer,
+    PurchaseOrderSerializer,
+    ServicePriceSerializer,
+    ServiceSerializer,
+    SupplierSerializer,
+)
+
+
+class SupplierViewSet(ScopedViewSet):
+    queryset = Supplier.objects.all()
+    serializer_class = SupplierSerializer
+    filterset_class = SupplierFilter
+    create_action = actions.do_create_supplier
+    update_action = actions.do_update_supplier
+    active_action = actions.do_set_supplier_active
+
+
+class AgreementViewSet(ScopedViewSet):
+    queryset = Agreement.objects.select_related("supplier").prefetch_related("parties")
+    serializer_class = AgreementSerializer
+    filterset_class = AgreementFilter
+    create_action = actions.do_create_agreement
+    update_action = actions.do_update_agreement
+    active_action = actions.do_set_agreement_active
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        if self.action == "list":
+            # One aggregate for the agreements the user may see (a few hundred at most).
+            context["called_off"] = actions.called_off_value(self.get_queryset().values_list("pk", flat=True))
+        return context
+
+
+@extend_schema(responses={201: PriceImportSerializer, **ERRORS})
+class PriceImportViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Upload a price list (multipart: agreement, valid_from, file): a dry run; `apply` imports it."""
+
+    queryset = PriceImport.objects.all()
+    serializer_class = PriceImportSerializer
+    parser_classes = [MultiPartParser, FormParser]
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().for_user(self.request.user)  # type: ignore[attr-defined]
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not may_write(request.user, "catalogue"):
+            raise PermissionDenied
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer: Any) -> None:
+        data = serializer.validated_data
+        upload = data["file"]
+        agreement = Agreement.objects.for_user(self.request.user).filter(pk=data["agreement"].pk).first()
+        if agreement is None:
+            raise exceptions.ValidationError({"agreement": ["Not found."]})
+        serializer.instance = imports.do_check_price_list(
+            agreement, upload.read(), upload.name, data["valid_from"], actor=self.request.user
+        )
+
+    @extend_schema(request=None, responses={200: PriceImportSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def apply(self, request: Request, pk: str | None = None) -> Response:
+        imp = imports.do_apply_price_list(self.get_object(), actor=request.user)
+        return Response(PriceImportSerializer(imp).data)
+
+
+class ServiceViewSet(ScopedViewSet):
+    queryset = Service.objects.prefetch_related("prices")
+    serializer_class = ServiceSerializer
+    filterset_class = ServiceFilter
+    create_action = actions.do_create_service
+    update_action = actions.do_update_service
+    active_action = actions.do_set_service_active
+
+    @extend_schema(request=ServicePriceSerializer, responses={201: ServicePriceSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def price(self, request: Request, pk: str | None = None) -> Response:
+        """A new price from a day on (the running one ends the day before)."""
+        service = self.get_object()
+        serializer = ServicePriceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        price = actions.do_set_service_price(
+            service, serializer.validated_data["price"], serializer.validated_data["valid_from"], actor=request.user
+        )
+        return Response(ServicePriceSerializer(price).data, status=status.HTTP_201_CREATED)
+
+
+class PackageViewSet(ScopedViewSet):
+    queryset = Package.objects.prefetch_related("lines__service", "lines__agreement")
+    serializer_class = PackageSerializer
+    filterset_class = PackageFilter
+    create_action = actions.do_create_package
+    update_action = actions.do_update_package
+    active_action = actions.do_set_package_active
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        # Price the whole page at once (two queries), not each package on its own.
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            self._prices = actions.price_packages(page, actions.today())
+        return page
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        context["prices"] = dict(getattr(self, "_prices", {}))
+        return context
+
+    @extend_schema(request=PackageLineSerializer, responses={201: PackageLineSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def lines(self, request: Request, pk: str | None = None) -> Response:
+        package = self.get_object()
+        serializer = PackageLineSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        line = actions.do_add_package_line(package, dict(serializer.validated_data), actor=request.user)
+        return Response(
+            PackageLineSerializer(line, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+        )
+
+
+class ApproverViewSet(ScopedViewSet):
+    queryset = Approver.objects.all()
+    serializer_class = ApproverSerializer
+    filterset_class = ApproverFilter
+    create_action = actions.do_create_approver
+    update_action = actions.do_update_approver
+    active_action = actions.do_set_approver_active
+
+
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Orders. POST creates one (awaiting approval); approve, reject and cancel decide it."""
+
+    queryset = Order.objects.all()
+    serializer_class = OrderSerializer
+    filterset_class = OrderFilter
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self) -> Any:
+        qs = super().get_queryset().for_user(self.request.user)  # type: ignore[attr-defined]
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("lines")
+        return qs
+
+    def get_serializer_class(self) -> Any:
+        if self.action == "create":
+            return OrderCreateSerializer
+        return OrderListSerializer if self.action == "list" else OrderSerializer
+
+    @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer, **ERRORS})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not may_write(request.user, "order"):
+            raise PermissionDenied
+        serializer = OrderCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        items = [
+            actions.OrderItem(
+                recipients=list(i["recipients"]),
+                package=i.get("package"),
+                service=i.get("service"),
+                quantity=i["quantity"],
+            )
+            for i in data.pop("items")
+        ]
+        order = actions.do_create_order(data, items, actor=request.user)
+        return Response(
+            OrderSerializer(Order.objects.prefetch_related("lines").get(pk=order.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=DecisionSerializer, responses={200: OrderSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = actions.do_approve_order(
+            self.get_object(), actor=request.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(OrderSerializer(order).data)
+
+    @extend_schema(request=DecisionSerializer, responses={200: OrderSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = actions.do_reject_order(self.get_object(), serializer.validated_data["reason"], actor=request.user)
+        return Response(OrderSerializer(order).data)
+
+    @extend_schema(request=DecisionSerializer, responses={200: OrderSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = actions.do_cancel_order(
+            self.get_object(), actor=request.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(OrderSerializer(order).data)
+
+    @extend_schema(request=None, responses={200: PurchaseOrderListSerializer(many=True), **ERRORS})
+    @action(detail=True, methods=["post"])
+    def purchase(self, request: Request, pk: str | None = None) -> Response:
+        """Create and send the purchase orders of an approved order now."""
+        order = self.get_object()
+        if not may_write(request.user, "purchasing", order.owner_id):
+            raise PermissionDenied
+        result = purchasing.bulk_create_purchase_orders(Order.objects.filter(pk=order.pk), actor=request.user)
+        if order.pk in result.refused:
+            raise exceptions.ValidationError({"non_field_errors": [result.refused[order.pk]]})
+        pos = PurchaseOrder.objects.filter(pk__in=result.purchase_orders)
+        return Response(PurchaseOrderListSerializer(pos, many=True).data)
+
+
+class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = PurchaseOrder.objects.all()
+    serializer_class = PurchaseOrderSerializer
+    filterset_class = PurchaseOrderFilter
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self) -> Any:
+        qs = super().get_queryset().for_user(self.request.user)  # type: ignore[attr-defined]
+        return qs.prefetch_related("lines") if self.action == "retrieve" else qs
+
+    def get_serializer_class(self) -> Any:
+        return PurchaseOrderListSerializer if self.action == "list" else PurchaseOrderSerializer
+
+    @extend_schema(request=ConfirmSerializer, responses={200: PurchaseOrderSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, pk: str | None = None) -> Response:
+        serializer = ConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        po = purchasing.do_confirm_purchase_order(
+            self.get_object(), serializer.validated_data["supplier_reference"], actor=request.user
+        )
+        return Response(PurchaseOrderSerializer(po).data)
+
+    @extend_schema(request=DeliverySerializer, responses={200: PurchaseOrderSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def deliver(self, request: Request, pk: str | None = None) -> Response:
+        """Register delivered units (article number, serial number); devices become assets."""
+        po = self.get_object()
+        if not may_write(request.user, "purchasing", po.owner_id):
+            raise PermissionDenied
+        serializer = DeliverySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        units = [(u["article_number"], u["serial_number"]) for u in data["units"]]
+        purchasing.do_register_delivery(po, units, actor=request.user, delivered_on=data.get("delivered_on"))
+        return Response(PurchaseOrderSerializer(PurchaseOrder.objects.prefetch_related("lines").get(pk=po.pk)).data)
+
+
+def register(router: Any) -> None:
+    """This app's API routes, registered on the project's router by samdrift/urls.py."""
+    router.register("ordering/suppliers", SupplierViewSet)
+    router.register("ordering/agreements", AgreementViewSet)
+    router.register("ordering/price-imports", PriceImportViewSet)
+    router.register("ordering/services", ServiceViewSet)
+    router.register("ordering/packages", PackageViewSet)
+    router.register("ordering/approvers", ApproverViewSet)
+    router.register("ordering/orders", OrderViewSet)
+    router.register("ordering/purchase-orders", PurchaseOrderViewSet)

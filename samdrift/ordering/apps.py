@@ -1,0 +1,32 @@
+from datetime import timedelta
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OrderingConfig(AppConfig):
+    name = "samdrift.ordering"
+    label = "ordering"
+    verbose_name = _("Ordering")
+
+    def ready(self) -> None:
+        from samdrift.core.context_processors import add_nav
+        from samdrift.core.roles import OPERATOR_ROLES, Role
+        from samdrift.core.scheduling import PERIODIC_TASKS, Periodic
+
+        owner_roles = {Role.OWNER_VIEWER, Role.ORDERER, Role.APPROVER}
+        add_nav("order_shop", _("Place an order"), {Role.ORDERER})
+        add_nav("order_list", _("Orders"), set(OPERATOR_ROLES) | owner_roles)
+        add_nav("my_order_lines", _("My orders"), {Role.END_USER})
+        add_nav("purchaseorder_list", _("Purchase orders"), {Role.ADMIN, Role.TECHNICIAN, Role.FINANCE})
+        add_nav("agreement_list", _("Framework agreements"), {Role.ADMIN, Role.FINANCE})
+        add_nav("package_list", _("Service catalogue"), {Role.ADMIN, Role.FINANCE})
+        add_nav("ordering_lead_times", _("Lead times"), set(OPERATOR_ROLES) | owner_roles)
+        for periodic in (
+            Periodic(
+                "ordering-agreement-alerts", "samdrift.ordering.tasks.agreement_expiry_alerts", timedelta(hours=24)
+            ),
+            Periodic("ordering-purchase", "samdrift.ordering.tasks.purchase_approved_orders", timedelta(minutes=15)),
+        ):
+            if all(p.name != periodic.name for p in PERIODIC_TASKS):
+                PERIODIC_TASKS.append(periodic)

@@ -1,0 +1,545 @@
+"""Buying what was approved: purchase orders per supplier at the agreement price of the day,
+the supplier's confirmation, deliveries (serial numbers, possibly partial) that become assets and
+start billing, and the hand-over that closes a line.
+
+Purchase orders for many approved orders are made set-based (`bulk_create_purchase_orders`):
+a few queries for the whole batch, not a loop of queries per line.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from samdrift.core import cells
+from samdrift.core.access import require_role
+from samdrift.core.audit import PendingEvent, record_event, record_events
+from samdrift.core.models import AuditEventType
+from samdrift.core.money import to_money
+from samdrift.ordering.actions import agreement_prices, called_off_value, check_call_off, service_prices, today
+from samdrift.ordering.models import (
+    PURCHASING_ROLES,
+    Agreement,
+    DeliveredUnit,
+    Delivery,
+    LineStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PackageLine,
+    POStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ServiceKind,
+)
+
+
+def _role(actor: Any, owner_id: int | None = None) -> str:
+    return require_role(actor, owner_id=owner_id, operator_roles=PURCHASING_ROLES)
+
+
+@dataclass
+class PurchaseResult:
+    purchase_orders: list[int] = field(default_factory=list)
+    lines: int = 0
+    refused: dict[int, str] = field(default_factory=dict)  # order id -> why it was not ordered
+
+
+@transaction.atomic
+def bulk_create_purchase_orders(
+    orders: QuerySet[Order] | None = None, *, actor: Any, day: date | None = None, send: bool = True
+) -> PurchaseResult:
+    """Make purchase orders for approved orders: one per order and supplier, at the agreement price
+    valid `day`. An order whose agreement is expired, exhausted or has no price stays approved and
+    is reported; lines without anything to buy (services only) are delivered at once."""
+    role = _role(actor)
+    day = day or today()
+    now = timezone.now()
+    qs = orders if orders is not None else Order.objects.all()
+    order_rows = {o.pk: o for o in qs.filter(status=OrderStatus.APPROVED).select_for_update()}
+    result = PurchaseResult()
+    if not order_rows:
+        return result
+    line_rows = OrderLine.objects.filter(order_id__in=list(order_rows), status=LineStatus.APPROVED).values(
+        "pk", "order_id", "owner_id", "package_id", "quantity"
+    )
+    lines: list[dict[str, Any]] = [dict(row) for row in line_rows]
+    package_ids = {ln["package_id"] for ln in lines if ln["package_id"]}
+    article_lines: dict[int, list[PackageLine]] = defaultdict(list)
+    for pl in PackageLine.objects.filter(package_id__in=package_ids, service__isnull=True).order_by("id"):
+        article_lines[pl.package_id].append(pl)
+    agreements = {
+        a.pk: a
+        for a in Agreement.objects.filter(
+            pk__in={pl.agreement_id for pls in article_lines.values() for pl in pls}
+        ).prefetch_related("parties")
+    }
+    wanted: set[tuple[int, str]] = {
+        (pl.agreement_id, pl.article_number) for pls in article_lines.values() for pl in pls if pl.agreement_id
+    }
+    prices = agreement_prices(wanted, day)
+    used = called_off_value(agreements)
+    # Group per order and agreement (an agreement has one supplier).
+    planned: dict[tuple[int, int], list[PurchaseOrderLine]] = defaultdict(list)
+    nothing_to_buy: list[int] = []
+    lines_by_order: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for ln in lines:
+        lines_by_order[ln["order_id"]].append(ln)
+    for order_id, order_lines in lines_by_order.items():
+        order = order_rows[order_id]
+        plan: dict[int, list[PurchaseOrderLine]] = defaultdict(list)
+        try:
+            for ln in order_lines:
+                items = article_lines.get(ln["package_id"], []) if ln["package_id"] else []
+                if not items:
+                    nothing_to_buy.append(ln["pk"])
+                    continue
+                for pl in items:
+                    price = prices.get((pl.agreement_id, pl.article_number))  # type: ignore[arg-type]
+                    agreement = agreements[pl.agreement_id]  # type: ignore[index]
+                    if price is None:
+                        raise ValidationError(
+                            _("Article %(n)s has no price under %(ref)s on %(day)s.")
+                            % {"n": pl.article_number, "ref": agreement.reference, "day": day}
+                        )
+                    quantity = pl.quantity * ln["quantity"]
+                    plan[agreement.pk].append(
+                        PurchaseOrderLine(
+                            owner_id=order.owner_id,
+                            order_line_id=ln["pk"],
+                            agreement=agreement,
+                            article_number=pl.article_number,
+                            description=price.description,
+                            category=price.category,
+                            quantity=quantity,
+                            unit_price=price.unit_price,
+                            amount=to_money(price.unit_price * quantity),
+                            handling_fee_percent=agreement.handling_fee_percent,
+                            asset_model_id=pl.asset_model_id,
+                            billing_article_id=pl.billing_article_id,
+                        )
+                    )
+            for agreement_id, po_lines in plan.items():
+                amount = sum((p.amount for p in po_lines), Decimal(0))
+                check_call_off(
+                    agreements[agreement_id], order.owner_id, day, amount, used.get(agreement_id, Decimal(0))
+                )
+                used[agreement_id] = used.get(agreement_id, Decimal(0)) + amount
+        except ValidationError as exc:
+            result.refused[order_id] = " ".join(exc.messages)
+            nothing_to_buy = [pk for pk in nothing_to_buy if pk not in {ln["pk"] for ln in order_lines}]
+            continue
+        for agreement_id, po_lines in plan.items():
+            planned[(order_id, agreement_id)] = po_lines
+    keys = list(planned)
+    pos = PurchaseOrder.objects.bulk_create(
+        [
+            PurchaseOrder(
+                owner_id=order_rows[order_id].owner_id,
+                order_id=order_id,
+                agreement_id=agreement_id,
+                supplier_id=agreements[agreement_id].supplier_id,
+                total=sum((p.amount for p in planned[(order_id, agreement_id)]), Decimal(0)),
+                created=now,
+                sent_at=None,
+            )
+            for order_id, agreement_id in keys
+        ],
+        batch_size=2000,
+    )
+    all_lines = []
+    for po, key in zip(pos, keys, strict=True):
+        for line in planned[key]:
+            line.purchase_order_id = po.pk
+            all_lines.append(line)
+    PurchaseOrderLine.objects.bulk_create(all_lines, batch_size=2000)
+    ordered_lines = {line.order_line_id for line in all_lines}
+    ordered_orders = {order_id for order_id, _a in keys} | {
+        ln["order_id"] for ln in lines if ln["pk"] in set(nothing_to_buy)
+    }
+    OrderLine.objects.filter(pk__in=ordered_lines).update(status=LineStatus.ORDERED, ordered_at=now)
+    Order.objects.filter(pk__in=ordered_orders).update(status=OrderStatus.ORDERED)
+    events = [
+        PendingEvent(
+            AuditEventType.CREATED,
+            po,
+            changes={"total": [None, po.total], "status": [None, po.status]},
+            extra={"order": po.order_id, "supplier": po.supplier_id, "agreement": po.agreement_id, "day": day},
+        )
+        for po in pos
+    ]
+    events += [
+        PendingEvent(
+            AuditEventType.UPDATED,
+            order_rows[oid],
+            changes={"status": [OrderStatus.APPROVED, OrderStatus.ORDERED]},
+            extra={"action": "purchase"},
+        )
+        for oid in sorted(ordered_orders)
+    ]
+    record_events(actor, role, events)
+    if nothing_to_buy:
+        _deliver_service_lines(nothing_to_buy, actor=actor, role=role, day=day)
+    _finish_orders({ln["order_id"] for ln in lines if ln["pk"] in set(nothing_to_buy)})
+    result.purchase_orders = [po.pk for po in pos]
+    result.lines = len(all_lines)
+    if send:
+        po_ids = list(result.purchase_orders)
+        transaction.on_commit(lambda: send_purchase_orders(po_ids))
+    return result
+
+
+def send_purchase_orders(po_ids: list[int]) -> None:
+    """Send each purchase order through its supplier's channel; mark it sent (after commit)."""
+    from samdrift.ordering import notify
+
+    for po_id in po_ids:
+        if notify.send_purchase_order(po_id):
+            PurchaseOrder.objects.filter(pk=po_id, sent_at__isnull=True).update(sent_at=timezone.now())
+
+
+@transaction.atomic
+def do_resend_purchase_order(po: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
+    role = _role(actor, po.owner_id)
+    record_event(actor, role, AuditEventType.UPDATED, po, extra={"action": "resend"})
+    po_id = po.pk
+    transaction.on_commit(lambda: send_purchase_orders([po_id]))
+    return po
+
+
+@transaction.atomic
+def do_confirm_purchase_order(po: PurchaseOrder, supplier_reference: str, *, actor: Any) -> PurchaseOrder:
+    """Register the supplier's order confirmation (orderbekräftelse)."""
+    role = _role(actor, po.owner_id)
+    po = PurchaseOrder.objects.select_for_update().get(pk=po.pk)
+    if po.status != POStatus.SENT:
+        raise ValidationError(_("The purchase order is already confirmed."))
+    now = timezone.now()
+    po.status, po.confirmed_at, po.supplier_reference = POStatus.CONFIRMED, now, (supplier_reference or "").strip()
+    po.save(update_fields=["status", "confirmed_at", "supplier_reference"])
+    OrderLine.objects.filter(po_lines__purchase_order=po, status=LineStatus.ORDERED).update(
+        status=LineStatus.CONFIRMED, confirmed_at=now
+    )
+    record_event(
+        actor, role, AuditEventType.UPDATED, po,
+        changes={"status": [POStatus.SENT, POStatus.CONFIRMED], "supplier_reference": ["", po.supplier_reference]},
+    )  # fmt: skip
+    return po
+
+
+# --- deliveries --------------------------------------------------------------------------------
+
+DELIVERY_COLUMNS = ("article_number", "serial_number")
+
+
+def parse_delivery_file(content: bytes, filename: str) -> list[tuple[int, str, str]]:
+    """Rows (row number, article number, serial number) of a supplier's delivery file (CSV or XLSX)."""
+    from samdrift.ordering.imports import read_table
+
+    header, rows = read_table(content, filename)
+    missing = [c for c in DELIVERY_COLUMNS if c not in header]
+    if missing:
+        raise ValidationError(_("The file lacks the column(s): %(cols)s.") % {"cols": ", ".join(missing)})
+    ia, isn = header.index("article_number"), header.index("serial_number")
+    return [(n, (r[ia] if ia < len(r) else "").strip(), (r[isn] if isn < len(r) else "").strip()) for n, r in rows]
+
+
+@transaction.atomic
+def do_register_delivery(
+    po: PurchaseOrder,
+    units: list[tuple[str, str]],
+    *,
+    actor: Any,
+    delivered_on: date | None = None,
+    filename: str = "",
+) -> Delivery:
+    """Register delivered units (article number, serial number) against a purchase order.
+
+    Each unit of a device becomes an asset assigned to its recipient; each unit is charged to the
+    owner at the agreement price plus the handling fee; when an order line is complete, its
+    package's services start (monthly subscriptions, one-time service charges). All or nothing: a
+    serial number delivered before, an unknown article or more units than ordered refuse the file.
+    """
+    from samdrift.assets import actions as asset_actions
+    from samdrift.billing import actions as billing_actions
+
+    role = _role(actor, po.owner_id)
+    po = PurchaseOrder.objects.select_for_update().select_related("order", "supplier").get(pk=po.pk)
+    day = delivered_on or today()
+    if not units:
+        raise ValidationError(_("The delivery has no units."))
+    po_lines = list(po.lines.select_related("asset_model__manufacturer", "order_line__recipient").order_by("id"))
+    remaining = {pl.pk: pl.quantity - pl.delivered_quantity for pl in po_lines}
+    by_article: dict[str, list[PurchaseOrderLine]] = defaultdict(list)
+    for pl in po_lines:
+        by_article[pl.article_number].append(pl)
+    errors: list[str] = []
+    serials = [s for _a, s in units if s]
+    dupes = {s for s in serials if serials.count(s) > 1}
+    for s in sorted(dupes):
+        errors.append(_("Serial number %(s)s appears twice in this delivery.") % {"s": s})
+    known = set(DeliveredUnit.objects.filter(serial_number__in=serials).values_list("serial_number", flat=True))
+    for s in sorted(known):
+        errors.append(_("Serial number %(s)s has already been delivered; it is refused.") % {"s": s})
+    assigned: list[tuple[PurchaseOrderLine, str]] = []
+    for article, serial in units:
+        candidates = [pl for pl in by_article.get(article, []) if remaining[pl.pk] > 0]
+        if not by_article.get(article):
+            errors.append(_("Article %(a)s is not on purchase order %(po)s.") % {"a": article, "po": po.number})
+            continue
+        if not candidates:
+            errors.append(_("More units of %(a)s than ordered.") % {"a": article})
+            continue
+        pl = candidates[0]
+        if pl.asset_model_id and not serial:
+            errors.append(_("A device (%(a)s) needs its serial number.") % {"a": article})
+            continue
+        remaining[pl.pk] -= 1
+        assigned.append((pl, serial))
+    if errors:
+        raise ValidationError(errors)
+    delivery = Delivery(
+        owner_id=po.owner_id,
+        purchase_order=po,
+        delivered_on=day,
+        filename=filename,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    delivery.save(force_insert=True)
+    order = po.order
+    owner = order.owner
+    made_assets = []
+    for pl, serial in assigned:
+        line = pl.order_line
+        asset = None
+        if pl.asset_model_id:
+            recipient = line.recipient
+            asset = asset_actions.do_create_asset(
+                {
+                    "owner": owner,
+                    "asset_tag": f"{po.number}-{serial}"[:40],
+                    "model": pl.asset_model,
+                    "serial_number": serial,
+                    "status": "in_stock",
+                    "cost_centre": order.cost_centre,
+                    "org_unit": recipient.org_unit,
+                    "site": order.delivery_site,
+                    "purchase_date": day,
+                    "price": to_money(pl.unit_price),
+                    "supplier": po.supplier.name,
+                    "order_reference": po.number,
+                },
+                actor=actor,
+            )
+            if recipient.active:
+                asset_actions.do_check_out_asset(asset, recipient, actor=actor, cost_centre=order.cost_centre)
+            made_assets.append(asset)
+        DeliveredUnit.objects.create(
+            owner_id=po.owner_id, delivery=delivery, po_line=pl, serial_number=serial, asset=asset
+        )
+        if pl.billing_article_id:
+            # Billing's actions are finance's; the system starts them on the delivery's behalf.
+            billing_actions.do_create_charge(
+                {
+                    "owner": owner,
+                    "cost_centre": order.cost_centre,
+                    "article": pl.billing_article,
+                    "description": f"{pl.description} ({po.number}{', ' + serial if serial else ''})"[:200],
+                    "charge_date": day,
+                    "quantity": Decimal(1),
+                    "unit_price": (pl.unit_price * (1 + pl.handling_fee_percent / 100)).quantize(Decimal("0.0001")),
+                    "external_ref": f"ordering.poline:{pl.pk}",
+                },
+                actor=None,
+            )
+    counts: dict[int, int] = defaultdict(int)
+    for pl, _s in assigned:
+        counts[pl.pk] += 1
+    for pl_id, n in counts.items():
+        PurchaseOrderLine.objects.filter(pk=pl_id).update(delivered_quantity=F("delivered_quantity") + n)
+    fresh = list(PurchaseOrderLine.objects.filter(purchase_order=po).values("quantity", "delivered_quantity"))
+    new_status = (
+        POStatus.DELIVERED if all(r["delivered_quantity"] >= r["quantity"] for r in fresh) else POStatus.PARTIAL
+    )
+    before = po.status
+    po.status = new_status
+    po.save(update_fields=["status"])
+    record_event(
+        actor, role, AuditEventType.CREATED, delivery,
+        changes={"units": [None, len(assigned)]},
+        extra={"purchase_order": po.pk, "serials": serials, "assets": [a.pk for a in made_assets], "filename": filename},
+    )  # fmt: skip
+    if before != new_status:
+        record_event(actor, role, AuditEventType.UPDATED, po, changes={"status": [before, new_status]})
+    complete = _complete_lines({pl.order_line_id for pl, _s in assigned})
+    if complete:
+        _start_services(complete, day=day)
+        now = timezone.now()
+        OrderLine.objects.filter(pk__in=complete).update(status=LineStatus.DELIVERED, delivered_at=now)
+        # A line confirmed by nobody still passed the stage: the delivery confirms it.
+        OrderLine.objects.filter(pk__in=complete, confirmed_at__isnull=True).update(confirmed_at=now)
+        _finish_orders({order.pk})
+    return delivery
+
+
+def _complete_lines(line_ids: set[int]) -> list[int]:
+    """Order lines whose every purchase-order line is fully delivered."""
+    open_ids = set(
+        PurchaseOrderLine.objects.filter(order_line_id__in=line_ids, delivered_quantity__lt=F("quantity")).values_list(
+            "order_line_id", flat=True
+        )
+    )
+    return sorted(line_ids - open_ids)
+
+
+def _start_services(line_ids: list[int], *, day: date) -> None:
+    """Start the package's (or the line's own) services for delivered lines, through billing."""
+    from samdrift.billing import actions as billing_actions
+
+    lines = list(
+        OrderLine.objects.filter(pk__in=line_ids).select_related(
+            "order__cost_centre", "owner", "service__billing_article", "recipient"
+        )
+    )
+    package_services: dict[int, list[PackageLine]] = defaultdict(list)
+    for pl in PackageLine.objects.filter(
+        package_id__in={ln.package_id for ln in lines if ln.package_id}, service__isnull=False
+    ).select_related("service__billing_article"):
+        package_services[pl.package_id].append(pl)
+    service_ids: set[int] = {pl.service_id for pls in package_services.values() for pl in pls if pl.service_id}
+    service_ids |= {ln.service_id for ln in lines if ln.service_id}
+    prices = service_prices(service_ids, day)
+    for line in lines:
+        wanted = (
+            [(pl.service, pl.quantity * line.quantity) for pl in package_services.get(line.package_id, [])]  # type: ignore[arg-type]
+            if line.package_id
+            else [(line.service, line.quantity)]
+        )
+        for service, quantity in wanted:
+            assert service is not None
+            price = prices.get(service.pk)
+            if price is None:
+                continue
+            ref = f"ordering.line:{line.pk}"
+            text = f"{service.name} · {line.recipient}"[:200]
+            if service.kind == ServiceKind.MONTHLY:
+                billing_actions.do_create_subscription(
+                    {
+                        "owner": line.owner,
+                        "cost_centre": line.order.cost_centre,
+                        "article": service.billing_article,
+                        "description": text,
+                        "monthly_price": to_money(price * quantity),
+                        "start": day,
+                        "external_ref": ref,
+                    },
+                    actor=None,
+                )
+            elif service.kind == ServiceKind.ONE_TIME:
+                billing_actions.do_create_charge(
+                    {
+                        "owner": line.owner,
+                        "cost_centre": line.order.cost_centre,
+                        "article": service.billing_article,
+                        "description": text,
+                        "charge_date": day,
+                        "quantity": Decimal(quantity),
+                        "unit_price": price,
+                        "external_ref": ref,
+                    },
+                    actor=None,
+                )
+            # Metered and hourly services are billed from usage (billing's usage import).
+
+
+def _deliver_service_lines(line_ids: list[int], *, actor: Any, role: str, day: date) -> None:
+    """Lines with nothing to buy (services only) are in place once approved: start them now."""
+    now = timezone.now()
+    _start_services(line_ids, day=day)
+    OrderLine.objects.filter(pk__in=line_ids).update(
+        status=LineStatus.DELIVERED, ordered_at=now, confirmed_at=now, delivered_at=now
+    )
+
+
+def _finish_orders(order_ids: set[int]) -> None:
+    """An order is delivered when every live line is, and closed when every one is handed over."""
+    for order in Order.objects.filter(pk__in=order_ids):
+        statuses = set(
+            OrderLine.objects.filter(order=order).exclude(status=LineStatus.CANCELLED).values_list("status", flat=True)
+        )
+        if statuses and statuses <= {LineStatus.HANDED_OVER}:
+            new = OrderStatus.CLOSED
+        elif statuses and statuses <= {LineStatus.DELIVERED, LineStatus.HANDED_OVER}:
+            new = OrderStatus.DELIVERED
+        else:
+            continue
+        if order.status != new:
+            Order.objects.filter(pk=order.pk).update(status=new)
+
+
+@transaction.atomic
+def do_hand_over_line(line: OrderLine, *, actor: Any) -> OrderLine:
+    """The delivered package has reached its user: the line is closed."""
+    role = _role(actor, line.owner_id)
+    line = OrderLine.objects.select_for_update().get(pk=line.pk)
+    if line.status != LineStatus.DELIVERED:
+        raise ValidationError(_("Only a delivered line can be handed over."))
+    now = timezone.now()
+    line.status, line.handed_over_at = LineStatus.HANDED_OVER, now
+    line.save(update_fields=["status", "handed_over_at"])
+    record_event(
+        actor, role, AuditEventType.UPDATED, line, changes={"status": [LineStatus.DELIVERED, LineStatus.HANDED_OVER]}
+    )
+    _finish_orders({line.order_id})
+    return line
+
+
+def purchase_order_rows(po: PurchaseOrder) -> tuple[list[str], list[list[Any]]]:
+    """The purchase order as rows for the supplier's CSV/XLSX attachment."""
+    header = ["po_number", "article_number", "description", "quantity", "unit_price", "amount", "recipient", "delivery"]
+    order = po.order
+    delivery = str(order.delivery_site) if order.delivery_site_id else order.delivery_address
+    rows = [
+        [
+            po.number,
+            pl.article_number,
+            pl.description,
+            pl.quantity,
+            str(pl.unit_price),
+            str(pl.amount),
+            str(pl.order_line.recipient),
+            delivery,
+        ]
+        for pl in po.lines.select_related("order_line__recipient").order_by("id")
+    ]
+    return header, rows
+
+
+def purchase_order_file(po: PurchaseOrder, fmt: str) -> bytes:
+    header, rows = purchase_order_rows(po)
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(po.number)
+        sheet.append(header)
+        for row in rows:
+            sheet.append(cells.xlsx_row(sheet, row))
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+    text = io.StringIO()
+    writer = cells.writer(text, delimiter=";")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return text.getvalue().encode("utf-8")

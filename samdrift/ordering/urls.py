@@ -1,0 +1,49 @@
+from django.urls import path
+
+from samdrift.ordering import views
+
+urlpatterns = []
+for prefix, name, v in [
+    ("suppliers", "supplier", (views.SupplierList, views.SupplierDetail, views.SupplierFormView, views.SupplierActive, views.SupplierHistory)),
+    ("agreements", "agreement", (views.AgreementList, views.AgreementDetail, views.AgreementFormView, views.AgreementActive, views.AgreementHistory)),
+    ("services", "service", (views.ServiceList, views.ServiceDetail, views.ServiceFormView, views.ServiceActive, views.ServiceHistory)),
+    ("packages", "package", (views.PackageList, views.PackageDetail, views.PackageFormView, views.PackageActive, views.PackageHistory)),
+    ("approvers", "approver", (views.ApproverList, views.ApproverDetail, views.ApproverFormView, views.ApproverActive, views.ApproverHistory)),
+]:  # fmt: skip
+    list_view, detail_view, form_view, active_view, history_view = v
+    urlpatterns += [
+        path(f"ordering/{prefix}/", list_view.as_view(), name=f"{name}_list"),
+        path(f"ordering/{prefix}/new/", form_view.as_view(), name=f"{name}_create"),
+        path(f"ordering/{prefix}/<int:pk>/", detail_view.as_view(), name=f"{name}_detail"),
+        path(f"ordering/{prefix}/<int:pk>/edit/", form_view.as_view(), name=f"{name}_edit"),
+        path(f"ordering/{prefix}/<int:pk>/active/", active_view.as_view(), name=f"{name}_active"),
+        path(f"ordering/{prefix}/<int:pk>/history/", history_view.as_view(), name=f"{name}_history"),
+    ]
+
+urlpatterns += [
+    path("ordering/agreements/<int:pk>/prices/import/", views.agreement_price_import, name="agreement_price_import"),
+    path("ordering/price-imports/<int:pk>/", views.priceimport_detail, name="priceimport_detail"),
+    path("ordering/services/<int:pk>/price/", views.service_price, name="service_price"),
+    path("ordering/packages/<int:pk>/lines/", views.package_add_line, name="package_add_line"),
+    path("ordering/package-lines/<int:pk>/remove/", views.package_remove_line, name="package_remove_line"),
+    path("order/", views.order_shop, name="order_shop"),
+    path("order/recipients/", views.recipient_search, name="order_recipient_search"),
+    path("ordering/orders/", views.OrderList.as_view(), name="order_list"),
+    path("ordering/orders/approval/", views.ApprovalQueue.as_view(), name="order_approval_queue"),
+    path("ordering/my/", views.MyOrderLines.as_view(), name="my_order_lines"),
+    path("ordering/orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("ordering/orders/<int:pk>/decide/", views.order_decide, name="order_decide"),
+    path("ordering/orders/<int:pk>/cancel/", views.order_cancel, name="order_cancel"),
+    path("ordering/orders/<int:pk>/purchase/", views.order_purchase, name="order_purchase"),
+    path("ordering/orders/<int:pk>/history/", views.OrderHistory.as_view(), name="order_history"),
+    path("ordering/order-lines/<int:pk>/hand-over/", views.orderline_hand_over, name="orderline_hand_over"),
+    path("ordering/purchase-orders/", views.PurchaseOrderList.as_view(), name="purchaseorder_list"),
+    path("ordering/purchase-orders/run/", views.purchase_approved, name="purchase_approved"),
+    path("ordering/purchase-orders/<int:pk>/", views.purchaseorder_detail, name="purchaseorder_detail"),
+    path("ordering/purchase-orders/<int:pk>/file/", views.purchaseorder_file, name="purchaseorder_file"),
+    path("ordering/purchase-orders/<int:pk>/confirm/", views.purchaseorder_confirm, name="purchaseorder_confirm"),
+    path("ordering/purchase-orders/<int:pk>/deliver/", views.purchaseorder_deliver, name="purchaseorder_deliver"),
+    path("ordering/purchase-orders/<int:pk>/resend/", views.purchaseorder_resend, name="purchaseorder_resend"),
+    path("ordering/lead-times/", views.lead_time_report, name="ordering_lead_times"),
+    path("ordering/joint-procurement/", views.joint_procurement, name="ordering_joint_procurement"),
+]

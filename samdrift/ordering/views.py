@@ -1,0 +1,853 @@
+"""Ordering pages: the catalogue and agreements (operator), the orderer's shop, orders with their
+approval, purchase orders with confirmation and delivery, lead times and joint procurement.
+
+Views are thin: they fetch through the scoped layer, parse a form, call one action and render.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from samdrift.core import cells
+from samdrift.core.access import access_object, scope_for
+from samdrift.core.roles import OPERATOR_ROLES, Role
+from samdrift.core.views import (
+    ActionFormView,
+    HistoryView,
+    ScopedDetailView,
+    ScopedListView,
+    SetActiveView,
+    apply_validation_error,
+    permission_checks,
+)
+from samdrift.ordering import actions, imports, purchasing, reports
+from samdrift.ordering.filters import (
+    AgreementFilter,
+    ApproverFilter,
+    OrderFilter,
+    OrderLineFilter,
+    PackageFilter,
+    PurchaseOrderFilter,
+    ServiceFilter,
+    SupplierFilter,
+)
+from samdrift.ordering.forms import (
+    AgreementForm,
+    ApproverForm,
+    ConfirmForm,
+    DecisionForm,
+    DeliveryForm,
+    OrderForm,
+    PackageForm,
+    PackageLineForm,
+    PriceImportForm,
+    ServiceForm,
+    ServicePriceForm,
+    SupplierForm,
+)
+from samdrift.ordering.models import (
+    Agreement,
+    AgreementArticle,
+    Approver,
+    LineStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Package,
+    PackageLine,
+    PriceImport,
+    PurchaseOrder,
+    Service,
+    ServicePrice,
+    Supplier,
+)
+from samdrift.ordering.permissions import may_write
+from samdrift.ordering.tables import (
+    AgreementTable,
+    ApproverTable,
+    OrderLineTable,
+    OrderTable,
+    PackageTable,
+    PurchaseOrderTable,
+    ServiceTable,
+    SupplierTable,
+)
+from samdrift.tenancy.models import Person
+
+_writer, _creator = permission_checks(may_write)
+
+
+def _model(model: Any) -> Any:
+    """Name the model a function view's <pk> refers to (the isolation test reads it)."""
+
+    def mark(view: Any) -> Any:
+        view.model = model
+        return view
+
+    return mark
+
+
+# --- suppliers ---------------------------------------------------------------------------------
+class SupplierList(ScopedListView):
+    model, table_class, filterset_class = Supplier, SupplierTable, SupplierFilter
+    title = gettext_lazy("Suppliers")
+    export_fields = ("name", "org_number", "contact_name", "email", "phone", "channel", "active")
+    create_url_name = "supplier_create"
+    may_create = _creator("catalogue")
+
+
+class SupplierDetail(ScopedDetailView):
+    model = Supplier
+    detail_fields = ("name", "org_number", "contact_name", "email", "phone", "channel", "attachment_format", "active")
+    edit_url_name, history_url_name, active_url_name = "supplier_edit", "supplier_history", "supplier_active"
+    may_edit = _writer("catalogue")
+
+
+class SupplierFormView(ActionFormView):
+    model, form_class = Supplier, SupplierForm
+    create_action, update_action = actions.do_create_supplier, actions.do_update_supplier
+    may_write = _writer("catalogue")
+    success_url_name = "supplier_detail"
+
+
+class SupplierActive(SetActiveView):
+    model, active_action, may_write, success_url_name = (
+        Supplier, actions.do_set_supplier_active, _writer("catalogue"), "supplier_detail",
+    )  # fmt: skip
+
+
+class SupplierHistory(HistoryView):
+    model = Supplier
+
+
+# --- agreements --------------------------------------------------------------------------------
+class AgreementList(ScopedListView):
+    model, table_class, filterset_class = Agreement, AgreementTable, AgreementFilter
+    title = gettext_lazy("Framework agreements")
+    select_related = ("supplier",)
+    export_fields = ("reference", "name", "supplier__name", "start", "end", "max_value", "call_off_method")
+    create_url_name = "agreement_create"
+    may_create = _creator("catalogue")
+
+
+class AgreementDetail(ScopedDetailView):
+    model = Agreement
+    template_name = "ordering/agreement_detail.html"
+    detail_fields = (
+        "reference", "name", "supplier", "start", "end", "extension_options", "extensions_taken", "max_value",
+        "call_off_method", "responsible", "secret_until_award", "awarded", "handling_fee_percent", "active",
+    )  # fmt: skip
+    edit_url_name, history_url_name, active_url_name = "agreement_edit", "agreement_history", "agreement_active"
+    may_edit = _writer("catalogue")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        agreement = self.object
+        used = actions.called_off_value([agreement.pk]).get(agreement.pk, 0)
+        context["used"] = used
+        context["used_percent"] = min(100, int(used * 100 / agreement.max_value)) if agreement.max_value else 0
+        context["parties"] = list(agreement.parties.all())
+        today = actions.today()
+        context["prices"] = (
+            AgreementArticle.objects.filter(agreement=agreement, valid_from__lte=today)
+            .exclude(valid_to__lt=today)
+            .order_by("article_number")[:200]
+        )
+        context["price_count"] = (
+            AgreementArticle.objects.filter(agreement=agreement, valid_from__lte=today)
+            .exclude(valid_to__lt=today)
+            .count()
+        )
+        context["imports"] = PriceImport.objects.filter(agreement=agreement).order_by("-id")[:10]
+        context["import_url"] = (
+            reverse("agreement_price_import", args=[agreement.pk]) if may_write(self.request.user, "catalogue") else ""
+        )
+        context["procurement"] = reports.joint_procurement(self.request.user, agreement.pk)
+        return context
+
+
+class AgreementFormView(ActionFormView):
+    model, form_class = Agreement, AgreementForm
+    create_action, update_action = actions.do_create_agreement, actions.do_update_agreement
+    may_write = _writer("catalogue")
+    success_url_name = "agreement_detail"
+
+
+class AgreementActive(SetActiveView):
+    model, active_action, may_write, success_url_name = (
+        Agreement, actions.do_set_agreement_active, _writer("catalogue"), "agreement_detail",
+    )  # fmt: skip
+
+
+class AgreementHistory(HistoryView):
+    model = Agreement
+
+
+@login_required
+@_model(Agreement)
+def agreement_price_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a supplier's price list: a dry run first, applied from its report page."""
+    agreement = access_object(Agreement, request.user, pk)
+    if not may_write(request.user, "catalogue"):
+        raise PermissionDenied
+    form = PriceImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            imp = imports.do_check_price_list(
+                agreement, upload.read(), upload.name, form.cleaned_data["valid_from"], actor=request.user
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            return HttpResponseRedirect(imp.get_absolute_url())
+    return render(
+        request, "ordering/price_import.html", {"form": form, "object": agreement, "title": _("Import a price list")}
+    )
+
+
+@login_required
+@_model(PriceImport)
+def priceimport_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    imp = access_object(PriceImport, request.user, pk)
+    if request.method == "POST":
+        if not may_write(request.user, "catalogue"):
+            raise PermissionDenied
+        try:
+            imports.do_apply_price_list(imp, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The price list has been imported."))
+        return HttpResponseRedirect(imp.get_absolute_url())
+    imp.agreement = Agreement.objects.get(pk=imp.agreement_id)
+    return render(
+        request,
+        "ordering/priceimport_detail.html",
+        {
+            "object": imp,
+            "report": imp.report,
+            "may_apply": may_write(request.user, "catalogue") and imp.status == "checked",
+        },
+    )
+
+
+# --- service catalogue -------------------------------------------------------------------------
+class ServiceList(ScopedListView):
+    model, table_class, filterset_class = Service, ServiceTable, ServiceFilter
+    title = gettext_lazy("Services")
+    export_fields = ("code", "name", "kind", "unit", "active")
+    create_url_name = "service_create"
+    may_create = _creator("catalogue")
+
+
+class ServiceDetail(ScopedDetailView):
+    model = Service
+    template_name = "ordering/service_detail.html"
+    detail_fields = ("code", "name", "kind", "unit", "description", "sla", "orderable_by", "billing_article", "active")
+    edit_url_name, history_url_name, active_url_name = "service_edit", "service_history", "service_active"
+    may_edit = _writer("catalogue")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["prices"] = ServicePrice.objects.filter(service=self.object).order_by("-valid_from")
+        if may_write(self.request.user, "catalogue"):
+            context["price_form"] = ServicePriceForm()
+            context["price_url"] = reverse("service_price", args=[self.object.pk])
+        return context
+
+
+class ServiceFormView(ActionFormView):
+    model, form_class = Service, ServiceForm
+    create_action, update_action = actions.do_create_service, actions.do_update_service
+    may_write = _writer("catalogue")
+    success_url_name = "service_detail"
+
+
+class ServiceActive(SetActiveView):
+    model, active_action, may_write, success_url_name = (
+        Service, actions.do_set_service_active, _writer("catalogue"), "service_detail",
+    )  # fmt: skip
+
+
+class ServiceHistory(HistoryView):
+    model = Service
+
+
+@login_required
+@require_POST
+@_model(Service)
+def service_price(request: HttpRequest, pk: int) -> HttpResponse:
+    service = access_object(Service, request.user, pk)
+    if not may_write(request.user, "catalogue"):
+        raise PermissionDenied
+    form = ServicePriceForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_set_service_price(
+                service, form.cleaned_data["price"], form.cleaned_data["valid_from"], actor=request.user
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Saved."))
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return HttpResponseRedirect(service.get_absolute_url())
+
+
+class PackageList(ScopedListView):
+    model, table_class, filterset_class = Package, PackageTable, PackageFilter
+    title = gettext_lazy("Client packages")
+    export_fields = ("code", "name", "active")
+    create_url_name = "package_create"
+    may_create = _creator("catalogue")
+
+
+class PackageDetail(ScopedDetailView):
+    model = Package
+    template_name = "ordering/package_detail.html"
+    detail_fields = ("code", "name", "description", "active")
+    edit_url_name, history_url_name, active_url_name = "package_edit", "package_history", "package_active"
+    may_edit = _writer("catalogue")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        package = Package.objects.prefetch_related(
+            "lines__service", "lines__agreement", "lines__asset_model", "lines__billing_article"
+        ).get(pk=self.object.pk)
+        context["lines"] = package.lines.all()
+        context["price"] = actions.price_packages([package], actions.today())[package.pk]
+        if may_write(self.request.user, "catalogue"):
+            context["line_form"] = PackageLineForm(user=self.request.user)
+            context["line_url"] = reverse("package_add_line", args=[package.pk])
+        return context
+
+
+class PackageFormView(ActionFormView):
+    model, form_class = Package, PackageForm
+    create_action, update_action = actions.do_create_package, actions.do_update_package
+    may_write = _writer("catalogue")
+    success_url_name = "package_detail"
+
+
+class PackageActive(SetActiveView):
+    model, active_action, may_write, success_url_name = (
+        Package, actions.do_set_package_active, _writer("catalogue"), "package_detail",
+    )  # fmt: skip
+
+
+class PackageHistory(HistoryView):
+    model = Package
+
+
+@login_required
+@require_POST
+@_model(Package)
+def package_add_line(request: HttpRequest, pk: int) -> HttpResponse:
+    package = access_object(Package, request.user, pk)
+    if not may_write(request.user, "catalogue"):
+        raise PermissionDenied
+    form = PackageLineForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            actions.do_add_package_line(package, form.cleaned_data, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Saved."))
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return HttpResponseRedirect(package.get_absolute_url())
+
+
+@login_required
+@require_POST
+@_model(PackageLine)
+def package_remove_line(request: HttpRequest, pk: int) -> HttpResponse:
+    line = access_object(PackageLine, request.user, pk)
+    if not may_write(request.user, "catalogue"):
+        raise PermissionDenied
+    package = line.package
+    actions.do_remove_package_line(line, actor=request.user)
+    return HttpResponseRedirect(package.get_absolute_url())
+
+
+# --- approvers ---------------------------------------------------------------------------------
+class ApproverList(ScopedListView):
+    model, table_class, filterset_class = Approver, ApproverTable, ApproverFilter
+    title = gettext_lazy("Approvers")
+    select_related = ("user", "owner", "cost_centre", "substitute")
+    export_fields = ("owner__name", "cost_centre__code", "user__username", "level", "limit", "active")
+    create_url_name = "approver_create"
+    may_create = _creator("approver")
+
+
+class ApproverDetail(ScopedDetailView):
+    model = Approver
+    detail_fields = (
+        "owner",
+        "cost_centre",
+        "user",
+        "level",
+        "limit",
+        "substitute",
+        "away_from",
+        "away_until",
+        "active",
+    )
+    edit_url_name, history_url_name, active_url_name = "approver_edit", "approver_history", "approver_active"
+    may_edit = _writer("approver")
+
+
+class ApproverFormView(ActionFormView):
+    model, form_class = Approver, ApproverForm
+    create_action, update_action = actions.do_create_approver, actions.do_update_approver
+    may_write = _writer("approver")
+    success_url_name = "approver_detail"
+
+
+class ApproverActive(SetActiveView):
+    model, active_action, may_write, success_url_name = (
+        Approver, actions.do_set_approver_active, _writer("approver"), "approver_detail",
+    )  # fmt: skip
+
+
+class ApproverHistory(HistoryView):
+    model = Approver
+
+
+# --- the orderer's shop and orders -------------------------------------------------------------
+def _order_owner_ids(user: Any) -> list[int]:
+    # Operator staff order through the API; the form lists one owner's people, the orderer's own.
+    return scope_for(user).owner_ids({Role.ORDERER})
+
+
+RECIPIENT_RESULTS = 20
+
+
+@login_required
+def recipient_search(request: HttpRequest) -> HttpResponse:
+    """People of the orderer's owner matching every word typed (start of first or last name, e-mail
+    or employee number): at most 20, as ticks for the order form. One query."""
+    owner_ids = _order_owner_ids(request.user)
+    if not owner_ids:
+        raise PermissionDenied
+    text = (request.GET.get("recipients_search") or request.GET.get("q") or "").strip()
+    words = text.split()[:5]
+    people: list[Person] = []
+    if len(text) >= 2:
+        condition = Q()
+        for word in words:
+            condition &= (
+                Q(first_name__istartswith=word)
+                | Q(last_name__istartswith=word)
+                | Q(email__istartswith=word)
+                | Q(external_id__istartswith=word)
+            )
+        people = list(
+            Person.objects.for_user(request.user)
+            .filter(condition, owner_id__in=owner_ids, active=True)
+            .select_related("org_unit")
+            .order_by("last_name", "first_name", "id")[: RECIPIENT_RESULTS + 1]
+        )
+    return render(
+        request,
+        "ordering/_recipient_results.html",
+        {
+            "people": people[:RECIPIENT_RESULTS],
+            "more": len(people) > RECIPIENT_RESULTS,
+            "searched": len(text) >= 2,
+            "name": "recipients",
+        },
+    )
+
+
+@login_required
+def order_shop(request: HttpRequest) -> HttpResponse:
+    """Pick a package or a service, the recipients, the cost centre and where to deliver."""
+    owner_ids = _order_owner_ids(request.user)
+    if not owner_ids:
+        raise PermissionDenied
+    day = actions.today()
+    packages = list(Package.objects.filter(active=True).prefetch_related("lines__service", "lines__agreement"))
+    services = list(Service.objects.filter(active=True))
+    package_prices = actions.price_packages(packages, day)
+    service_prices = actions.price_services(services, day)
+    initial = {}
+    if request.GET.get("package"):
+        initial["package"] = request.GET["package"]
+    form = OrderForm(request.POST or None, user=request.user, owner_ids=owner_ids, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        item = actions.OrderItem(
+            recipients=list(data["recipients"]),
+            package=data["package"],
+            service=data["service"],
+            quantity=data["quantity"],
+        )
+        try:
+            order = actions.do_create_order(data, [item], actor=request.user)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Order %(n)s has been sent for approval.") % {"n": order.number})
+            return HttpResponseRedirect(order.get_absolute_url())
+    return render(
+        request,
+        "ordering/shop.html",
+        {
+            "form": form,
+            "packages": [(p, package_prices[p.pk]) for p in packages],
+            "services": [(s, service_prices[s.pk]) for s in services],
+        },
+    )
+
+
+class OrderList(ScopedListView):
+    model, table_class, filterset_class = Order, OrderTable, OrderFilter
+    title = gettext_lazy("Orders")
+    select_related = ("owner", "cost_centre")
+    export_fields = (
+        "id",
+        "owner__name",
+        "cost_centre__code",
+        "status",
+        "one_time_total",
+        "monthly_total",
+        "submitted_at",
+    )
+
+
+class ApprovalQueue(OrderList):
+    """Orders awaiting approval on the cost centres of the owners where the user approves."""
+
+    title = gettext_lazy("Awaiting my approval")
+
+    def get_queryset(self) -> Any:
+        from django.db.models import Q
+
+        user = self.request.user
+        mine = Approver.objects.filter(active=True).filter(Q(user_id=user.pk) | Q(substitute_id=user.pk))
+        return (
+            super()
+            .get_queryset()
+            .filter(status=OrderStatus.SUBMITTED, owner_id__in=mine.values("owner_id"))
+            .exclude(orderer_id=user.pk)
+        )
+
+
+class MyOrderLines(ScopedListView):
+    """The recipient's (and orderer's) view: the lines they follow."""
+
+    model, table_class, filterset_class = OrderLine, OrderLineTable, OrderLineFilter
+    title = gettext_lazy("My orders")
+
+    def get_queryset(self) -> Any:
+        scope = scope_for(self.request.user)
+        qs = super().get_queryset()
+        return (
+            qs.filter(recipient_id=scope.person_id)
+            if scope.person_id
+            else qs.filter(order__orderer_id=self.request.user.pk)
+        )
+
+
+@login_required
+@_model(Order)
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = access_object(
+        Order,
+        request.user,
+        pk,
+        queryset=Order.objects.select_related("owner", "cost_centre", "orderer", "delivery_site", "decided_by"),
+    )
+    lines = list(OrderLine.objects.filter(order=order).select_related("recipient", "package", "service"))
+    from samdrift.assets.permissions import person_label
+
+    for line in lines:
+        line.recipient_label = person_label(request.user, line.recipient)  # type: ignore[attr-defined]
+    user = request.user
+    may_decide = actions.may_decide(order, user)
+    may_order = may_write(user, "order", order.owner_id)
+    may_buy = may_write(user, "purchasing", order.owner_id)
+    return render(
+        request,
+        "ordering/order_detail.html",
+        {
+            "object": order,
+            "lines": lines,
+            "purchase_orders": PurchaseOrder.objects.filter(order=order).select_related("supplier"),
+            "may_decide": may_decide,
+            "may_cancel": may_order and order.status in {OrderStatus.SUBMITTED, OrderStatus.APPROVED},
+            "may_purchase": may_buy and order.status == OrderStatus.APPROVED,
+            "may_hand_over": may_buy,
+            "decision_form": DecisionForm(),
+            "history_url": reverse("order_history", args=[order.pk]),
+        },
+    )
+
+
+@login_required
+@require_POST
+@_model(Order)
+def order_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    order = access_object(Order, request.user, pk)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    reason = form.cleaned_data.get("reason", "")
+    try:
+        if request.POST.get("decision") == "approve":
+            actions.do_approve_order(order, actor=request.user, reason=reason)
+            messages.success(request, _("The order has been approved."))
+        elif request.POST.get("decision") == "reject":
+            actions.do_reject_order(order, reason, actor=request.user)
+            messages.success(request, _("The order has been rejected."))
+        else:
+            messages.error(request, _("Choose approve or reject."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return HttpResponseRedirect(order.get_absolute_url())
+
+
+@login_required
+@require_POST
+@_model(Order)
+def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    order = access_object(Order, request.user, pk)
+    if not may_write(request.user, "order", order.owner_id):
+        raise PermissionDenied
+    try:
+        actions.do_cancel_order(order, actor=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The order has been cancelled."))
+    return HttpResponseRedirect(order.get_absolute_url())
+
+
+@login_required
+@require_POST
+@_model(Order)
+def order_purchase(request: HttpRequest, pk: int) -> HttpResponse:
+    order = access_object(Order, request.user, pk)
+    if not may_write(request.user, "purchasing", order.owner_id):
+        raise PermissionDenied
+    result = purchasing.bulk_create_purchase_orders(Order.objects.filter(pk=order.pk), actor=request.user)
+    if order.pk in result.refused:
+        messages.error(request, result.refused[order.pk])
+    else:
+        messages.success(request, _("%(n)s purchase order(s) created and sent.") % {"n": len(result.purchase_orders)})
+    return HttpResponseRedirect(order.get_absolute_url())
+
+
+@login_required
+@require_POST
+@_model(OrderLine)
+def orderline_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
+    line = access_object(OrderLine, request.user, pk)
+    if not may_write(request.user, "purchasing", line.owner_id):
+        raise PermissionDenied
+    try:
+        purchasing.do_hand_over_line(line, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return HttpResponseRedirect(reverse("order_detail", args=[line.order_id]))
+
+
+class OrderHistory(HistoryView):
+    model = Order
+
+
+# --- purchase orders ---------------------------------------------------------------------------
+class PurchaseOrderList(ScopedListView):
+    model, table_class, filterset_class = PurchaseOrder, PurchaseOrderTable, PurchaseOrderFilter
+    title = gettext_lazy("Purchase orders")
+    select_related = ("owner", "supplier", "agreement")
+    export_fields = (
+        "id",
+        "owner__name",
+        "supplier__name",
+        "agreement__reference",
+        "status",
+        "total",
+        "created",
+        "sent_at",
+    )
+
+
+@login_required
+@_model(PurchaseOrder)
+def purchaseorder_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    po = access_object(
+        PurchaseOrder,
+        request.user,
+        pk,
+        queryset=PurchaseOrder.objects.select_related("supplier", "agreement", "order", "owner"),
+    )
+    may_buy = may_write(request.user, "purchasing", po.owner_id)
+    return render(
+        request,
+        "ordering/purchaseorder_detail.html",
+        {
+            "object": po,
+            "lines": po.lines.select_related("order_line__recipient").order_by("id"),
+            "deliveries": po.deliveries.prefetch_related("units").order_by("id"),
+            "may_buy": may_buy,
+            "confirm_form": ConfirmForm(),
+            "delivery_form": DeliveryForm(initial={"delivered_on": actions.today()}),
+        },
+    )
+
+
+@login_required
+@_model(PurchaseOrder)
+def purchaseorder_file(request: HttpRequest, pk: int) -> HttpResponse:
+    po = access_object(PurchaseOrder, request.user, pk)
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    content = purchasing.purchase_order_file(po, fmt)
+    mime = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response = HttpResponse(content, content_type=mime)
+    response["Content-Disposition"] = f'attachment; filename="{po.number}.{fmt}"'
+    return response
+
+
+@login_required
+@require_POST
+@_model(PurchaseOrder)
+def purchaseorder_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    po = access_object(PurchaseOrder, request.user, pk)
+    if not may_write(request.user, "purchasing", po.owner_id):
+        raise PermissionDenied
+    form = ConfirmForm(request.POST)
+    form.is_valid()
+    try:
+        purchasing.do_confirm_purchase_order(po, form.cleaned_data.get("supplier_reference", ""), actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The confirmation has been registered."))
+    return HttpResponseRedirect(po.get_absolute_url())
+
+
+@login_required
+@require_POST
+@_model(PurchaseOrder)
+def purchaseorder_deliver(request: HttpRequest, pk: int) -> HttpResponse:
+    po = access_object(PurchaseOrder, request.user, pk)
+    if not may_write(request.user, "purchasing", po.owner_id):
+        raise PermissionDenied
+    form = DeliveryForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return HttpResponseRedirect(po.get_absolute_url())
+    try:
+        upload = form.cleaned_data.get("file")
+        if upload:
+            rows = purchasing.parse_delivery_file(upload.read(), upload.name)
+            units, filename = [(a, s) for _n, a, s in rows], upload.name
+        else:
+            units = []
+            for line in (form.cleaned_data.get("units") or "").splitlines():
+                parts = line.replace(";", " ").split()
+                if parts:
+                    units.append((parts[0], parts[1] if len(parts) > 1 else ""))
+            filename = ""
+        purchasing.do_register_delivery(
+            po, units, actor=request.user, delivered_on=form.cleaned_data["delivered_on"], filename=filename
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The delivery has been registered."))
+    return HttpResponseRedirect(po.get_absolute_url())
+
+
+@login_required
+@require_POST
+@_model(PurchaseOrder)
+def purchaseorder_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    po = access_object(PurchaseOrder, request.user, pk)
+    if not may_write(request.user, "purchasing", po.owner_id):
+        raise PermissionDenied
+    purchasing.do_resend_purchase_order(po, actor=request.user)
+    messages.success(request, _("The purchase order is being sent again."))
+    return HttpResponseRedirect(po.get_absolute_url())
+
+
+# --- reports -----------------------------------------------------------------------------------
+@login_required
+def lead_time_report(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    if not (
+        scope.has_operator_role(OPERATOR_ROLES) or scope.owner_ids({Role.OWNER_VIEWER, Role.ORDERER, Role.APPROVER})
+    ):
+        raise PermissionDenied
+    since = actions.today().replace(day=1) - timedelta(days=365)
+    try:
+        since = date.fromisoformat(request.GET.get("since", "")) if request.GET.get("since") else since
+    except ValueError:
+        pass
+    rows = reports.lead_times(request.user, since)
+    labels = [_("Approval"), _("Ordering"), _("Confirmation"), _("Delivery"), _("Hand-over"), _("In total")]
+    if request.GET.get("export") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="lead-times.csv"'
+        response.write("\ufeff")
+        writer = cells.writer(response, delimiter=";")
+        writer.writerow(
+            [_("Owner"), _("Month"), _("Lines")] + [f"{lb} {k}" for lb in labels for k in ("median", "p90")]
+        )
+        for r in rows:
+            writer.writerow(
+                [r["owner"], r["month"], r["lines"]] + [v for s in r["stages"] for v in (s["median"], s["p90"])]
+            )
+        return response
+    top = max((s["p90"] or 0 for r in rows for s in r["stages"][-1:]), default=0) or 1
+    for r in rows:
+        total = r["stages"][-1]
+        r["width"] = int((total["median"] or 0) * 100 / top)
+        r["stage_values"] = list(zip(labels, r["stages"], strict=True))
+    return render(request, "ordering/lead_times.html", {"rows": rows, "labels": labels, "since": since})
+
+
+@login_required
+def joint_procurement(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    if not scope.has_operator_role(OPERATOR_ROLES):
+        raise PermissionDenied
+    return render(request, "ordering/joint_procurement.html", {"rows": reports.joint_procurement(request.user)})
+
+
+@login_required
+def purchase_approved(request: HttpRequest) -> HttpResponse:
+    """POST: purchase orders for every approved order now (the scheduler also does it hourly)."""
+    if not may_write(request.user, "purchasing"):
+        raise PermissionDenied
+    if request.method != "POST":
+        return HttpResponseRedirect(reverse("purchaseorder_list"))
+    result = purchasing.bulk_create_purchase_orders(actor=request.user)
+    messages.success(request, _("%(n)s purchase order(s) created and sent.") % {"n": len(result.purchase_orders)})
+    for reason in result.refused.values():
+        messages.error(request, reason)
+    return HttpResponseRedirect(reverse("purchaseorder_list"))
+
+
+# Line statuses a template may compare with.
+LINE_DELIVERED = LineStatus.DELIVERED

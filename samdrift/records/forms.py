@@ -1,0 +1,171 @@
+"""Forms of records management (parse and check fields; the actions validate the rest)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from samdrift.core.forms import bootstrapify
+from samdrift.records.models import (
+    Decision,
+    Direction,
+    DisposalMethod,
+    Ownership,
+    RecordType,
+    RetentionEvent,
+    SecrecyGround,
+    Series,
+)
+from samdrift.records.sources import SOURCES
+
+
+class StyledForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        bootstrapify(self)
+
+
+def _grounds() -> Any:
+    return SecrecyGround.objects.filter(active=True).order_by("reference")
+
+
+class CaseForm(StyledForm):
+    series = forms.ModelChoiceField(label=_("Series"), queryset=Series.objects.filter(active=True), required=False)
+    registered = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
+    counterparty = forms.CharField(label=_("Sender or recipient"), max_length=200, required=False)
+    subject = forms.CharField(
+        label=_("Subject (in general terms)"),
+        max_length=300,
+        help_text=_("Never write secret content here: the register itself is public."),
+    )
+    record_type = forms.ModelChoiceField(
+        label=_("Record type"), queryset=RecordType.objects.filter(active=True), required=False
+    )
+    secrecy_ground = forms.ModelChoiceField(
+        label=_("Secrecy marking"), queryset=SecrecyGround.objects.none(), required=False
+    )
+    file = forms.FileField(label=_("Attachment"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["secrecy_ground"].queryset = _grounds()  # type: ignore[attr-defined]
+
+
+class AttachmentForm(StyledForm):
+    file = forms.FileField(label=_("File"))
+    secrecy_ground = forms.ModelChoiceField(
+        label=_("Secrecy marking"), queryset=SecrecyGround.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["secrecy_ground"].queryset = _grounds()  # type: ignore[attr-defined]
+
+
+class RequestForm(StyledForm):
+    requester_name = forms.CharField(
+        label=_("Requester"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty when the requester is anonymous."),
+    )
+    requester_contact = forms.CharField(label=_("Contact (address, e-mail)"), max_length=300, required=False)
+    channel = forms.ChoiceField(
+        label=_("Received by"),
+        choices=[("email", _("E-mail")), ("phone", _("Phone")), ("letter", _("Letter")), ("visit", _("Visit"))],
+        required=False,
+    )
+    description = forms.CharField(label=_("What is requested"), widget=forms.Textarea(attrs={"rows": 3}))
+    search_from = forms.DateField(
+        label=_("Records from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    search_to = forms.DateField(
+        label=_("Records until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class SearchForm(StyledForm):
+    q = forms.CharField(label=_("Search words"), max_length=200, required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    kinds = forms.MultipleChoiceField(
+        label=_("Kinds of record"),
+        choices=[],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kinds"].choices = [(label, source.verbose()) for label, source in SOURCES.items()]  # type: ignore[attr-defined]
+        self.fields["kinds"].widget.attrs["class"] = "form-check-input"
+
+
+class DecisionForm(StyledForm):
+    decision = forms.ChoiceField(label=_("Decision"), choices=[c for c in Decision.choices if c[0] != Decision.PENDING])
+    grounds = forms.ModelMultipleChoiceField(
+        label=_("Grounds"),
+        queryset=SecrecyGround.objects.none(),
+        required=False,
+        help_text=_("Empty: the grounds of the record's markings."),
+    )
+    reason = forms.CharField(label=_("Reasoning"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["grounds"].queryset = _grounds()  # type: ignore[attr-defined]
+
+
+class MarkForm(StyledForm):
+    field_name = forms.CharField(label=_("Part"), max_length=100, required=False)
+    ground = forms.ModelChoiceField(label=_("Ground"), queryset=SecrecyGround.objects.none())
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ground"].queryset = _grounds()  # type: ignore[attr-defined]
+
+
+class RecordTypeForm(StyledForm):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    ownership = forms.ChoiceField(label=_("Whose record"), choices=Ownership.choices)
+    registered = forms.BooleanField(label=_("Registered in the register"), required=False)
+    keep = forms.BooleanField(label=_("Kept for ever"), required=False)
+    retention_years = forms.IntegerField(
+        label=_("Disposed of after (years)"), min_value=1, max_value=200, required=False
+    )
+    retention_event = forms.ChoiceField(label=_("Counted from"), choices=RetentionEvent.choices)  # type: ignore[arg-type]
+    disposal_method = forms.ChoiceField(label=_("Disposal by"), choices=DisposalMethod.choices)  # type: ignore[arg-type]
+    archived = forms.BooleanField(label=_("Delivered to the archive"), required=False)
+    decision = forms.CharField(
+        label=_("Disposal decision"),
+        max_length=200,
+        required=False,
+        help_text=_("The decision that allows disposal, e.g. the board's decision of 2026-03-12 § 14."),
+    )
+
+
+class ApproveForm(StyledForm):
+    decision = forms.CharField(label=_("Disposal decision cited"), max_length=200)
+
+
+class GdprForm(StyledForm):
+    person = forms.IntegerField(label=_("Person id"), min_value=1, max_value=2**62)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("extract", _("Register extract")), ("erase", _("Erasure"))])
+
+
+class ArchiveExportForm(StyledForm):
+    record_type = forms.ModelChoiceField(
+        label=_("Record type"),
+        queryset=RecordType.objects.filter(archived=True, active=True).order_by("name"),
+        help_text=_("Only the types the plan delivers to the archive."),
+    )
+    date_from = forms.DateField(label=_("Closed from"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("Closed until"), widget=forms.DateInput(attrs={"type": "date"}))

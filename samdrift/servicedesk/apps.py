@@ -1,0 +1,25 @@
+from datetime import timedelta
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ServicedeskConfig(AppConfig):
+    name = "samdrift.servicedesk"
+    label = "servicedesk"
+    verbose_name = _("Service desk")
+
+    def ready(self) -> None:
+        from samdrift.core.context_processors import add_nav
+        from samdrift.core.roles import Role
+        from samdrift.core.scheduling import PERIODIC_TASKS, Periodic
+
+        if not any(p.name == "servicedesk-mail-poll" for p in PERIODIC_TASKS):
+            PERIODIC_TASKS.append(
+                Periodic(
+                    "servicedesk-mail-poll", "samdrift.servicedesk.tasks.poll_mailboxes_task", timedelta(minutes=1)
+                )
+            )
+        add_nav("sd_inbound_list", _("Received email"), frozenset({Role.ADMIN, Role.AGENT}))
+        add_nav("sd_mailbox_list", _("Mailboxes"), frozenset({Role.ADMIN}))
+        add_nav("sd_supportgroup_list", _("Support groups"), frozenset({Role.ADMIN, Role.AGENT}))

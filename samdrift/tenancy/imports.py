@@ -1,0 +1,1018 @@
+"""Import of org units, cost centres and people from CSV or XLSX, with a dry run (importera).
+
+An upload is stored first (`do_upload_import`), so nothing received is lost. `check_import` is the
+dry run: it reads the stored file, checks every row against the database and stores a row-by-row
+report, writing nothing else. `do_commit_import` repeats the check inside one transaction and
+writes every row or, if any row fails, none.
+
+The work is set-based: the owners, the existing rows and the org units and cost centres that rows
+refer to are loaded in one query each, rows are checked in memory, and writes use bulk_create and
+bulk_update, with the audit events recorded in bulk. A dry run costs the same number of queries
+for ten rows as for a hundred thousand.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import logging
+import os
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
+from django.db import DatabaseError, models, transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from samdrift.core.access import require_role
+from samdrift.core.audit import PendingEvent, record_event, record_events
+from samdrift.core.models import AuditEventType
+from samdrift.tenancy.models import (
+    CostCentre,
+    ImportBatch,
+    ImportKind,
+    ImportStatus,
+    OrgUnit,
+    OrgUnitKind,
+    Owner,
+    Person,
+    PersonKind,
+)
+from samdrift.tenancy.permissions import WRITE_ROLES
+
+logger = logging.getLogger(__name__)
+
+# A larger file is refused: a municipality's people fit well below this, a runaway export does not.
+MAX_ROWS = 200_000
+BULK_BATCH_SIZE = 500
+
+CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
+
+# --- columns ---------------------------------------------------------------------------------
+
+# Canonical column name (the model field) -> the header the template uses in Swedish, and every
+# header accepted for it. Headers are compared after `_normalise_header`.
+SWEDISH_HEADERS: dict[str, str] = {
+    "owner": "ägare",
+    "code": "kod",
+    "name": "namn",
+    "kind": "typ",
+    "parent": "förälder",
+    "invoice_reference": "fakturareferens",
+    "org_unit": "enhet",
+    "external_id": "identitet",
+    "first_name": "förnamn",
+    "last_name": "efternamn",
+    "email": "e-post",
+    "phone": "telefon",
+    "title": "titel",
+    "cost_centre": "kostnadsställe",
+    "active": "aktiv",
+}
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "owner": ("ägare", "owner", "kommun", "ägarkommun", "kommunkod", "municipality", "municipality code"),
+    "code": ("kod", "code"),
+    "name": ("namn", "name"),
+    "kind": ("typ", "kind", "type", "sort"),
+    "parent": ("förälder", "parent", "överordnad", "del av", "part of", "parent code"),
+    "invoice_reference": ("fakturareferens", "invoice reference", "referens", "reference"),
+    "org_unit": ("enhet", "org unit", "organisationsenhet", "org unit code", "unit"),
+    "external_id": ("identitet", "external id", "identifierare", "identifier", "id"),
+    "first_name": ("förnamn", "first name", "firstname", "given name"),
+    "last_name": ("efternamn", "last name", "lastname", "surname", "family name"),
+    "email": ("e-post", "epost", "e-postadress", "email", "e-mail", "mail"),
+    "phone": ("telefon", "telefonnummer", "mobil", "phone", "telephone", "mobile"),
+    "title": ("titel", "befattning", "title", "job title"),
+    "cost_centre": ("kostnadsställe", "cost centre", "cost center", "kostnadsställe kod"),
+    "active": ("aktiv", "active"),
+}
+
+KIND_MODEL: dict[str, type[models.Model]] = {
+    ImportKind.ORG_UNITS: OrgUnit,
+    ImportKind.COST_CENTRES: CostCentre,
+    ImportKind.PEOPLE: Person,
+}
+KEY_FIELD: dict[str, str] = {
+    ImportKind.ORG_UNITS: "code",
+    ImportKind.COST_CENTRES: "code",
+    ImportKind.PEOPLE: "external_id",
+}
+COLUMNS: dict[str, tuple[str, ...]] = {
+    ImportKind.ORG_UNITS: ("owner", "code", "name", "parent", "kind", "active"),
+    ImportKind.COST_CENTRES: ("owner", "code", "name", "invoice_reference", "org_unit", "active"),
+    ImportKind.PEOPLE: (
+        "owner",
+        "external_id",
+        "kind",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "title",
+        "org_unit",
+        "cost_centre",
+        "active",
+    ),
+}
+REQUIRED: dict[str, frozenset[str]] = {
+    ImportKind.ORG_UNITS: frozenset({"owner", "code", "name"}),
+    ImportKind.COST_CENTRES: frozenset({"owner", "code", "name", "invoice_reference"}),
+    ImportKind.PEOPLE: frozenset({"owner", "external_id", "first_name", "last_name"}),
+}
+# Columns that name another row by its code: the field and the model it points to.
+REFERENCES: dict[str, type[models.Model]] = {"parent": OrgUnit, "org_unit": OrgUnit, "cost_centre": CostCentre}
+
+# Values accepted in the `kind` column, by import kind.
+KIND_VALUES: dict[str, dict[str, str]] = {
+    ImportKind.ORG_UNITS: {
+        "förvaltning": OrgUnitKind.ADMINISTRATION,
+        "administration": OrgUnitKind.ADMINISTRATION,
+        "enhet": OrgUnitKind.UNIT,
+        "unit": OrgUnitKind.UNIT,
+        "skola": OrgUnitKind.SCHOOL,
+        "school": OrgUnitKind.SCHOOL,
+    },
+    ImportKind.PEOPLE: {
+        "anställd": PersonKind.EMPLOYEE,
+        "anstalld": PersonKind.EMPLOYEE,
+        "employee": PersonKind.EMPLOYEE,
+        "elev": PersonKind.PUPIL,
+        "pupil": PersonKind.PUPIL,
+        "student": PersonKind.PUPIL,
+        "extern": PersonKind.EXTERNAL,
+        "external": PersonKind.EXTERNAL,
+    },
+}
+KIND_VALUES_SHOWN: dict[str, str] = {
+    ImportKind.ORG_UNITS: "förvaltning, enhet, skola (administration, unit, school)",
+    ImportKind.PEOPLE: "anställd, elev, extern (employee, pupil, external)",
+}
+TRUE_VALUES = {"ja", "j", "yes", "y", "true", "sant", "1", "x", "aktiv", "active"}
+FALSE_VALUES = {"nej", "n", "no", "false", "falskt", "0", "inaktiv", "inactive"}
+
+
+def _normalise_header(value: str) -> str:
+    text = unicodedata.normalize("NFC", value).replace("\ufeff", "").strip().casefold()
+    for char in "_-.:*":
+        text = text.replace(char, " ")
+    return " ".join(text.split())
+
+
+_HEADER_LOOKUP: dict[str, str] = {
+    _normalise_header(alias): name for name, aliases in HEADER_ALIASES.items() for alias in aliases
+}
+for _name in SWEDISH_HEADERS:
+    _HEADER_LOOKUP.setdefault(_normalise_header(_name), _name)
+
+
+def column_label(name: str) -> str:
+    """How a column is named to the user: the Swedish header and the English one."""
+    return f"{SWEDISH_HEADERS[name]} ({name})"
+
+
+def template_headers(kind: str, language: str = "sv") -> list[str]:
+    """The header row of the template file for `kind`, in Swedish or in English."""
+    return [SWEDISH_HEADERS[c] if language.startswith("sv") else c for c in COLUMNS[kind]]
+
+
+# --- reading files ---------------------------------------------------------------------------
+
+
+@dataclass
+class ParsedFile:
+    """A table read from a file: the recognised columns and, per spreadsheet row, their values."""
+
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+    ignored_columns: list[str] = field(default_factory=list)
+    file_format: str = ""
+
+
+def _file_error(message: str) -> ValidationError:
+    return ValidationError({"file": [message]})
+
+
+def read_table(data: bytes, filename: str = "") -> tuple[str, list[tuple[int, list[str]]]]:
+    """Read a CSV or XLSX file into (format, [(row number, cells)]), blank rows left out."""
+    if not data.strip():
+        raise _file_error(_("The file is empty."))
+    name = filename.lower()
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise _file_error(_("This is an old Excel file (.xls). Save it as .xlsx or CSV and upload it again."))
+    if data.startswith(b"PK\x03\x04"):
+        return "xlsx", _read_xlsx(data)
+    if name.endswith((".xlsx", ".xlsm")):
+        raise _file_error(_("The file is named .xlsx but is not an Excel workbook. Save it again from Excel."))
+    return "csv", _read_csv(data)
+
+
+def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as exc:
+        raise _file_error(_("The file could not be read as an Excel workbook (.xlsx).")) from exc
+    except Exception as exc:  # openpyxl raises its own exception types for broken workbooks
+        logger.info("unreadable workbook: %s", exc)
+        raise _file_error(_("The file could not be read as an Excel workbook (.xlsx).")) from exc
+    try:
+        if not workbook.worksheets:
+            raise _file_error(_("The workbook has no sheets."))
+        sheet = workbook.worksheets[0]
+        rows = []
+        try:
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                cells = [_cell_text(v) for v in values]
+                if any(cells):
+                    rows.append((number, cells))
+                    _check_row_count(len(rows))
+        except ValidationError:
+            raise
+        except Exception as exc:  # a sheet whose XML is broken part-way
+            logger.info("unreadable sheet: %s", exc)
+            raise _file_error(_("The file could not be read as an Excel workbook (.xlsx).")) from exc
+        return rows
+    finally:
+        workbook.close()
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date | Decimal):
+        return str(value)
+    return str(value).strip()
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252 (what Excel in Sweden writes)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise _file_error(_("The file is not readable text (CSV) or an Excel workbook (XLSX).")) from exc
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise _file_error(_("The file is not readable text (CSV) or an Excel workbook (XLSX).")) from exc
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:8192]
+    return any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n" for ch in sample)
+
+
+def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
+    text = _decode(data)
+    if _looks_binary(text):
+        raise _file_error(_("The file is not readable text (CSV) or an Excel workbook (XLSX)."))
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    # The header line decides: Excel in Sweden writes `;`, most other tools `,`.
+    delimiter = max(";,\t", key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = []
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            stripped = [c.strip() for c in cells]
+            if any(stripped):
+                rows.append((number, stripped))
+                _check_row_count(len(rows))
+    except csv.Error as exc:
+        raise _file_error(
+            _("The CSV file could not be read at row %(row)s: %(reason)s") % {"row": number + 1, "reason": exc}
+        ) from exc
+    return rows
+
+
+def _check_row_count(count: int) -> None:
+    if count > MAX_ROWS + 1:
+        raise _file_error(
+            _("The file has more than %(max)s rows. Split it into smaller files.") % {"max": f"{MAX_ROWS:,}"}
+        )
+
+
+def parse_file(kind: str, data: bytes, filename: str = "") -> ParsedFile:
+    """Read `data` and map its header row to the columns of `kind`; raise ValidationError if unusable."""
+    file_format, table = read_table(data, filename)
+    if not table:
+        raise _file_error(_("The file is empty."))
+    (_header_row, header), *body = table
+    wanted = COLUMNS[kind]
+    positions: dict[str, int] = {}
+    headers_by_column: dict[str, str] = {}
+    ignored: list[str] = []
+    errors: list[str] = []
+    for index, raw in enumerate(header):
+        if not raw:
+            continue
+        name = _HEADER_LOOKUP.get(_normalise_header(raw))
+        if name is None or name not in wanted:
+            ignored.append(raw)
+            continue
+        if name in positions:
+            errors.append(
+                _("The columns “%(first)s” and “%(second)s” both mean %(column)s; keep one of them.")
+                % {"first": headers_by_column[name], "second": raw, "column": column_label(name)}
+            )
+            continue
+        positions[name] = index
+        headers_by_column[name] = raw
+    missing = [c for c in wanted if c in REQUIRED[kind] and c not in positions]
+    if missing:
+        message = _("Required columns are missing: %(columns)s. The first row must hold the column names.") % {
+            "columns": ", ".join(column_label(c) for c in missing)
+        }
+        other = _looks_like_other_kind(kind, header)
+        if other:
+            message += " " + _("The columns look like a file of %(kind)s; choose that kind when uploading.") % {
+                "kind": ImportKind(other).label
+            }
+        errors.append(message)
+    if errors:
+        raise ValidationError({"file": errors})
+    if not body:
+        raise _file_error(_("The file has column names but no rows."))
+    rows = []
+    for number, cells in body:
+        values = {name: (cells[i] if i < len(cells) else "") for name, i in positions.items()}
+        rows.append((number, values))
+    return ParsedFile(
+        columns=[c for c in wanted if c in positions], rows=rows, ignored_columns=ignored, file_format=file_format
+    )
+
+
+def _looks_like_other_kind(kind: str, header: list[str]) -> str | None:
+    names = {_HEADER_LOOKUP.get(_normalise_header(h)) for h in header if h}
+    for other, required in REQUIRED.items():
+        if other != kind and required <= names:
+            return other
+    return None
+
+
+# --- checking rows ---------------------------------------------------------------------------
+
+
+@dataclass
+class RowPlan:
+    """What one row would do. FK values are codes; they are resolved to rows only when writing."""
+
+    row: int
+    owner: Owner | None = None
+    key: str = ""
+    existing: Any = None
+    values: dict[str, Any] = field(default_factory=dict)
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    action: str = ""
+
+    def report(self) -> dict[str, Any]:
+        label = f"{self.owner.name} · {self.key}" if self.owner is not None and self.key else self.key
+        return {
+            "row": self.row,
+            "key": label,
+            "action": self.action,
+            "changes": self.changes,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class Plan:
+    """The outcome of checking one file: file-level errors, and one RowPlan per row."""
+
+    kind: str
+    columns: list[str] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    rows: list[RowPlan] = field(default_factory=list)
+    units: dict[tuple[int, str], OrgUnit] = field(default_factory=dict)
+    centres: dict[tuple[int, str], CostCentre] = field(default_factory=dict)
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.file_errors) or any(r.action == ERROR for r in self.rows)
+
+    def counts(self) -> dict[str, int]:
+        counts = {CREATE: 0, UPDATE: 0, UNCHANGED: 0, ERROR: 0}
+        for r in self.rows:
+            counts[r.action] += 1
+        return {"rows": len(self.rows), **counts}
+
+    def fingerprint(self) -> str:
+        """What the rows would change, independent of the language of the messages."""
+        payload = [[r.row, r.action, r.key, r.owner.pk if r.owner else None, r.changes] for r in self.rows]
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "columns": self.columns,
+            "file_errors": self.file_errors,
+            "notes": self.notes,
+            "counts": self.counts(),
+            "fingerprint": self.fingerprint(),
+            "rows": [r.report() for r in self.rows],
+        }
+
+
+class _Owners:
+    """The owners the actor may see, found by municipality code or by name."""
+
+    def __init__(self, actor: Any) -> None:
+        owners = list(Owner.objects.for_user(actor).only("id", "name", "municipality_code", "active"))
+        self.by_code = {o.municipality_code: o for o in owners}
+        self.by_name = {o.name.casefold(): o for o in owners}
+
+    def find(self, value: str) -> Owner | None:
+        if value.isdigit() and len(value) < 4:
+            value = value.zfill(4)  # Excel drops the leading zero of 0114 (Upplands Väsby)
+        return self.by_code.get(value) or self.by_name.get(value.casefold())
+
+
+def _max_length(model: type[models.Model], name: str) -> int | None:
+    return getattr(model._meta.get_field(name), "max_length", None)
+
+
+def _label(model: type[models.Model], name: str) -> str:
+    if name in SWEDISH_HEADERS:
+        return column_label(name)
+    return str(getattr(model._meta.get_field(name), "verbose_name", name))
+
+
+def build_plan(kind: str, parsed: ParsedFile, *, actor: Any) -> Plan:
+    """Check every row of `parsed` against the database, in memory after a few bulk reads."""
+    model = KIND_MODEL[kind]
+    key_field = KEY_FIELD[kind]
+    plan = Plan(kind=kind, columns=parsed.columns)
+    if parsed.ignored_columns:
+        plan.notes.append(
+            _("These columns are not used and were ignored: %(columns)s.")
+            % {"columns": ", ".join(f"“{c}”" for c in parsed.ignored_columns)}
+        )
+    owners = _Owners(actor)
+    first_row: dict[tuple[int, str], int] = {}
+
+    # Pass 1: owner and key of each row, duplicates within the file.
+    for number, values in parsed.rows:
+        row = RowPlan(row=number)
+        plan.rows.append(row)
+        owner_text = values.get("owner", "")
+        row.key = values.get(key_field, "")
+        if not owner_text:
+            row.errors.append(_("%(column)s is empty.") % {"column": column_label("owner")})
+        else:
+            owner = owners.find(owner_text)
+            if owner is None:
+                row.errors.append(
+                    _("Unknown owner “%(value)s”: give the municipality code or the owner's name.")
+                    % {"value": owner_text}
+                )
+            elif not owner.active:
+                row.errors.append(_("The owner %(owner)s is deactivated.") % {"owner": owner.name})
+            else:
+                row.owner = owner
+        if not row.key:
+            row.errors.append(_("%(column)s is empty.") % {"column": column_label(key_field)})
+        else:
+            _check_length(row, model, key_field, row.key)
+        if row.owner is not None and row.key:
+            seen = first_row.setdefault((row.owner.pk, row.key), number)
+            if seen != number:
+                row.errors.append(
+                    _("%(column)s “%(value)s” for %(owner)s is also on row %(row)s; each may appear once.")
+                    % {"column": column_label(key_field), "value": row.key, "owner": row.owner.name, "row": seen}
+                )
+
+    # One query each: the existing rows of these owners and the rows they may refer to.
+    owner_ids = sorted({r.owner.pk for r in plan.rows if r.owner is not None})
+    existing = {
+        (obj.owner_id, getattr(obj, key_field)): obj
+        for obj in model.objects.for_user(actor).filter(owner_id__in=owner_ids)  # type: ignore[attr-defined]
+    }
+    if kind == ImportKind.ORG_UNITS:
+        plan.units = dict(existing)
+    else:
+        plan.units = {
+            (u.owner_id, u.code): u
+            for u in OrgUnit.objects.for_user(actor)
+            .filter(owner_id__in=owner_ids)
+            .only("id", "owner_id", "code", "name", "parent_id", "active")
+        }
+    if kind == ImportKind.PEOPLE:
+        plan.centres = {
+            (c.owner_id, c.code): c
+            for c in CostCentre.objects.for_user(actor)
+            .filter(owner_id__in=owner_ids)
+            .only("id", "owner_id", "code", "name", "active")
+        }
+    code_of = {
+        "parent": {u.pk: u.code for u in plan.units.values()},
+        "org_unit": {u.pk: u.code for u in plan.units.values()},
+        "cost_centre": {c.pk: c.code for c in plan.centres.values()},
+    }
+    in_file = {key for key, _row in first_row.items()} if kind == ImportKind.ORG_UNITS else set()
+
+    # Pass 2: every value, then the row against its existing version.
+    for (_number, values), row in zip(parsed.rows, plan.rows, strict=True):
+        if row.owner is None:
+            continue
+        wanted = _row_values(kind, model, row, values, plan, in_file)
+        row.existing = existing.get((row.owner.pk, row.key))
+        if row.existing is None:
+            row.values = {key_field: row.key, **_defaults(kind), **{k: v for k, v in wanted.items() if v is not None}}
+            row.changes = {k: [None, v] for k, v in row.values.items()}
+        else:
+            current = _current_values(row.existing, wanted, code_of)
+            row.values = {**current, **{k: v for k, v in wanted.items() if v is not None}}
+            row.changes = {k: [current[k], v] for k, v in wanted.items() if v is not None and current[k] != v}
+        if kind == ImportKind.PEOPLE:
+            _check_pupil(row)
+
+    if kind == ImportKind.ORG_UNITS:
+        _check_cycles(plan, code_of["parent"])
+
+    for row in plan.rows:
+        if row.errors:
+            row.action = ERROR
+        elif row.existing is None:
+            row.action = CREATE
+        else:
+            row.action = UPDATE if row.changes else UNCHANGED
+    return plan
+
+
+def _defaults(kind: str) -> dict[str, Any]:
+    if kind == ImportKind.ORG_UNITS:
+        return {"kind": OrgUnitKind.UNIT.value, "active": True}
+    if kind == ImportKind.PEOPLE:
+        return {"kind": PersonKind.EMPLOYEE.value, "active": True}
+    return {"active": True}
+
+
+def _check_length(row: RowPlan, model: type[models.Model], name: str, value: str) -> bool:
+    limit = _max_length(model, name)
+    if limit is not None and len(value) > limit:
+        row.errors.append(
+            _("%(column)s is too long: %(length)s characters, at most %(limit)s.")
+            % {"column": _label(model, name), "length": len(value), "limit": limit}
+        )
+        return False
+    return True
+
+
+def _row_values(
+    kind: str,
+    model: type[models.Model],
+    row: RowPlan,
+    values: dict[str, str],
+    plan: Plan,
+    in_file: set[tuple[int, str]],
+) -> dict[str, Any]:
+    """The row's values by field. None means "keep as is" (or the default for a new row)."""
+    wanted: dict[str, Any] = {}
+    for name in plan.columns:
+        if name in {"owner", KEY_FIELD[kind]}:
+            continue
+        raw = values.get(name, "")
+        if name == "kind":
+            wanted[name] = _parse_choice(kind, row, raw)
+        elif name == "active":
+            wanted[name] = _parse_bool(row, raw)
+        elif name in REFERENCES:
+            wanted[name] = _parse_reference(name, row, raw, plan, in_file)
+        else:
+            if not raw and name in REQUIRED[kind]:
+                row.errors.append(_("%(column)s is empty.") % {"column": column_label(name)})
+                continue
+            if not _check_length(row, model, name, raw):
+                continue
+            if name == "email" and raw:
+                try:
+                    validate_email(raw)
+                except ValidationError:
+                    row.errors.append(_("“%(value)s” is not a valid email address.") % {"value": raw})
+                    continue
+            wanted[name] = raw
+    return wanted
+
+
+def _parse_choice(kind: str, row: RowPlan, raw: str) -> str | None:
+    if not raw:
+        return None
+    value = KIND_VALUES[kind].get(raw.casefold())
+    if value is None:
+        row.errors.append(
+            _("Unknown %(column)s “%(value)s”; use one of: %(choices)s.")
+            % {"column": column_label("kind"), "value": raw, "choices": KIND_VALUES_SHOWN[kind]}
+        )
+    return value
+
+
+def _parse_bool(row: RowPlan, raw: str) -> bool | None:
+    if not raw:
+        return None
+    text = raw.casefold()
+    if text in TRUE_VALUES:
+        return True
+    if text in FALSE_VALUES:
+        return False
+    row.errors.append(
+        _("%(column)s must be ja or nej (yes or no), not “%(value)s”.")
+        % {"column": column_label("active"), "value": raw}
+    )
+    return None
+
+
+def _parse_reference(name: str, row: RowPlan, raw: str, plan: Plan, in_file: set[tuple[int, str]]) -> str | None:
+    """A code of an org unit or cost centre of the row's owner; "" clears the reference."""
+    assert row.owner is not None
+    if not raw:
+        return ""
+    key = (row.owner.pk, raw)
+    if name == "parent" and raw == row.key:
+        row.errors.append(_("An org unit cannot be part of itself."))
+        return None
+    target: Any = plan.centres.get(key) if name == "cost_centre" else plan.units.get(key)
+    if target is None and name == "parent" and key in in_file:
+        return raw  # created by an earlier or later row of the same file
+    if target is None:
+        if name == "cost_centre":
+            message = _("%(owner)s has no cost centre with code “%(code)s”.")
+        else:
+            message = _("%(owner)s has no org unit with code “%(code)s”.")
+        row.errors.append(message % {"owner": row.owner.name, "code": raw})
+        return None
+    if not target.active:
+        row.warnings.append(_("%(column)s “%(code)s” is deactivated.") % {"column": column_label(name), "code": raw})
+    return raw
+
+
+def _current_values(obj: Any, wanted: dict[str, Any], code_of: dict[str, dict[int, str]]) -> dict[str, Any]:
+    current: dict[str, Any] = {}
+    for name in wanted:
+        if name in REFERENCES:
+            pk = getattr(obj, f"{name}_id")
+            current[name] = code_of[name].get(pk, "") if pk is not None else ""
+        else:
+            current[name] = getattr(obj, name)
+    if isinstance(obj, Person):
+        for name in ("kind", "phone", "title"):
+            current.setdefault(name, getattr(obj, name))
+    return current
+
+
+def _check_pupil(row: RowPlan) -> None:
+    values = row.values
+    if values.get("kind") == PersonKind.PUPIL and (values.get("phone") or values.get("title")):
+        row.errors.append(_("For pupils we keep only name, school and identifier: leave phone and title empty."))
+
+
+def _check_cycles(plan: Plan, code_of_pk: dict[int, str]) -> None:
+    """After the import, following the parents of a unit must never lead back to the unit."""
+    parent_of: dict[tuple[int, str], str] = {
+        key: code_of_pk.get(unit.parent_id, "") if unit.parent_id else "" for key, unit in plan.units.items()
+    }
+    for row in plan.rows:
+        if row.owner is not None and not row.errors and "parent" in row.values:
+            parent_of[(row.owner.pk, row.key)] = row.values["parent"] or ""
+    for row in plan.rows:
+        if row.owner is None or row.errors or "parent" not in row.values:
+            continue
+        owner_id = row.owner.pk
+        node = row.values["parent"] or ""
+        steps = 0
+        while node and steps <= len(parent_of):
+            if node == row.key:
+                row.errors.append(_("Following the parents leads back to this org unit; it would be part of itself."))
+                break
+            node = parent_of.get((owner_id, node), "")
+            steps += 1
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+def _role(actor: Any) -> str:
+    operator_roles, owner_roles = WRITE_ROLES["import"]
+    return require_role(actor, owner_id=None, operator_roles=operator_roles, owner_roles=owner_roles)
+
+
+def _read_upload(uploaded_file: UploadedFile) -> bytes:
+    limit = settings.SAMDRIFT_IMPORT_MAX_BYTES
+    if uploaded_file.size is not None and uploaded_file.size > limit:
+        raise _too_big(limit)
+    uploaded_file.seek(0)
+    data = uploaded_file.read(limit + 1)
+    if len(data) > limit:
+        raise _too_big(limit)
+    return data
+
+
+def _too_big(limit: int) -> ValidationError:
+    return _file_error(
+        _("The file is larger than %(limit)s. Split it into smaller files.") % {"limit": filesizeformat(limit)}
+    )
+
+
+ALLOWED_EXTENSIONS = {".csv", ".txt", ".xlsx", ".xlsm", ".xls", ""}
+
+
+@transaction.atomic
+def _create_batch(kind: str, name: str, data: bytes, *, actor: Any, role: str) -> ImportBatch:
+    batch = ImportBatch(
+        kind=kind,
+        original_filename=name,
+        size=len(data),
+        created_by=actor if getattr(actor, "pk", None) else None,
+        status=ImportStatus.UPLOADED,
+    )
+    batch.file.save(name, ContentFile(data), save=False)
+    try:
+        batch.save(force_insert=True)
+        record_event(
+            actor,
+            role,
+            AuditEventType.CREATED,
+            batch,
+            changes={"kind": [None, kind], "original_filename": [None, name], "size": [None, len(data)]},
+        )
+    except BaseException:
+        batch.file.delete(save=False)  # the row is rolled back, so the file would be an orphan
+        raise
+    return batch
+
+
+def do_upload_import(kind: str, uploaded_file: UploadedFile | None, *, actor: Any) -> ImportBatch:
+    """Store an uploaded file as a new import batch (importfil), refusing one that cannot be read.
+
+    The file is read once here so that an empty, oversized or unreadable file is refused with a
+    clear error and stores nothing; a readable file is kept whatever its rows hold.
+    """
+    role = _role(actor)
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": [_("Choose what the file holds: org units, cost centres or people.")]})
+    if uploaded_file is None:
+        raise _file_error(_("Choose a file to upload."))
+    name = os.path.basename(uploaded_file.name or "import.csv")[-200:] or "import.csv"
+    extension = os.path.splitext(name)[1].lower()
+    if extension not in ALLOWED_EXTENSIONS:
+        raise _file_error(_("Only CSV and Excel (.xlsx) files can be imported."))
+    data = _read_upload(uploaded_file)
+    parse_file(kind, data, name)  # raises ValidationError for a file that cannot be used at all
+    return _create_batch(kind, name, data, actor=actor, role=role)
+
+
+def _read_batch_file(batch: ImportBatch) -> bytes:
+    with batch.file.open("rb") as handle:
+        return handle.read(settings.SAMDRIFT_IMPORT_MAX_BYTES + 1)
+
+
+def _plan_for(batch: ImportBatch, *, actor: Any) -> Plan:
+    try:
+        data = _read_batch_file(batch)
+    except (OSError, ValueError) as exc:
+        logger.warning("import batch %s: stored file unreadable: %s", batch.pk, exc)
+        return Plan(kind=batch.kind, file_errors=[_("The stored file could not be read. Upload it again.")])
+    try:
+        parsed = parse_file(batch.kind, data, batch.original_filename)
+    except ValidationError as exc:
+        return Plan(kind=batch.kind, file_errors=list(exc.messages))
+    return build_plan(batch.kind, parsed, actor=actor)
+
+
+def _store_report(batch: ImportBatch, plan: Plan, *, actor: Any, role: str) -> None:
+    """Save the report and status on the batch and audit the change. Call inside a transaction."""
+    counts = plan.counts()
+    before = batch.status
+    batch.status = ImportStatus.FAILED_VALIDATION if plan.has_errors else ImportStatus.VALIDATED
+    batch.report = plan.report()
+    batch.row_count = counts["rows"]
+    batch.create_count = counts[CREATE]
+    batch.update_count = counts[UPDATE]
+    batch.unchanged_count = counts[UNCHANGED]
+    batch.error_count = counts[ERROR]
+    batch.checked_at = timezone.now()
+    batch.save(
+        update_fields=[
+            "status",
+            "report",
+            "row_count",
+            "create_count",
+            "update_count",
+            "unchanged_count",
+            "error_count",
+            "checked_at",
+        ]
+    )
+    record_event(
+        actor,
+        role,
+        AuditEventType.UPDATED,
+        batch,
+        changes={"status": [before, batch.status]} if before != batch.status else {},
+        extra={"check": counts, "file_errors": plan.file_errors},
+    )
+
+
+def check_import(batch: ImportBatch, *, actor: Any) -> dict[str, Any]:
+    """The dry run: check every row and store the report on the batch; nothing else is written."""
+    role = _role(actor)
+    if batch.status == ImportStatus.COMMITTED:
+        raise ValidationError(_("This file has already been imported."))
+    plan = _plan_for(batch, actor=actor)
+    with transaction.atomic():
+        _store_report(batch, plan, actor=actor, role=role)
+    return batch.report
+
+
+class _Rejected(Exception):
+    def __init__(self, plan: Plan, message: str) -> None:
+        super().__init__(message)
+        self.plan = plan
+        self.message = message
+
+
+def do_commit_import(batch: ImportBatch, *, actor: Any) -> ImportBatch:
+    """Import a checked file: every row is written, or, if any row fails, none is.
+
+    The rows are checked again inside the transaction; if the outcome differs from the dry run
+    the user confirmed (someone changed the data meanwhile), nothing is written and the new
+    report is stored for the user to confirm instead.
+    """
+    role = _role(actor)
+    try:
+        with transaction.atomic():
+            locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            if locked.status == ImportStatus.COMMITTED:
+                raise ValidationError(_("This file has already been imported."))
+            if locked.status != ImportStatus.VALIDATED:
+                raise ValidationError(_("Run the dry run and correct every error before importing."))
+            plan = _plan_for(locked, actor=actor)
+            if plan.has_errors:
+                raise _Rejected(plan, _("The file has errors; nothing was imported. See the report."))
+            if plan.fingerprint() != locked.report.get("fingerprint"):
+                raise _Rejected(
+                    plan,
+                    _(
+                        "The data has changed since the dry run; nothing was imported. Check the new report and confirm again."
+                    ),
+                )
+            events = _apply(plan, locked)
+            counts = plan.counts()
+            locked.status = ImportStatus.COMMITTED
+            locked.report = plan.report()
+            locked.committed_at = timezone.now()
+            locked.committed_by = actor if getattr(actor, "pk", None) else None
+            locked.save(update_fields=["status", "report", "committed_at", "committed_by"])
+            events.append(
+                PendingEvent(
+                    event_type=AuditEventType.IMPORTED,
+                    obj=locked,
+                    changes={"status": [ImportStatus.VALIDATED, ImportStatus.COMMITTED]},
+                    extra={"import_batch": locked.pk, "kind": locked.kind, "counts": counts},
+                )
+            )
+            record_events(actor, role, events)
+    except _Rejected as rejected:
+        with transaction.atomic():
+            _store_report(batch, rejected.plan, actor=actor, role=role)
+        raise ValidationError(rejected.message) from None
+    except DatabaseError as exc:
+        # A unique constraint hit by a concurrent change, or the database went away: the
+        # transaction is rolled back in full and the stored file can be checked and imported again.
+        logger.exception("import batch %s failed", batch.pk)
+        with transaction.atomic():
+            before = ImportBatch.objects.filter(pk=batch.pk).values_list("status", flat=True).first()
+            ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.ERROR)
+            record_event(
+                actor,
+                role,
+                AuditEventType.UPDATED,
+                batch,
+                changes={"status": [before, ImportStatus.ERROR]},
+                extra={"error": type(exc).__name__},
+            )
+        batch.refresh_from_db()
+        raise ValidationError(
+            _("The import stopped with a database error; nothing was imported. Run the dry run again and retry.")
+        ) from exc
+    batch.refresh_from_db()
+    return batch
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _resolve(plan: Plan, name: str, owner_id: int, code: str) -> Any:
+    if not code:
+        return None
+    if name == "cost_centre":
+        return plan.centres[(owner_id, code)]
+    return plan.units[(owner_id, code)]
+
+
+def _audit_value(value: Any) -> Any:
+    return value.pk if isinstance(value, models.Model) else value
+
+
+def _apply(plan: Plan, batch: ImportBatch) -> list[PendingEvent]:
+    """Write the planned rows in bulk; return their audit events. Call inside the transaction."""
+    model = KIND_MODEL[plan.kind]
+    extra = {"import_batch": batch.pk}
+    created: list[tuple[RowPlan, Any]] = []
+    waiting_for_parent: list[tuple[Any, str]] = []
+    for row in plan.rows:
+        if row.action != CREATE:
+            continue
+        assert row.owner is not None
+        obj = model(owner=row.owner)
+        for name, value in row.values.items():
+            if name not in REFERENCES:
+                setattr(obj, name, value)
+            elif name == "parent" and value and (row.owner.pk, value) not in plan.units:
+                waiting_for_parent.append((obj, value))  # a unit created by another row of this file
+            else:
+                setattr(obj, name, _resolve(plan, name, row.owner.pk, value))
+        created.append((row, obj))
+    model.objects.bulk_create([obj for _row, obj in created], batch_size=BULK_BATCH_SIZE)  # type: ignore[attr-defined]
+    if plan.kind == ImportKind.ORG_UNITS:
+        plan.units.update({(obj.owner_id, obj.code): obj for _row, obj in created})
+        for obj, code in waiting_for_parent:
+            obj.parent = plan.units[(obj.owner_id, code)]
+        OrgUnit.objects.bulk_update([obj for obj, _code in waiting_for_parent], ["parent"], batch_size=BULK_BATCH_SIZE)
+
+    events = [
+        PendingEvent(
+            event_type=AuditEventType.CREATED,
+            obj=obj,
+            changes={
+                "owner": [None, obj.owner_id],
+                **{name: [None, _audit_value(getattr(obj, name))] for name in row.values},
+            },
+            extra={**extra, "row": row.row},
+        )
+        for row, obj in created
+    ]
+
+    # Updates, grouped by the fields they change so that each UPDATE sets only those fields.
+    by_fields: dict[tuple[str, ...], list[Any]] = {}
+    for row in plan.rows:
+        if row.action != UPDATE:
+            continue
+        assert row.owner is not None
+        obj = row.existing
+        changes: dict[str, list[Any]] = {}
+        for name, (_before, after) in row.changes.items():
+            if name in REFERENCES:
+                old = getattr(obj, f"{name}_id")
+                new = _resolve(plan, name, row.owner.pk, after)
+                setattr(obj, name, new)
+                changes[name] = [old, _audit_value(new)]
+            else:
+                changes[name] = [getattr(obj, name), after]
+                setattr(obj, name, after)
+        by_fields.setdefault(tuple(sorted(row.changes)), []).append(obj)
+        events.append(
+            PendingEvent(event_type=AuditEventType.UPDATED, obj=obj, changes=changes, extra={**extra, "row": row.row})
+        )
+    for names, objs in by_fields.items():
+        model.objects.bulk_update(objs, list(names), batch_size=BULK_BATCH_SIZE)  # type: ignore[attr-defined]
+    return events
+
+
+def iter_report_rows(report: dict[str, Any], *, only: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
+    """The rows of a stored report, optionally only those with the given actions."""
+    wanted = set(only) if only else None
+    for row in report.get("rows", []):
+        if wanted is None or row.get("action") in wanted:
+            yield row

@@ -1,0 +1,49 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from samdrift.assets import api as assets_api
+from samdrift.billing import api as billing_api
+from samdrift.core import api_views as core_api
+from samdrift.core import pages
+from samdrift.ordering import api as ordering_api
+from samdrift.records import api as records_api
+from samdrift.servicedesk import api as servicedesk_api
+from samdrift.tenancy import api as tenancy_api
+from samdrift.tenancy import operator_views
+
+router = DefaultRouter()
+router.register("owners", tenancy_api.OwnerViewSet)
+router.register("org-units", tenancy_api.OrgUnitViewSet)
+router.register("cost-centres", tenancy_api.CostCentreViewSet)
+router.register("people", tenancy_api.PersonViewSet)
+router.register("users", tenancy_api.UserViewSet)
+router.register("memberships", tenancy_api.MembershipViewSet)
+router.register("imports", tenancy_api.ImportBatchViewSet)
+router.register("audit-events", core_api.AuditEventViewSet)
+# Each capability registers its own API routes.
+for app_api in (assets_api, servicedesk_api, billing_api, ordering_api, records_api):
+    app_api.register(router)
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("audit/", pages.AuditSearch.as_view(), name="audit_search"),
+    path("health/", pages.health, name="health"),
+    path("operator/", operator_views.operator_detail, name="operator_detail"),
+    path("operator/edit/", operator_views.operator_edit, name="operator_edit"),
+    path("", include("samdrift.tenancy.urls")),
+    path("", include("samdrift.billing.urls")),
+    path("", include("samdrift.assets.urls")),
+    path("", include("samdrift.servicedesk.urls")),
+    path("", include("samdrift.ordering.urls")),
+    path("", include("samdrift.records.urls")),
+    path("api/v1/me/", core_api.me, name="api_me"),
+    path("api/v1/operator/", operator_views.OperatorAPIView.as_view(), name="api_operator"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+]

@@ -1,0 +1,54 @@
+"""The prefix-search indexes that the million-row lists rely on match the SQL Django writes.
+
+The indexes are hand-made expressions (`UPPER(col::text) text_pattern_ops`, PostgreSQL only; see
+tenancy 0003 and assets 0003); if Django's SQL for `istartswith` and the expression drift apart,
+the lists silently fall back to scanning every row. With sequential scans priced out, the plan of
+each list's search must name every index of its fields. Runs in CI's PostgreSQL step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from samdrift.assets.filters import AssetFilter, TriageDeviceFilter
+from samdrift.assets.models import Asset, TriageDevice
+from samdrift.tenancy.filters import PersonFilter
+from samdrift.tenancy.models import Person
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="expression indexes exist on PostgreSQL only"),
+]
+
+CASES = [
+    (AssetFilter, Asset, {"asset_tag_upper_idx", "asset_serial_upper_idx", "asset_hostname_upper_idx"}),
+    (
+        TriageDeviceFilter,
+        TriageDevice,
+        {"triage_hostname_upper_idx", "triage_serial_upper_idx", "triage_device_upper_idx"},
+    ),
+    (
+        PersonFilter,
+        Person,
+        {
+            "person_first_name_upper_idx",
+            "person_last_name_upper_idx",
+            "person_email_upper_idx",
+            "person_external_id_upper_idx",
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("filterset", "model", "indexes"), CASES, ids=lambda c: getattr(c, "__name__", ""))
+def test_list_search_uses_the_prefix_indexes(world: Any, filterset: Any, model: Any, indexes: set[str]) -> None:
+    qs = filterset({"q": "ab"}, queryset=model.objects.all()).qs.order_by("-id")[:26]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")  # no walking the primary key in id order
+        plan = qs.explain()
+    missing = {name for name in indexes if name not in plan}
+    assert not missing, f"{model.__name__} search does not use {sorted(missing)}:\n{plan}"
