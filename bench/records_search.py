@@ -9,9 +9,10 @@ a disposal batch, on PostgreSQL.
    register entries with set-based SQL (generate_series); --dispose of the tickets are closed
    three years ago. Then VACUUM ANALYZE.
 2. Search: as the records officer would, words plus a month, through every source
-   (`samdrift.records.sources`); --repeat queries, p50/p95 in ms. With `--trigram` it first creates
-   the trigram indexes the search would need on servicedesk_ticket (a proposal, see docs/records.md;
-   the bench says which it measured).
+   (`samdrift.records.sources`); --repeat queries, p50/p95 in ms. The trigram indexes that answer
+   it come with the migrations (servicedesk 0006, records 0004); `--no-trigram` drops them first to
+   measure the search without (they are rebuilt by the next run's migrate only after
+   `migrate servicedesk 0005`, see docs/operations.md).
 3. Disposal: proposes the batch for the ticket record type (decision set), approves and executes
    it; seconds for each step and the process's peak memory.
 
@@ -91,23 +92,21 @@ def generate(tickets: int, others: int, dispose: int) -> None:
     print(f"generated {tickets:,} tickets and {others:,} register entries in {time.perf_counter() - t0:.0f} s")
 
 
-def trigram_indexes() -> None:
+def drop_trigram_indexes() -> None:
+    """For a before/after comparison: the search without the migrations' trigram indexes."""
     from django.db import connection
 
-    t0 = time.perf_counter()
     with connection.cursor() as cur:
-        cur.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        cur.execute(
-            "CREATE INDEX IF NOT EXISTS bench_ticket_subject_trgm ON servicedesk_ticket "
-            "USING gin (upper(subject) gin_trgm_ops, upper(description) gin_trgm_ops, upper(number) gin_trgm_ops)"
-        )
-        cur.execute(
-            "CREATE INDEX IF NOT EXISTS bench_case_subject_trgm ON records_case "
-            "USING gin (upper(subject) gin_trgm_ops, upper(registration_number) gin_trgm_ops, upper(counterparty) gin_trgm_ops)"
-        )
-        cur.execute("ANALYZE servicedesk_ticket")
-        cur.execute("ANALYZE records_case")
-    print(f"trigram indexes in {time.perf_counter() - t0:.0f} s")
+        for name in (
+            "sd_ticket_subject_trgm",
+            "sd_ticket_description_trgm",
+            "sd_ticket_number_trgm",
+            "records_case_subject_trgm",
+            "records_case_regno_trgm",
+            "records_case_counterparty_trgm",
+        ):
+            cur.execute(f"DROP INDEX IF EXISTS {name}")
+    print("trigram indexes dropped")
 
 
 def search(repeat: int) -> dict[str, Any]:
@@ -183,7 +182,7 @@ def main() -> None:
     parser.add_argument("--others", type=int, default=1_000_000)
     parser.add_argument("--dispose", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=40)
-    parser.add_argument("--trigram", action="store_true", help="create the proposed trigram indexes first")
+    parser.add_argument("--no-trigram", action="store_true", help="drop the trigram indexes first (before/after)")
     parser.add_argument("--skip-disposal", action="store_true")
     args = parser.parse_args()
 
@@ -202,13 +201,13 @@ def main() -> None:
         call_command("demo", "--owners", "3", "--people", "3000", verbosity=0)
         from samdrift.tenancy.demo import DEMO_LOGINS  # noqa: F401 - the demo made the records officer
     generate(args.tickets, args.others, args.dispose)
-    if args.trigram:
-        trigram_indexes()
+    if args.no_trigram:
+        drop_trigram_indexes()
     result: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "tickets": args.tickets,
         "others": args.others,
-        "trigram_indexes": args.trigram,
+        "trigram_indexes": not args.no_trigram,
         "search": search(args.repeat),
     }
     print(f"search ({args.tickets:,} tickets, {args.others:,} register entries): {result['search']}")
