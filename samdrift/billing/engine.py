@@ -11,6 +11,7 @@ computes and writes.
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -19,8 +20,22 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import CharField, Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Concat
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Least, Round
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -133,40 +148,136 @@ def build_subscription_lines(period: BillingPeriod, run: BillingRun | None) -> i
     count = insert_lines_from(qs, LINE_COLUMNS)
     # Months it starts or ends in, as a plain condition: `exclude(pk__in=full)` became NOT IN
     # (subquery), which PostgreSQL cannot hash beyond work_mem and then rescans once per row.
-    partial = running.filter(Q(start__gt=first) | Q(end__lt=last)).select_related("article", "cost_centre")
-    lines = []
-    for sub in partial.iterator(chunk_size=2000):
-        start = max(sub.start, first)
-        end = min(sub.end or last, last)
-        days = (end - start).days + 1
-        lines.append(
-            InvoiceLine(
-                period=period,
-                owner_id=sub.owner_id,
-                cost_centre_id=sub.cost_centre_id,
-                buyer_reference=sub.cost_centre.invoice_reference,
-                description=_("%(name)s, %(start)s–%(end)s (%(days)s of %(month_days)s days)")
-                % {
-                    "name": f"{sub.article.name}: {sub.description}" if sub.description else sub.article.name,
-                    "start": start.isoformat(),
-                    "end": end.isoformat(),
-                    "days": days,
-                    "month_days": period.days,
-                },
-                quantity=Decimal(days),
-                unit_code="DAY",
-                unit_price=sub.monthly_price,
-                base_quantity=Decimal(period.days),
-                amount=to_money(sub.monthly_price * days / period.days),
-                vat_rate=sub.article.vat_rate,
-                revenue_account=sub.article.revenue_account,
-                source_type="subscription",
-                source_id=sub.pk,
-                article_id=sub.article_id,
-            )
+    partial = running.filter(Q(start__gt=first) | Q(end__lt=last))
+    return count + build_partial_month_lines(period, partial)
+
+
+class DaysInclusive(Func):
+    """The number of days from the first date to the second, both counted (PostgreSQL: date
+    arithmetic; SQLite: julianday)."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def __init__(self, first: Any, last: Any) -> None:
+        super().__init__(last, first)  # written as last - first + 1
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        return super().as_sql(compiler, connection, template="(%(expressions)s + 1)", arg_joiner=" - ", **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(
+            compiler,
+            connection,
+            template="(CAST(julianday(%(expressions)s) AS INTEGER) + 1)",
+            arg_joiner=") - julianday(",
+            **extra,
         )
-    InvoiceLine.objects.bulk_create(lines, batch_size=2000)
-    return count + len(lines)
+
+
+class IsoDate(Func):
+    """A date as text, YYYY-MM-DD, whatever the server's DateStyle (SQLite stores it so)."""
+
+    output_field = CharField()
+    arity = 1
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        return super().as_sql(compiler, connection, template="to_char(%(expressions)s, 'YYYY-MM-DD')", **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, template="%(expressions)s", **extra)
+
+
+def prorated_ore(price: Any, days: Any, month_days: int) -> Any:
+    """SQL for round(price × days / month_days) in öre, half away from zero, exact on every database.
+
+    The price is turned into whole öre first and the division is an integer one with the half
+    added, so SQLite (which would do it in floating point) and PostgreSQL both give what
+    `to_money` gives in Python.
+    """
+    ore = Cast(Round(price * Value(100)), IntegerField())
+    return Case(
+        When(**{f"{price.name}__gte": 0}, then=(Value(2) * days * ore + Value(month_days)) / Value(2 * month_days)),
+        default=-((Value(-2) * days * ore + Value(month_days)) / Value(2 * month_days)),
+        output_field=IntegerField(),
+    )
+
+
+def _translated_text(template: str, parts: dict[str, Any]) -> Any:
+    """A translated "%(name)s …" template as one SQL Concat of its literal pieces and `parts`."""
+    pieces: list[Any] = []
+    for i, piece in enumerate(re.split(r"%\((\w+)\)s", template)):
+        if i % 2:
+            pieces.append(parts[piece])
+        elif piece:
+            pieces.append(Value(piece))
+    return Concat(*pieces, output_field=CharField()) if len(pieces) > 1 else pieces[0]
+
+
+def build_partial_month_lines(period: BillingPeriod, partial: models.QuerySet) -> int:
+    """One line per subscription that starts or ends in the month, priced by day: one INSERT ...
+    SELECT, the days and the description computed in SQL. Each line keeps its subscription as
+    source (the drill-down)."""
+    first, last = period.first_day, period.last_day
+    date_field = models.DateField()
+    day_first = Greatest(F("start"), Value(first, output_field=date_field), output_field=date_field)
+    day_last = Least(Coalesce(F("end"), Value(last, output_field=date_field)), Value(last, output_field=date_field))
+    name = Case(
+        When(description="", then=F("article__name")),
+        default=Concat(F("article__name"), Value(": "), F("description")),
+        output_field=CharField(),
+    )
+    qs = (
+        partial.annotate(s_days=DaysInclusive(day_first, day_last))
+        .annotate(
+            l_period=const(period.pk, IntegerField()),
+            l_owner=F("owner_id"),
+            l_cc=F("cost_centre_id"),
+            l_ref=F("cost_centre__invoice_reference"),
+            # "<name>, 2026-11-05–2026-11-30 (26 of 30 days)", translated.
+            l_desc=_translated_text(
+                _("%(name)s, %(start)s–%(end)s (%(days)s of %(month_days)s days)"),
+                {
+                    "name": name,
+                    "start": IsoDate(day_first),
+                    "end": IsoDate(day_last),
+                    "days": Cast(F("s_days"), CharField()),
+                    "month_days": Value(str(period.days)),
+                },
+            ),
+            l_qty=Cast(F("s_days"), _f("quantity")),
+            l_unit=const("DAY", CharField()),
+            l_price=F("monthly_price"),
+            l_base=const(Decimal(period.days), _f("base_quantity")),
+            l_amount=ExpressionWrapper(
+                prorated_ore(F("monthly_price"), F("s_days"), period.days) * Value(Decimal("0.01")),
+                output_field=_f("amount"),
+            ),
+            l_vat=F("article__vat_rate"),
+            l_account=F("article__revenue_account"),
+            l_type=const("subscription", CharField()),
+            l_sid=F("id"),
+            l_article=F("article_id"),
+        )
+        .values_list(
+            "l_period",
+            "l_owner",
+            "l_cc",
+            "l_ref",
+            "l_desc",
+            "l_qty",
+            "l_unit",
+            "l_price",
+            "l_base",
+            "l_amount",
+            "l_vat",
+            "l_account",
+            "l_type",
+            "l_sid",
+            "l_article",
+        )
+    )
+    return insert_lines_from(qs, LINE_COLUMNS)
 
 
 # --- one-time charges ------------------------------------------------------------------------

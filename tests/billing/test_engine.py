@@ -404,3 +404,58 @@ def test_whole_month_services_are_one_line_per_article_and_price_with_drill_down
     assert engine.line_rows(line).count() == 2
     partial = InvoiceLine.objects.get(period=billing.period, cost_centre=billing.cc2, source_type="subscription")
     assert [s.pk for s in engine.line_rows(partial)] == [partial.source_id]
+
+
+def test_subscriptions_that_start_or_end_in_the_month_are_priced_by_day_exactly(billing: Billing) -> None:
+    """The set-based pro rata (one INSERT per span of days) gives, for every subscription, what
+    Python's exact Decimal arithmetic gives: price × days / days of the month, to the öre, half away
+    from zero; negative prices (a discount) too. Prices include ties (0.15 × 1/30 = 0.005)."""
+    import random
+
+    from samdrift.billing.models import Subscription
+    from samdrift.core.money import to_money
+
+    w = billing.world
+    rng = random.Random(20261127)
+    first, last = date(2026, 11, 1), date(2026, 11, 30)
+    prices = [Decimal("0.15"), Decimal("-0.15"), Decimal("499.00"), Decimal("1.05"), Decimal("-1249.99")]
+    prices += [Decimal(rng.randint(-50000, 500000)) / 100 for _ in range(60)]
+    expected: dict[int, tuple[Decimal, int, str]] = {}
+    for i, price in enumerate(prices):
+        start = rng.choice([date(2026, 10, 3), first, date(2026, 11, rng.randint(2, 30))])
+        end = rng.choice([None, last, date(2026, 12, 9), date(2026, 11, rng.randint(1, 29))])
+        if end is not None and end < start:
+            start, end = end, start
+        if start <= first and (end is None or end >= last):
+            end = date(2026, 11, 20)  # a partial month, the case under test
+        if i < 2:
+            start, end = last, None  # one day: ±0.15 × 1/30 = ±0.005, a tie
+        sub = actions.do_create_subscription(
+            {
+                "owner": w.a.owner,
+                "cost_centre": billing.cc2,
+                "article": billing.article,
+                "description": f"Tjänst {i}" if i % 2 else "",
+                "monthly_price": price,
+                "start": start,
+                "end": end,
+            },
+            actor=w.finance,
+        )
+        days = (min(end or last, last) - max(start, first)).days + 1
+        expected[sub.pk] = (to_money(price * days / 30), days, max(start, first).isoformat())
+
+    actions.do_run_billing(billing.period, actor=w.finance)
+    lines = InvoiceLine.objects.filter(period=billing.period, source_type="subscription", source_id__in=expected)
+    got = {line.source_id: line for line in lines}
+    assert set(got) == set(expected), "one line per subscription"
+    for pk, (amount, days, start_text) in expected.items():
+        line = got[pk]
+        assert (line.amount, line.quantity, line.base_quantity, line.unit_code) == (amount, days, 30, "DAY"), pk
+        assert start_text in line.description and f"{days}" in line.description
+        sub = Subscription.objects.get(pk=pk)
+        assert line.description.startswith(
+            f"{billing.article.name}: {sub.description}" if sub.description else "Klient"
+        )
+    ties = sorted(got[pk].amount for pk in list(expected)[:2])
+    assert ties == [Decimal("-0.01"), Decimal("0.01")]  # 0.005 rounds away from zero
