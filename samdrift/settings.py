@@ -132,6 +132,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's, with <select> written in Python (200+ options per list page; samdrift/core/renderers.py).
+FORM_RENDERER = "samdrift.core.renderers.FormRenderer"
+
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",

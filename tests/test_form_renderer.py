@@ -1,0 +1,68 @@
+"""The select widgets written in Python (samdrift/core/renderers.py) give exactly the markup
+Django's own templates give, for every kind of select the project uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
+
+from samdrift.core.renderers import FormRenderer
+from samdrift.tenancy.models import Owner
+
+
+class Everything(forms.Form):
+    plain = forms.ChoiceField(choices=[("", "---"), ("a", "A & <b>"), ("b", 'B "quoted"')])
+    grouped = forms.ChoiceField(
+        choices=[("Laptops", [("l1", "Latitude"), ("l2", "ThinkPad")]), ("Telefoner", [("p1", "iPhone")]), ("x", "X")]
+    )
+    many = forms.MultipleChoiceField(choices=[(1, "one"), (2, "two"), (3, "three")])
+    maybe = forms.NullBooleanField()
+    owner = forms.ModelChoiceField(queryset=Owner.objects.order_by("name"), required=False)
+    custom = forms.ChoiceField(
+        choices=[("1", "ett")], widget=forms.Select(attrs={"class": "form-select", "data-x": "<y>", "hidden": True})
+    )
+
+
+def _render(renderer: Any, data: dict[str, Any] | None) -> str:
+    form = Everything(data, renderer=renderer)
+    return "\n".join(str(form[name]) for name in form.fields)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"plain": "a", "grouped": "l2", "many": ["1", "3"], "maybe": "true", "custom": "1"},
+        {"plain": "nonsense", "grouped": "p1", "many": ["2"], "maybe": "false"},
+    ],
+)
+def test_python_selects_match_djangos_templates(world: Any, data: dict[str, Any] | None) -> None:
+    if data is not None:
+        data = {**data, "owner": str(world.b.owner.pk)}
+    ours = _render(FormRenderer(), data)
+    django = _render(DjangoTemplates(), data)
+    assert ours == django
+    assert "<select" in ours and "&lt;b&gt;" in ours and "<optgroup" in ours  # escaped, grouped
+    if data is not None:
+        assert f'<option value="{world.b.owner.pk}" selected>' in ours
+
+
+def test_the_project_uses_it() -> None:
+    from django.forms.renderers import get_default_renderer
+
+    assert isinstance(get_default_renderer(), FormRenderer)
+
+
+def test_a_select_whose_options_have_their_own_template_is_left_to_django() -> None:
+    class Fancy(forms.Select):
+        option_template_name = "django/forms/widgets/input.html"
+
+    field = forms.ChoiceField(choices=[("a", "A")], widget=Fancy)
+    form = forms.Form(renderer=FormRenderer())
+    form.fields["f"] = field
+    out = str(form["f"])
+    assert "<option" not in out and "<input" in out
