@@ -502,6 +502,12 @@ def check_order_items(owner_id: int, items: list[OrderItem], actor: Any, day: da
                 errors.append(_("%(person)s does not belong to the ordering owner.") % {"person": person})
             elif not person.active:
                 errors.append(_("%(person)s is inactive.") % {"person": person})
+            elif person.processing_restricted:
+                # GDPR art. 18: the records officer has restricted processing of the person's data.
+                errors.append(
+                    _("%(person)s cannot be named as recipient: processing of their data is restricted (GDPR art. 18).")
+                    % {"person": person}
+                )
         if item.package is not None:
             if not item.package.active:
                 errors.append(_("The package %(name)s is no longer offered.") % {"name": item.package.name})

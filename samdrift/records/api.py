@@ -1,5 +1,6 @@
 """Records API: the register and public access requests (with search, adding records and
-decisions), and the secrecy grounds and record types as reference data."""
+decisions), GDPR requests, archive exports, and the secrecy grounds and record types as reference
+data."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from rest_framework.response import Response
 
 from samdrift.core.api import ERRORS, ScopedSerializer
 from samdrift.records import actions, archive, sources
-from samdrift.records.filters import AccessRequestFilter, ArchiveExportFilter, CaseFilter
+from samdrift.records.filters import AccessRequestFilter, ArchiveExportFilter, CaseFilter, GdprRequestFilter
 from samdrift.records.models import (
     AccessRequest,
     ArchiveExport,
@@ -24,11 +25,13 @@ from samdrift.records.models import (
     Decision,
     Direction,
     ExportStatus,
+    GdprRequest,
     RecordType,
     RequestItem,
     SecrecyGround,
     Series,
 )
+from samdrift.tenancy.models import Person
 
 
 class SecrecyGroundSerializer(serializers.ModelSerializer):
@@ -379,6 +382,90 @@ class ArchiveExportViewSet(mixins.CreateModelMixin, ReadOnlyScoped):
         return archive.download_response(export, actor=request.user)
 
 
+class GdprRequestSerializer(serializers.ModelSerializer):
+    action = serializers.SerializerMethodField(
+        help_text="For a restriction: `restrict` when it was set, `lift` when it was lifted; else the kind."
+    )
+    handler: Any = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    report = serializers.JSONField(
+        read_only=True,
+        help_text="What was found, done, kept and why; its keys depend on the kind (see docs/records.md).",
+    )
+
+    class Meta:
+        model = GdprRequest
+        fields = ["id", "kind", "action", "person", "person_label", "received", "completed_at", "handler", "report"]
+        read_only_fields = fields
+
+    def get_action(self, obj: GdprRequest) -> str:
+        return str((obj.report or {}).get("action") or obj.kind)
+
+
+GDPR_ACTIONS = ["extract", "rectify", "erase", "restrict", "lift"]
+
+
+class GdprRequestCreateSerializer(serializers.Serializer):
+    person = serializers.IntegerField(min_value=1, max_value=2**62, help_text="The person's id.")
+    kind = serializers.ChoiceField(
+        choices=GDPR_ACTIONS,
+        help_text=(
+            "`extract` (art. 15), `rectify` (art. 16, with `changes`), `erase` (art. 17), `restrict` or `lift` "
+            "(art. 18, with `reason`; both are stored as kind `restrict`)."
+        ),
+    )
+    changes = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, allow_null=True, max_length=254),
+        required=False,
+        help_text=(
+            "For `rectify`: the corrected values by field: `first_name`, `last_name`, `email`, `phone`, `title`, "
+            '`org_unit` (an org unit id of the person\'s owner, or null). Example: {"email": "anna@kommun.se"}.'
+        ),
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=actions.NOTE_MAX)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=actions.REASON_MAX)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["kind"] == "rectify" and not attrs.get("changes"):
+            raise serializers.ValidationError({"changes": _("Say which data are wrong and give the corrected values.")})
+        if attrs["kind"] in ("restrict", "lift") and not (attrs.get("reason") or "").strip():
+            raise serializers.ValidationError({"reason": _("Give the reason.")})
+        return attrs
+
+
+@extend_schema(responses={200: GdprRequestSerializer, **ERRORS})
+class GdprRequestViewSet(mixins.CreateModelMixin, ReadOnlyScoped):
+    """GDPR requests about a person: register extract (art. 15), rectification (art. 16), erasure
+    (art. 17), restriction of processing and lifting it (art. 18). Records officers and
+    administrators read them; only records officers make them."""
+
+    queryset = GdprRequest.objects.select_related("handler")
+    serializer_class = GdprRequestSerializer
+    filterset_class = GdprRequestFilter
+
+    @extend_schema(request=GdprRequestCreateSerializer, responses={201: GdprRequestSerializer, **ERRORS})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Carry out a request at once; the answer holds its report."""
+        _officer_first(request)
+        body = GdprRequestCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        person = Person.objects.for_user(request.user).filter(pk=data["person"]).first()
+        if person is None:
+            raise serializers.ValidationError({"person": [_("There is no such person.")]})
+        kind = data["kind"]
+        if kind == "rectify":
+            gdpr = actions.do_gdpr_rectify(person, dict(data["changes"]), data.get("note", ""), actor=request.user)
+        elif kind == "restrict":
+            gdpr = actions.do_gdpr_restrict(person, data["reason"], actor=request.user)
+        elif kind == "lift":
+            gdpr = actions.do_gdpr_lift_restriction(person, data["reason"], actor=request.user)
+        elif kind == "erase":
+            gdpr = actions.do_gdpr_erase(person, actor=request.user)
+        else:
+            gdpr = actions.do_gdpr_extract(person, actor=request.user)
+        return Response(GdprRequestSerializer(gdpr).data, status=status.HTTP_201_CREATED)
+
+
 def register(router: Any) -> None:
     """This app's API routes, registered on the project's router by samdrift/urls.py."""
     router.register("records/cases", CaseViewSet)
@@ -387,3 +474,4 @@ def register(router: Any) -> None:
     router.register("records/secrecy-grounds", SecrecyGroundViewSet)
     router.register("records/record-types", RecordTypeViewSet)
     router.register("records/archive-exports", ArchiveExportViewSet)
+    router.register("records/gdpr-requests", GdprRequestViewSet)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from samdrift.core.forms import bootstrapify
@@ -19,6 +20,7 @@ from samdrift.records.models import (
     Series,
 )
 from samdrift.records.sources import SOURCES
+from samdrift.tenancy.models import OrgUnit
 
 
 class StyledForm(forms.Form):
@@ -158,7 +160,83 @@ class ApproveForm(StyledForm):
 
 class GdprForm(StyledForm):
     person = forms.IntegerField(label=_("Person id"), min_value=1, max_value=2**62)
-    kind = forms.ChoiceField(label=_("Kind"), choices=[("extract", _("Register extract")), ("erase", _("Erasure"))])
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            ("extract", _("Register extract")),
+            ("rectify", _("Rectification")),
+            ("erase", _("Erasure")),
+            ("restrict", _("Restriction of processing, or lifting it")),
+        ],
+    )
+
+
+class RectifyForm(forms.Form):
+    """The person's own data, filled in with what is stored: the records officer corrects what is
+    wrong. Pupils have no phone or title (we never keep them), so those fields are left out.
+
+    Not a StyledForm: its org units depend on the person, and StyledForm's styling of a bound form
+    would validate it before they are set."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    email = forms.EmailField(label=_("E-mail"), max_length=254, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    title = forms.CharField(label=_("Title"), max_length=100, required=False)
+    org_unit = forms.ModelChoiceField(
+        label=_("Org unit"), queryset=OrgUnit.objects.none(), required=False, empty_label=_("No org unit")
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the person asked to have corrected, and how the correct values were checked."),
+    )
+
+    def __init__(self, *args: Any, person: Any, **kwargs: Any) -> None:
+        self.person = person
+        initial = {name: getattr(person, name) for name in ("first_name", "last_name", "email", "phone", "title")}
+        initial["org_unit"] = person.org_unit_id
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+        if person.is_pupil:
+            del self.fields["phone"], self.fields["title"]
+        self.fields["org_unit"].queryset = (  # type: ignore[attr-defined]
+            OrgUnit.objects.filter(owner_id=person.owner_id)
+            .filter(Q(active=True) | Q(pk=person.org_unit_id or 0))
+            .order_by("name")
+        )
+        bootstrapify(self)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        bootstrapify(self)
+
+    def changes(self) -> dict[str, Any]:
+        """The fields whose value differs from the stored one."""
+        changed: dict[str, Any] = {}
+        for name, value in self.cleaned_data.items():
+            if name == "note":
+                continue
+            stored = self.person.org_unit_id if name == "org_unit" else getattr(self.person, name)
+            given = getattr(value, "pk", None) if name == "org_unit" else value
+            if given != stored:
+                changed[name] = value
+        return changed
+
+
+class RestrictForm(StyledForm):
+    step = forms.ChoiceField(choices=[("restrict", "restrict"), ("lift", "lift")], widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Why, in a few words: the person disputes the accuracy of their data, objects to the processing, "
+            "needs the data kept for a legal claim (art. 18.1). Shown only to records officers and administrators."
+        ),
+    )
 
 
 class ArchiveExportForm(StyledForm):

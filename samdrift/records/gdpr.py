@@ -1,5 +1,7 @@
-"""GDPR: everything Samdrift holds about one person (registerutdrag, art. 15), and the plan of what
-an erasure (art. 17) removes and what the law keeps, with the reason.
+"""GDPR: everything Samdrift holds about one person (registerutdrag, art. 15), the plan of what
+an erasure (art. 17) removes and what the law keeps, with the reason, and the reports of a
+rectification (art. 16: what was corrected, what keeps the old value and why) and of a restriction
+of processing (art. 18).
 
 Reads every capability's data about the person with the records officer's authority (checked by
 the calling action). Set-based: one query per kind of data, however many rows."""
@@ -8,9 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from samdrift.core.models import AuditEvent
 from samdrift.records.models import RecordType
@@ -44,6 +50,7 @@ def person_extract(person: Any) -> dict[str, Any]:
             "org_unit": str(person.org_unit) if person.org_unit_id else "",
             "cost_centre": str(person.cost_centre) if person.cost_centre_id else "",
             "active": person.active,
+            "processing_restricted_since": _dt(person.processing_restricted_since),
         },
         "generated": _dt(timezone.now()),
     }
@@ -104,20 +111,26 @@ def person_extract(person: Any) -> dict[str, Any]:
 
 
 def _orders_of(person: Any) -> list[dict[str, Any]]:
-    """Orders placed for or by the person, when the ordering capability is installed."""
-    try:
-        from samdrift.ordering import models as ordering_models  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    order_model = getattr(ordering_models, "Order", None)
-    if order_model is None:
-        return []
-    names = {f.name for f in order_model._meta.get_fields()}
-    for field in ("person", "recipient", "for_person", "requester"):
-        if field in names:
-            rows = order_model._default_manager.filter(**{field: person}).order_by("pk")[:MAX_ROWS]
-            return [{"order": str(o), "created": _dt(getattr(o, "created", None))} for o in rows]
-    return []
+    """What was ordered for the person: every order line naming them as recipient, with its
+    order, status and the stages it went through."""
+    from samdrift.ordering.models import OrderLine
+
+    lines = (
+        OrderLine.objects.filter(recipient=person)
+        .select_related("order", "package", "service")
+        .order_by("order_id", "pk")[:MAX_ROWS]
+    )
+    return [
+        {
+            "order": str(line.order),
+            "line": line.description,
+            "status": line.status,
+            "submitted": _dt(line.submitted_at),
+            "delivered": _dt(line.delivered_at),
+            "handed_over": _dt(line.handed_over_at),
+        }
+        for line in lines
+    ]
 
 
 def _retention(label: str) -> str:
@@ -165,3 +178,204 @@ def erasure_plan(person: Any) -> dict[str, Any]:
         "kept": kept,
         "note": _("The kept records now refer to an anonymised person."),
     }
+
+
+# --- rectification (art. 16) and restriction (art. 18) --------------------------------------------
+
+# The person's own data a rectification may correct. The identifier (the owner's own key), the kind
+# and the cost centre are the owner's administrative data, corrected in the people register.
+RECTIFIABLE = ("first_name", "last_name", "email", "phone", "title", "org_unit")
+PUPIL_GROUND = "osl_23"
+
+
+def field_label(name: str) -> str:
+    from samdrift.tenancy.models import Person
+
+    return str(capfirst(getattr(Person._meta.get_field(name), "verbose_name", name)))
+
+
+def display_value(person: Any, name: str) -> str:
+    if name == "org_unit":
+        return str(person.org_unit) if person.org_unit_id else ""
+    return str(getattr(person, name) or "")
+
+
+def secret_fields(person: Any) -> dict[str, str]:
+    """The person's fields that are secret, with the provision: every field of a pupil (OSL 23
+    kap.: a pupil's identity and personal circumstances, as the records sources treat a pupil who
+    is a requester), the standing markings that apply to the person, and markings set on them."""
+    from samdrift.records.models import SecrecyGround, SecrecyMarking, StandingMarking
+
+    content_type = ContentType.objects.get_for_model(person)
+    found: dict[str, str] = {}
+    if person.is_pupil:
+        reference = SecrecyGround.objects.filter(code=PUPIL_GROUND).values_list("reference", flat=True).first()
+        for name in RECTIFIABLE:
+            found[name] = reference or "OSL 23 kap."
+    for standing in StandingMarking.objects.filter(content_type=content_type).select_related("ground"):
+        if all(str(getattr(person, k, None)) == str(v) for k, v in (standing.condition or {}).items()):
+            found.setdefault(standing.field_name, standing.ground.reference)
+    for marking in SecrecyMarking.objects.filter(
+        content_type=content_type, object_id=str(person.pk), lifted_at__isnull=True
+    ).select_related("ground"):
+        for name in [marking.field_name] if marking.field_name else RECTIFIABLE:
+            found.setdefault(name, marking.ground.reference)
+    return found
+
+
+def _model(label: str) -> Any:
+    """Another capability's model, read here with the records officer's authority; None when that
+    capability is not installed (records depends on none of them)."""
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
+def _order_refs(person: Any) -> list[str]:
+    """The billing source references (`ordering.line:<id>`) of the order lines for the person."""
+    order_line = _model("ordering.OrderLine")
+    if order_line is None:
+        return []
+    ids = order_line._default_manager.filter(recipient=person).values_list("pk", flat=True)[:MAX_ROWS]
+    return [f"ordering.line:{pk}" for pk in ids]
+
+
+def _billing_rows(person: Any) -> tuple[int, int, int]:
+    """(invoice lines on issued invoices, those invoices, subscriptions and charges not yet ended)
+    that come from orders for the person: their descriptions name the recipient as named at
+    delivery. Three queries, whatever the number of rows."""
+    subscription, charge, invoice_line = (
+        _model("billing.Subscription"),
+        _model("billing.Charge"),
+        _model("billing.InvoiceLine"),
+    )
+    refs = _order_refs(person)
+    if not refs or subscription is None or charge is None or invoice_line is None:
+        return 0, 0, 0
+    subs = subscription._default_manager.filter(external_ref__in=refs)
+    charges = charge._default_manager.filter(external_ref__in=refs)
+    issued = invoice_line._default_manager.filter(
+        Q(source_type="subscription", source_id__in=subs.values("pk"))
+        | Q(source_type="charge", source_id__in=charges.values("pk")),
+        invoice__isnull=False,
+    )
+    counts = issued.aggregate(lines=Count("pk"), invoices=Count("invoice", distinct=True))
+    invoiced_charges = issued.filter(source_type="charge").values("source_id")
+    today = timezone.localdate()
+    running = (
+        subs.filter(Q(end__isnull=True) | Q(end__gte=today)).count() + charges.exclude(pk__in=invoiced_charges).count()
+    )
+    return counts["lines"] or 0, counts["invoices"] or 0, running
+
+
+def rectification_kept(person: Any, changed: set[str], old: dict[str, str]) -> tuple[list, list]:
+    """What keeps the old value, and why (the law keeps these records as they were), and what
+    others must follow up. One query per kind of record."""
+    from samdrift.records.models import Case, GdprRequest
+    from samdrift.servicedesk.models import InboundMessage, Ticket
+
+    kept: list[dict[str, Any]] = []
+    follow_up: list[dict[str, Any]] = []
+    renamed = bool(changed & {"first_name", "last_name"})
+    person_ct = ContentType.objects.get_for_model(person)
+
+    def keep(what: str, count: int, why: str) -> None:
+        if count:
+            kept.append({"what": what, "count": count, "why": why})
+
+    if changed & {"first_name", "last_name", "email"}:
+        retention = _retention("servicedesk.ticket")
+        keep(
+            _("Tickets where the person is the requester"),
+            Ticket.objects.filter(requester=person).count(),
+            _(
+                "They show the corrected person, but what was written in them (description, comments, "
+                "e-mail) stays as written: official records are kept as they were."
+            )
+            + (f" {retention}" if retention else ""),
+        )
+        keep(
+            _("Register entries about the person"),
+            Case.objects.filter(content_type=person_ct, object_id=str(person.pk)).count(),
+            _("Registered records are kept as they were registered."),
+        )
+    if "email" in changed and old.get("email"):
+        keep(
+            _("E-mail received from the old address"),
+            # Stored lower-cased (servicedesk.mail.peek_headers): an exact match uses the sender index.
+            InboundMessage.objects.filter(sender=old["email"].lower()).count(),
+            _("Received e-mail is an official record, kept as it came in."),
+        )
+    if renamed:
+        lines, invoices, running = _billing_rows(person)
+        keep(
+            ngettext(
+                "Lines of issued invoices that name the person (on %(invoices)s invoice)",
+                "Lines of issued invoices that name the person (on %(invoices)s invoices)",
+                invoices,
+            )
+            % {"invoices": invoices},
+            lines,
+            _(
+                "Issued invoices are accounting records, kept as they were issued (bokföringslagen 7 kap.); "
+                "an error on an invoice is corrected by a credit note, never by changing the invoice."
+            ),
+        )
+        if running:
+            follow_up.append(
+                {
+                    "what": _("Subscriptions and charges from orders for the person, not yet invoiced"),
+                    "count": running,
+                    "who": _(
+                        "Their description names the person as named at delivery: Finance corrects it, so that "
+                        "coming invoices carry the corrected name."
+                    ),
+                }
+            )
+        keep(
+            _("Earlier GDPR requests about the person"),
+            GdprRequest.objects.filter(person=person).count(),
+            _("Each request is kept as it was handled, with the name the person had then."),
+        )
+    keep(
+        _("Audit trail events about the person"),
+        AuditEvent.objects.filter(object_type=person._meta.label_lower, object_id=str(person.pk)).count(),
+        _(
+            "The audit trail is append-only: it keeps the old values, to prove who changed what. Only "
+            "records officers and administrators read it."
+        ),
+    )
+    return kept, follow_up
+
+
+def rectification_report(
+    person: Any, old: dict[str, str], new: dict[str, str], note: str, event_id: int | None
+) -> dict[str, Any]:
+    """Each corrected field with its old and new value, except secret ones (a pupil's data, marked
+    fields): the report is an official record of its own and copies no secret value; the values are
+    in the audit event it names, which only records officers and administrators read."""
+    secret = secret_fields(person)
+    changes = []
+    for name in RECTIFIABLE:
+        if name not in new:
+            continue
+        row: dict[str, Any] = {"field": name, "label": field_label(name)}
+        if name in secret:
+            row["masked"] = secret[name]
+        else:
+            row["old"], row["new"] = old[name], new[name]
+        changes.append(row)
+    return {"changes": changes, "note": note, "audit_event": event_id}
+
+
+def restriction_effects() -> list[str]:
+    return [
+        _("The person's data are kept, but not used."),
+        _("New orders cannot name the person as recipient."),
+        _(
+            "New tickets for the person can only be opened by an administrator or a records officer; "
+            "e-mail from the person waits in the error queue of received e-mail."
+        ),
+        _("The person's page and the list of people show that processing is restricted."),
+    ]

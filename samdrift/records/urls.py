@@ -32,6 +32,8 @@ urlpatterns = [
     path("records/gdpr/", views.GdprRequestList.as_view(), name="gdprrequest_list"),
     path("records/gdpr/new/", views.gdpr_create, name="gdprrequest_create"),
     path("records/gdpr/<int:pk>/", views.gdpr_detail, name="gdprrequest_detail"),
+    path("records/gdpr/people/<int:pk>/rectify/", views.gdpr_rectify, name="gdpr_rectify"),
+    path("records/gdpr/people/<int:pk>/restrict/", views.gdpr_restrict, name="gdpr_restrict"),
     path("records/access-log/", views.AccessLogList.as_view(), name="accesslog_list"),
 ]
 urlpatterns += [

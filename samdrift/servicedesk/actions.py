@@ -18,7 +18,7 @@ from samdrift.core.access import require_role, scope_for
 from samdrift.core.actions import create_audited, set_active_audited, update_audited
 from samdrift.core.audit import PendingEvent, record_event, record_events
 from samdrift.core.models import AuditEventType
-from samdrift.core.roles import SYSTEM_ROLE
+from samdrift.core.roles import SYSTEM_ROLE, Role
 from samdrift.servicedesk import notify, sla
 from samdrift.servicedesk.models import (
     CONFIDENTIAL_ROLES,
@@ -175,6 +175,28 @@ def do_set_ticket_assets(ticket: Ticket, assets: Iterable[Any], *, actor: Any) -
     return ticket
 
 
+# Who may still open a ticket for a person whose processing is restricted (GDPR art. 18).
+RESTRICTED_TICKET_ROLES = frozenset({Role.ADMIN, Role.RECORDS_OFFICER})
+
+
+def check_processing_allowed(requester: Person, actor: Any, role: str) -> None:
+    """A person whose processing is restricted gets no new ticket, unless an administrator or a
+    records officer opens it; not the system either, so received e-mail from them waits in the
+    error queue (kept, retried once the restriction is lifted)."""
+    if not requester.processing_restricted:
+        return
+    if role != SYSTEM_ROLE and scope_for(actor).has_operator_role(RESTRICTED_TICKET_ROLES):
+        return
+    raise ValidationError(
+        {
+            "requester": _(
+                "Processing of this person's data is restricted (GDPR art. 18): only an administrator or a "
+                "records officer may open a new ticket for them."
+            )
+        }
+    )
+
+
 @transaction.atomic
 def do_create_ticket(data: dict[str, Any], *, actor: Any) -> Ticket:
     """Open a ticket. Desk staff open for anyone; owner users for people of their owner; an end
@@ -194,6 +216,7 @@ def do_create_ticket(data: dict[str, Any], *, actor: Any) -> Ticket:
     role = _role(actor, "ticket_create", owner_id)
     if role == "end_user" and requester.pk != scope.person_id:
         raise PermissionDenied
+    check_processing_allowed(requester, actor, role)
     if role not in {SYSTEM_ROLE, *WRITE_ROLES["ticket"][0]}:
         # Only the desk sets the handling fields; a confidential ticket is only marked by the desk.
         for name in ("group", "assignee", "confidential", "secrecy_ground", "impact", "urgency"):

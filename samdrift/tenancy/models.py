@@ -202,6 +202,11 @@ class Person(OwnerScopedModel):
         related_name="people",
     )
     active = models.BooleanField(_("active"), default=True)
+    # Restriction of processing (begränsning av behandling, GDPR art. 18): the data are kept but not
+    # used. Set and lifted only by the records officer (samdrift.records.actions); the reason is kept
+    # in the GDPR request, which only records roles read, not here where owner users see the person.
+    processing_restricted = models.BooleanField(_("processing restricted"), default=False)
+    processing_restricted_since = models.DateTimeField(_("processing restricted since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("person")
@@ -212,6 +217,11 @@ class Person(OwnerScopedModel):
             models.CheckConstraint(
                 condition=~Q(kind="pupil") | (Q(phone="") & Q(title="")),
                 name="person_pupil_minimal_data",
+            ),
+            models.CheckConstraint(
+                condition=Q(processing_restricted=False, processing_restricted_since__isnull=True)
+                | Q(processing_restricted=True, processing_restricted_since__isnull=False),
+                name="person_restriction_has_since",
             ),
         ]
         indexes = [

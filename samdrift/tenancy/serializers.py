@@ -74,8 +74,11 @@ class PersonSerializer(ScopedSerializer):
             "org_unit",
             "cost_centre",
             "active",
+            "processing_restricted",
+            "processing_restricted_since",
         ]
-        read_only_fields = ["active"]
+        # The restriction (GDPR art. 18) is set and lifted by the records officer's GDPR requests.
+        read_only_fields = ["active", "processing_restricted", "processing_restricted_since"]
 
 
 class MembershipSerializer(ScopedSerializer):

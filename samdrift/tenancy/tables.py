@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -41,7 +42,7 @@ class CostCentreTable(tables.Table):
 
 
 class PersonTable(tables.Table):
-    last_name = tables.Column(linkify=True, order_by=("last_name", "first_name", "id"))
+    last_name = tables.Column(order_by=("last_name", "first_name", "id"))
     first_name = tables.Column(order_by=("first_name", "last_name", "id"))
     # Filtered, not sorted: sorting a million people by these has no index to walk (about 1 s).
     kind = tables.Column(orderable=False)
@@ -51,6 +52,15 @@ class PersonTable(tables.Table):
         model = Person
         fields = ("last_name", "first_name", "kind", "email", "org_unit", "owner", "active")
         attrs = {**TABLE_ATTRS, "aria-label": capfirst(Person._meta.verbose_name_plural)}
+
+    def render_last_name(self, value: str, record: Person) -> str:
+        # The badge sits beside the link, not in it, so the link's name stays the person's name.
+        badge = (
+            format_html(' <span class="badge text-bg-warning">{}</span>', _("Processing restricted"))
+            if record.processing_restricted
+            else ""
+        )
+        return format_html('<a href="{}">{}</a>{}', record.get_absolute_url(), value, badge)
 
 
 class UserTable(tables.Table):

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from samdrift.core.access import access_object
+from samdrift.core.access import access_object, scope_for
+from samdrift.core.roles import Role
 from samdrift.core.views import (
     ActionFormView,
     HistoryView,
@@ -229,6 +230,13 @@ class PersonDetail(ScopedDetailView):
     )
     edit_url_name, history_url_name, active_url_name = "person_edit", "person_history", "person_active"
     may_edit = _writer("person")
+    template_name = "tenancy/person_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # The records officer starts a rectification or a restriction (GDPR) from here too.
+        context["gdpr_officer"] = scope_for(self.request.user).has_operator_role({Role.RECORDS_OFFICER})
+        return context
 
 
 class PersonFormView(ActionFormView):
