@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from samdrift.assets import actions, licences, wifi
+from samdrift.assets import actions, import_api, licences, wifi
 from samdrift.assets.filters import (
     AssetFilter,
     AssetModelFilter,
@@ -312,3 +312,5 @@ def register(router: Any) -> None:
     router.register("licences", LicenceEntitlementViewSet)
     router.register("wifi-zones", WifiZoneViewSet)
     router.register("wifi-standard", WifiStandardItemViewSet)
+    router.register("asset-imports", import_api.AssetImportViewSet)
+    router.register("asset-import-mappings", import_api.AssetImportMappingViewSet)

@@ -35,7 +35,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from samdrift.assets.models import (
     Asset,
@@ -1179,7 +1179,7 @@ def _apply(plan: Plan, batch: AssetImport) -> list[PendingEvent]:
 
 # Shown in the row report.
 ACTION_LABELS = {
-    CREATE: gettext_lazy("New"),
+    CREATE: pgettext_lazy("import row", "New"),
     UPDATE: gettext_lazy("Changed"),
     UNCHANGED: gettext_lazy("Unchanged"),
     ERROR: gettext_lazy("Error"),
