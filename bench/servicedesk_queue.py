@@ -162,6 +162,7 @@ def main() -> None:
 
     from samdrift.tenancy.models import Membership, User
 
+    year = datetime.now(UTC).year
     agent = User.objects.get(pk=Membership.objects.filter(role="agent", owner__isnull=True).values("user_id")[:1])
     client = Client()
     client.force_login(agent)
@@ -170,6 +171,9 @@ def main() -> None:
         for q in ("mine", "groups", "unassigned", "breaching", "waiting", "open")
     ]
     rows.append(timed(client, "/servicedesk/tickets/", args.repeat))
+    # Searches: a ticket number, and words of a subject (trigram indexes, servicedesk 0006).
+    rows.append(timed(client, f"/servicedesk/tickets/?q=SD-{year}-0004711", args.repeat))
+    rows.append(timed(client, "/servicedesk/tickets/?q=rende+47111", args.repeat))
     rows.append(timed(client, "/api/v1/tickets/", args.repeat))
     rows.append(timed(client, "/api/v1/knowledge-articles/?q=skrivare", args.repeat))
     person = agent.person_id or Membership.objects.values_list("owner__people", flat=True).first()

@@ -345,6 +345,30 @@ class InvoiceSource(Source):
             parts.append(Part(f"line:{line.pk}", _("Line"), f"{line.description}: {line.quantity} × {line.unit_price}"))
         return Rendered(obj.number, str(obj), parts)
 
+    def disposal_queryset(self, cutoff: datetime, event: str) -> models.QuerySet | None:
+        """Invoices of closed periods whose retention has run out. Counted from the end of the
+        financial year (bokföringslagen: seven years after the end of the calendar year of the
+        invoice date), or from the invoice date. An invoice that a newer credit note still
+        refers to is kept with it until the credit note's own time has come."""
+        from samdrift.billing.models import Invoice
+
+        if event == "financial_year":
+            before = date(cutoff.year, 1, 1)
+        elif event == "created":
+            before = cutoff.date()
+        else:
+            return None
+        old = Invoice.objects.filter(issue_date__lt=before, period__closed_at__isnull=False)
+        credited_later = Invoice.objects.filter(credited_invoice__isnull=False, issue_date__gte=before)
+        return old.exclude(pk__in=credited_later.values("credited_invoice_id"))
+
+    def dispose(self, ids: models.QuerySet, method: str) -> int:
+        """Invoices are deleted with their lines (an accounting record is not anonymised: once its
+        time is out it goes). The billed source rows (subscriptions, time) are other records."""
+        from samdrift.billing.models import Invoice
+
+        return delete_rows(Invoice.objects.filter(pk__in=ids))
+
 
 SOURCES: dict[str, Source] = {s.label: s for s in (TicketSource(), CaseSource(), InvoiceSource())}
 
