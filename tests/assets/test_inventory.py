@@ -201,6 +201,22 @@ def test_plain_xml_gets_a_plain_reply(world: Any, client: Any) -> None:
     assert response.status_code == 200 and response.content.startswith(b"<?xml")
 
 
+def test_the_key_records_when_it_was_last_used_to_the_minute(world: Any, client: Any) -> None:
+    from samdrift.assets.models import AgentKey
+
+    prolog = b"<REQUEST><DEVICEID>k</DEVICEID><QUERY>PROLOG</QUERY></REQUEST>"
+    key = AgentKey.objects.filter(owner=world.a.owner).get()
+    AgentKey.objects.filter(pk=key.pk).update(last_used=None)
+    post(client, world, prolog)
+    first = AgentKey.objects.get(pk=key.pk).last_used
+    assert first is not None
+    post(client, world, prolog)  # within the minute: the key's row is not rewritten
+    assert AgentKey.objects.get(pk=key.pk).last_used == first
+    AgentKey.objects.filter(pk=key.pk).update(last_used=first - timedelta(minutes=5))
+    post(client, world, prolog)
+    assert AgentKey.objects.get(pk=key.pk).last_used > first
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_scheduler_runs_the_inventory_retry_on_the_worker(world: Any) -> None:
     from django.core.management import call_command
