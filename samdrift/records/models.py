@@ -345,6 +345,7 @@ class Case(RecordsModel):
             models.Index(fields=["content_type", "object_id"], name="records_case_object_idx"),
             models.Index(fields=["series", "year", "id"], name="records_case_series_idx"),
             models.Index(fields=["status", "closed_at"], name="records_case_closed_idx"),
+            models.Index(fields=["created"], name="records_case_created_idx"),  # the records search by period
         ]
 
     def __str__(self) -> str:

@@ -352,6 +352,8 @@ class Ticket(OwnerScopedModel):
             models.Index(fields=["priority", "id"], name="sd_ticket_priority_idx"),
             models.Index(fields=["category", "id"], name="sd_ticket_category_idx"),
             models.Index(fields=["type", "id"], name="sd_ticket_type_idx"),
+            # The records search of an access request: words within a period (bench/records_search.py).
+            models.Index(fields=["created"], name="sd_ticket_created_idx"),
             # The agent queues: partial indexes over the open tickets only (a small part of a
             # million), each in the queue's own order, so a page is an index range scan instead
             # of sorting every open ticket of an agent or a group (see bench/servicedesk_queue.py).
