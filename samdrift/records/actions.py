@@ -626,7 +626,7 @@ def propose_disposal(
         record_type=record_type, status__in=[BatchStatus.PROPOSED, BatchStatus.APPROVED]
     ).exists():
         return None
-    source = sources.source_for_ct(record_type.content_type)
+    source = sources.disposer_for_ct(record_type.content_type)
     if source is None:
         return None
     now = now or timezone.now()
@@ -719,7 +719,7 @@ def do_execute_batch(batch: DisposalBatch, *, actor: Any) -> DisposalBatch:
     if batch.status != BatchStatus.APPROVED:
         raise ValidationError(_("Nothing is disposed of without an approved batch."))
     content_type = batch.record_type.content_type
-    source = sources.source_for_ct(content_type) if content_type else None
+    source = sources.disposer_for_ct(content_type) if content_type else None
     if source is None or content_type is None:
         raise ValidationError(_("This record type cannot be disposed of by the system."))
     held = [int(i) for i in _held_ids(content_type).values_list("object_id", flat=True) if str(i).isdigit()]

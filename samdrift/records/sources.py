@@ -373,6 +373,64 @@ class InvoiceSource(Source):
 SOURCES: dict[str, Source] = {s.label: s for s in (TicketSource(), CaseSource(), InvoiceSource())}
 
 
+class _DisposalOnly(Source):
+    """Records the plan disposes of but an access request does not search (they are answered
+    from the asset pages and a GDPR extract): no search, no rendering."""
+
+    def search(self, query: str, date_from: date | None, date_to: date | None, limit: int = SEARCH_LIMIT) -> list[Hit]:
+        return []
+
+
+class DeviceHistorySource(_DisposalOnly):
+    """Who held which device (assignments): N years after the assignment ended."""
+
+    label = "assets.assetassignment"
+    verbose = staticmethod(lambda: _("Device history"))
+
+    def disposal_queryset(self, cutoff: datetime, event: str) -> models.QuerySet | None:
+        ended = self.model()._default_manager.filter(ended_at__isnull=False)
+        if event == "closed":
+            return ended.filter(ended_at__lt=cutoff)
+        if event == "created":
+            return ended.filter(started_at__lt=cutoff)
+        return None
+
+    def dispose(self, ids: models.QuerySet, method: str) -> int:
+        rows = self.model()._default_manager.filter(pk__in=ids)
+        if method == "anonymise":  # the device's history stays, without the person
+            return rows.update(person=None)
+        return delete_rows(rows)
+
+
+class InventoryDataSource(_DisposalOnly):
+    """Payloads the owners' inventory agents sent (data held for the owner): N years after receipt.
+    The facts they set on the asset stay; only the stored payloads go."""
+
+    label = "assets.inventoryupload"
+    verbose = staticmethod(lambda: _("Inventory data"))
+
+    def disposal_queryset(self, cutoff: datetime, event: str) -> models.QuerySet | None:
+        if event in ("created", "closed"):
+            return self.model()._default_manager.filter(received_at__lt=cutoff)
+        return None
+
+    def dispose(self, ids: models.QuerySet, method: str) -> int:
+        rows = self.model()._default_manager.filter(pk__in=ids)
+        if method == "anonymise":
+            return rows.update(raw=b"", remote_addr=None, error="")
+        return delete_rows(rows)
+
+
+# Disposed of by the plan only; kept out of SOURCES, which the access-request search walks.
+DISPOSAL_ONLY: dict[str, Source] = {s.label: s for s in (DeviceHistorySource(), InventoryDataSource())}
+
+
+def disposer_for_ct(content_type: ContentType) -> Source | None:
+    """The source that disposes of this type's records (every searchable source, and those above)."""
+    label = f"{content_type.app_label}.{content_type.model}"
+    return SOURCES.get(label) or DISPOSAL_ONLY.get(label)
+
+
 def source_for(label: str) -> Source | None:
     return SOURCES.get(label)
 
