@@ -103,7 +103,7 @@ class SupportGroupViewSet(ScopedViewSet):
 
 
 class SavedViewSerializer(serializers.ModelSerializer):
-    user: serializers.Field = serializers.StringRelatedField(read_only=True, help_text="Whose view it is.")
+    user = serializers.StringRelatedField(read_only=True, help_text="Whose view it is.")
     url = serializers.SerializerMethodField(help_text="The ticket queue with the view's filters.")
 
     class Meta:
