@@ -246,8 +246,10 @@ def main() -> None:
     pages = []
     for username, urls in (
         ("admin", ["/ordering/orders/", "/ordering/orders/?status=submitted", "/api/v1/ordering/orders/",
-                   "/api/v1/ordering/orders/?status=submitted"]),
-        ("horby.bestallare", ["/ordering/orders/", "/ordering/orders/?status=submitted", "/api/v1/ordering/orders/"]),
+                   "/api/v1/ordering/orders/?status=submitted", "/ordering/lead-times/",
+                   "/ordering/lead-times/?export=csv", "/ordering/joint-procurement/"]),
+        ("horby.bestallare", ["/ordering/orders/", "/ordering/orders/?status=submitted", "/api/v1/ordering/orders/",
+                              "/ordering/lead-times/"]),
         ("horby.attest", ["/ordering/orders/approval/", "/ordering/orders/?status=submitted"]),
     ):  # fmt: skip
         client = Client()

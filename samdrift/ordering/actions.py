@@ -26,6 +26,7 @@ from samdrift.core.models import AuditEventType
 from samdrift.core.money import to_money
 from samdrift.core.roles import Role
 from samdrift.ordering.models import (
+    MAX_ORDER_ITEMS,
     Agreement,
     AgreementArticle,
     Approver,
@@ -467,6 +468,8 @@ def check_order_items(owner_id: int, items: list[OrderItem], actor: Any, day: da
     errors: list[str] = []
     if not items:
         raise ValidationError(_("Pick at least one package or service."))
+    if len(items) > MAX_ORDER_ITEMS:
+        raise ValidationError(_("An order holds at most %(n)s packages and services.") % {"n": MAX_ORDER_ITEMS})
     scope = scope_for(actor)
     held = scope.roles_in(owner_id)
     packages = [i.package for i in items if i.package is not None]

@@ -3,18 +3,21 @@ approval, purchase orders with confirmation and delivery. Registered by samdrift
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from samdrift.core.access import scope_for
 from samdrift.core.api import ERRORS, ScopedViewSet
-from samdrift.ordering import actions, imports, purchasing
+from samdrift.core.roles import OPERATOR_ROLES, Role
+from samdrift.ordering import actions, imports, purchasing, reports
 from samdrift.ordering.filters import (
     AgreementFilter,
     ApproverFilter,
@@ -38,7 +41,10 @@ from samdrift.ordering.permissions import may_write
 from samdrift.ordering.serializers import (
     AgreementSerializer,
     ApproverSerializer,
+    ConfirmationFileSerializer,
+    ConfirmationResultSerializer,
     ConfirmSerializer,
+    ConfirmUploadSerializer,
     DecisionSerializer,
     DeliverySerializer,
     OrderCreateSerializer,
@@ -53,6 +59,7 @@ from samdrift.ordering.serializers import (
     ServiceSerializer,
     SupplierSerializer,
 )
+from samdrift.tenancy.models import Owner
 
 
 class SupplierViewSet(ScopedViewSet):
@@ -274,15 +281,50 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     def get_serializer_class(self) -> Any:
         return PurchaseOrderListSerializer if self.action == "list" else PurchaseOrderSerializer
 
-    @extend_schema(request=ConfirmSerializer, responses={200: PurchaseOrderSerializer, **ERRORS})
+    @extend_schema(
+        request={
+            "application/json": ConfirmSerializer,
+            "application/x-www-form-urlencoded": ConfirmSerializer,
+            "multipart/form-data": ConfirmUploadSerializer,
+        },
+        responses={200: PurchaseOrderSerializer, **ERRORS},
+        description="Register the supplier's confirmation: its reference, or (multipart) its confirmation file "
+        "with the confirmed quantity and expected delivery per article; the purchase_order column may then be "
+        "left out. A file may confirm an already confirmed purchase order again, with new dates.",
+    )
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: str | None = None) -> Response:
-        serializer = ConfirmSerializer(data=request.data)
+        po = self.get_object()
+        if not may_write(request.user, "purchasing", po.owner_id):
+            raise PermissionDenied
+        serializer = ConfirmUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        po = purchasing.do_confirm_purchase_order(
-            self.get_object(), serializer.validated_data["supplier_reference"], actor=request.user
-        )
-        return Response(PurchaseOrderSerializer(po).data)
+        upload = serializer.validated_data.get("file")
+        if upload is not None:
+            purchasing.do_import_confirmations(upload.read(), upload.name, actor=request.user, purchase_order=po)
+        else:
+            purchasing.do_confirm_purchase_order(
+                po, serializer.validated_data["supplier_reference"], actor=request.user
+            )
+        return Response(PurchaseOrderSerializer(PurchaseOrder.objects.prefetch_related("lines").get(pk=po.pk)).data)
+
+    @extend_schema(
+        request={"multipart/form-data": ConfirmationFileSerializer},
+        responses={200: ConfirmationResultSerializer, **ERRORS},
+        description="Register suppliers' order confirmations for many purchase orders from one CSV or XLSX file. "
+        "All or nothing: a file with any error is refused (400) with every error and its row number.",
+    )
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def confirmations(self, request: Request) -> Response:
+        if not may_write(request.user, "purchasing"):
+            raise PermissionDenied
+        serializer = ConfirmationFileSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        result = purchasing.do_import_confirmations(upload.read(), upload.name, actor=request.user)
+        pos = PurchaseOrder.objects.filter(pk__in=result.purchase_orders).prefetch_related("lines").order_by("id")
+        data = {"filename": result.filename, "lines": result.lines, "purchase_orders": pos}
+        return Response(ConfirmationResultSerializer(data).data)
 
     @extend_schema(request=DeliverySerializer, responses={200: PurchaseOrderSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
@@ -299,6 +341,56 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         return Response(PurchaseOrderSerializer(PurchaseOrder.objects.prefetch_related("lines").get(pk=po.pk)).data)
 
 
+class LeadTimeParams(serializers.Serializer):
+    since = serializers.DateField(required=False, help_text="First day of submission (default: a year back).")
+    owner = serializers.IntegerField(required=False, min_value=1, help_text="Only this owner (one you see).")
+    combine = serializers.BooleanField(
+        required=False, default=False, help_text="Every owner together: one row per month."
+    )
+
+
+class LeadTimeStageSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    n = serializers.IntegerField()
+    median = serializers.FloatField(allow_null=True, help_text="days")
+    p90 = serializers.FloatField(allow_null=True, help_text="days")
+
+
+class LeadTimeRowSerializer(serializers.Serializer):
+    owner = serializers.CharField()
+    month = serializers.DateField()
+    lines = serializers.IntegerField()
+    stages = LeadTimeStageSerializer(many=True)
+
+
+class LeadTimeViewSet(viewsets.ViewSet):
+    """Lead times of order lines per owner and month of submission: median and 90th percentile in
+    days of each stage (submitted→approved, →ordered, →confirmed, →delivered, →handed over, total)."""
+
+    @extend_schema(parameters=[LeadTimeParams], responses={200: LeadTimeRowSerializer(many=True), **ERRORS})
+    def list(self, request: Request) -> Response:
+        scope = scope_for(request.user)
+        if not (
+            scope.has_operator_role(OPERATOR_ROLES) or scope.owner_ids({Role.OWNER_VIEWER, Role.ORDERER, Role.APPROVER})
+        ):
+            raise PermissionDenied
+        params = LeadTimeParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        owner_id = data.get("owner")
+        if owner_id is not None and not Owner.objects.for_user(request.user).filter(pk=owner_id).exists():  # type: ignore[attr-defined]
+            raise exceptions.ValidationError({"owner": ["No such owner."]})
+        since = data.get("since") or actions.today().replace(day=1) - timedelta(days=365)
+        rows = reports.lead_times(request.user, since, owner_id, combine_owners=data["combine"])
+        for row in rows:
+            row["owner"] = str(row["owner"])
+            row["stages"] = [
+                {"stage": f"{start.removesuffix('_at')}-{end.removesuffix('_at')}", **figures}
+                for (start, end), figures in zip(reports.STAGES, row["stages"], strict=True)
+            ]
+        return Response(LeadTimeRowSerializer(rows, many=True).data)
+
+
 def register(router: Any) -> None:
     """This app's API routes, registered on the project's router by samdrift/urls.py."""
     router.register("ordering/suppliers", SupplierViewSet)
@@ -309,3 +401,4 @@ def register(router: Any) -> None:
     router.register("ordering/approvers", ApproverViewSet)
     router.register("ordering/orders", OrderViewSet)
     router.register("ordering/purchase-orders", PurchaseOrderViewSet)
+    router.register("ordering/lead-times", LeadTimeViewSet, basename="ordering-lead-times")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
@@ -11,6 +12,7 @@ from samdrift.billing.models import Article
 from samdrift.core.forms import bootstrapify
 from samdrift.core.views import ScopedModelForm
 from samdrift.ordering.models import (
+    MAX_ORDER_ITEMS,
     ORDERABLE_ROLE_CHOICES,
     Agreement,
     Approver,
@@ -157,14 +159,69 @@ class RecipientPicker(forms.SelectMultiple):
         return context
 
 
-class OrderForm(forms.Form):
-    """The orderer's form: what, for whom, where, on which cost centre. Short enough for a phone."""
+class OrderItemForm(forms.Form):
+    """One thing in the order: a package or a service, `quantity` of it for every recipient."""
 
-    package = forms.ModelChoiceField(queryset=Package.objects.none(), required=False, label=_("package"))
-    service = forms.ModelChoiceField(queryset=Service.objects.none(), required=False, label=_("service"))
+    item = forms.ChoiceField(required=False, label=_("package or service"))
     quantity = forms.IntegerField(min_value=1, max_value=100, initial=1, label=_("quantity per recipient"))
+
+    def __init__(
+        self, *args: Any, packages: list[Package] | None = None, services: list[Service] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.packages = {p.pk: p for p in packages or []}
+        self.services = {s.pk: s for s in services or []}
+        self.fields["item"].choices = [  # type: ignore[attr-defined]
+            ("", _("Choose…")),
+            (_("Client packages"), [(f"p:{p.pk}", p.name) for p in self.packages.values()]),
+            (_("Services"), [(f"s:{s.pk}", s.name) for s in self.services.values()]),
+        ]
+        self.fields["quantity"].widget.attrs["inputmode"] = "numeric"
+        bootstrapify(self)
+
+    def chosen(self) -> Package | Service | None:
+        """The picked package or service (None for a row left empty)."""
+        value = (self.cleaned_data or {}).get("item") or ""
+        kind, _sep, pk = value.partition(":")
+        table = self.packages if kind == "p" else self.services
+        return table.get(int(pk)) if pk.isdigit() else None
+
+
+class BaseOrderItemFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        if not any(f.cleaned_data.get("item") for f in self.forms if f.cleaned_data):
+            raise forms.ValidationError(_("Pick at least one package or service."))
+
+    def items(self, recipients: list[Person]) -> list[Any]:
+        """The filled rows as order items for `recipients` (empty rows are ignored)."""
+        from samdrift.ordering.actions import OrderItem
+
+        items = []
+        for form in self.forms:
+            thing = form.chosen()
+            if thing is None:
+                continue
+            kind = "package" if isinstance(thing, Package) else "service"
+            items.append(OrderItem(recipients=recipients, quantity=form.cleaned_data["quantity"], **{kind: thing}))
+        return items
+
+
+OrderItemFormSet = forms.formset_factory(
+    OrderItemForm, formset=BaseOrderItemFormSet, extra=0, min_num=1, max_num=MAX_ORDER_ITEMS, validate_max=True
+)
+
+
+class OrderForm(forms.Form):
+    """The orderer's form: for whom, where, on which cost centre (what: OrderItemFormSet). Short
+    enough for a phone."""
+
     recipients = forms.ModelMultipleChoiceField(
-        queryset=Person.objects.none(), label=_("recipients"), widget=RecipientPicker
+        queryset=Person.objects.none(),
+        label=_("recipients"),
+        widget=RecipientPicker,
+        help_text=_("Every recipient gets each package and service of the order."),
     )
     cost_centre = forms.ModelChoiceField(queryset=CostCentre.objects.none(), label=_("cost centre"))
     delivery_site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False, label=_("delivery site"))
@@ -173,9 +230,6 @@ class OrderForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, owner_ids: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The catalogue is the operator's; the orderer sees what is active (prices on the page).
-        self.fields["package"].queryset = Package.objects.filter(active=True)  # type: ignore[attr-defined]
-        self.fields["service"].queryset = Service.objects.filter(active=True)  # type: ignore[attr-defined]
         self.fields["recipients"].queryset = Person.objects.for_user(user).filter(owner_id__in=owner_ids, active=True)  # type: ignore[attr-defined]
         self.fields["cost_centre"].queryset = CostCentre.objects.for_user(user).filter(  # type: ignore[attr-defined]
             owner_id__in=owner_ids, active=True
@@ -183,11 +237,36 @@ class OrderForm(forms.Form):
         self.fields["delivery_site"].queryset = Site.objects.for_user(user).filter(owner_id__in=owner_ids, active=True)  # type: ignore[attr-defined]
         bootstrapify(self)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if bool(data.get("package")) == bool(data.get("service")):
-            raise forms.ValidationError(_("Pick either a package or a service."))
-        return data
+
+class LeadTimeForm(forms.Form):
+    """The lead-time report's choices: from which day, and one owner of those the user sees."""
+
+    since = forms.DateField(required=False, label=_("submitted from"), widget=DATE)
+    owner = forms.ModelChoiceField(queryset=Owner.objects.none(), required=False, label=_("owner"))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owners = Owner.objects.for_user(user).only("pk", "name").order_by("name")  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+        self.sees_several_owners = owners[:2].count() > 1
+        if not self.sees_several_owners:
+            del self.fields["owner"]
+        self.compact = True
+        bootstrapify(self)
+        if "owner" in self.fields:
+            self.fields["owner"].empty_label = _("All owners")  # type: ignore[attr-defined]
+
+    def _clean(self, name: str) -> Any:
+        return self.cleaned_data.get(name) if self.is_bound and self.is_valid() else None
+
+    def chosen_since(self) -> date:
+        """The chosen day, or the first of the month a year back (a bad date gives the default)."""
+        from samdrift.ordering.actions import today
+
+        return self._clean("since") or today().replace(day=1) - timedelta(days=365)
+
+    def chosen_owner(self) -> Owner | None:
+        return self._clean("owner") if "owner" in self.fields else None
 
 
 class DecisionForm(forms.Form):
@@ -200,6 +279,22 @@ class DecisionForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     supplier_reference = forms.CharField(max_length=100, required=False, label=_("supplier's reference"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+
+class ConfirmationFileForm(forms.Form):
+    """Suppliers' order confirmations as a file (see `purchasing.do_import_confirmations`)."""
+
+    file = forms.FileField(
+        label=_("confirmation file (CSV or XLSX)"),
+        help_text=_(
+            "Columns: purchase_order, supplier_reference, article_number, quantity and, if known, delivery_date "
+            "(YYYY-MM-DD)."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -48,10 +48,17 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], list[tuple[int
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
-            text = content.decode("cp1252")
+            try:
+                text = content.decode("cp1252")
+            except UnicodeDecodeError as exc:  # five bytes are undefined in Windows-1252 too
+                raise ValidationError(_("The file is not a readable CSV file.")) from exc
         first = text.split("\n", 1)[0]
         delimiter = ";" if first.count(";") >= first.count(",") else ","
-        values = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        try:
+            # Universal newlines: a file with old Mac line ends (a lone CR) is read, not refused.
+            values = list(csv.reader(io.StringIO(text, newline=None), delimiter=delimiter))
+        except csv.Error as exc:
+            raise ValidationError(_("The file is not a readable CSV file.")) from exc
     if not values:
         raise ValidationError(_("The file is empty."))
     header = [h.strip().lower() for h in values[0]]

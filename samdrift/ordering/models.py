@@ -420,6 +420,10 @@ class Approver(OwnerScopedModel):
 # --- orders ------------------------------------------------------------------------------------
 
 
+#: At most this many packages and services in one order (each for every recipient).
+MAX_ORDER_ITEMS = 20
+
+
 class OrderStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Awaiting approval")
     APPROVED = "approved", _("Approved")
@@ -650,6 +654,9 @@ class PurchaseOrderLine(OwnerScopedModel):
         related_name="+",
     )  # fmt: skip
     delivered_quantity = models.PositiveIntegerField(_("delivered"), default=0)
+    # From the supplier's order confirmation (orderbekräftelse); empty until it is registered.
+    confirmed_quantity = models.PositiveIntegerField(_("confirmed quantity"), null=True, blank=True)
+    confirmed_delivery = models.DateField(_("expected delivery"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("purchase order line")
@@ -658,7 +665,11 @@ class PurchaseOrderLine(OwnerScopedModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(delivered_quantity__lte=models.F("quantity")), name="ordering_poline_not_overdelivered"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_quantity__isnull=True) | Q(confirmed_quantity__lte=models.F("quantity")),
+                name="ordering_poline_not_overconfirmed",
+            ),
         ]
         indexes = [
             models.Index(fields=["purchase_order", "id"], name="ordering_poline_po_idx"),

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from samdrift.core.api import ScopedSerializer
 from samdrift.ordering.models import (
+    MAX_ORDER_ITEMS,
     ORDERABLE_ROLE_CHOICES,
     Agreement,
     AgreementArticle,
@@ -227,7 +228,7 @@ class OrderItemSerializer(serializers.Serializer):
 
 
 class OrderCreateSerializer(ScopedSerializer):
-    items = OrderItemSerializer(many=True)
+    items = OrderItemSerializer(many=True, min_length=1, max_length=MAX_ORDER_ITEMS)  # type: ignore[call-arg]
 
     class Meta:
         model = Order
@@ -254,7 +255,7 @@ class PurchaseOrderLineSerializer(serializers.ModelSerializer):
         model = PurchaseOrderLine
         fields = [
             "id", "order_line", "agreement", "article_number", "description", "category", "quantity", "unit_price",
-            "amount", "handling_fee_percent", "delivered_quantity",
+            "amount", "handling_fee_percent", "delivered_quantity", "confirmed_quantity", "confirmed_delivery",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -280,6 +281,28 @@ class PurchaseOrderListSerializer(PurchaseOrderSerializer):
 
 class ConfirmSerializer(serializers.Serializer):
     supplier_reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+
+
+class ConfirmationFileSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="CSV (; or , separated) or XLSX with the columns purchase_order (IO-123; may be left out when "
+        "uploaded for one purchase order), supplier_reference, article_number, quantity and optionally "
+        "delivery_date (YYYY-MM-DD)."
+    )
+
+
+class ConfirmUploadSerializer(ConfirmSerializer):
+    file = serializers.FileField(
+        required=False,
+        help_text="The supplier's confirmation file for this purchase order (columns as for confirmations/); "
+        "when given, supplier_reference is taken from the file.",
+    )
+
+
+class ConfirmationResultSerializer(serializers.Serializer):
+    filename = serializers.CharField()
+    lines = serializers.IntegerField(help_text="Purchase-order lines given a confirmed quantity.")
+    purchase_orders = PurchaseOrderSerializer(many=True, help_text="The purchase orders confirmed (or again).")
 
 
 class UnitSerializer(serializers.Serializer):

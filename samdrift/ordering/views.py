@@ -6,7 +6,6 @@ Views are thin: they fetch through the scoped layer, parse a form, call one acti
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -17,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from samdrift.core import cells
@@ -44,12 +43,16 @@ from samdrift.ordering.filters import (
     SupplierFilter,
 )
 from samdrift.ordering.forms import (
+    MAX_ORDER_ITEMS,
     AgreementForm,
     ApproverForm,
+    ConfirmationFileForm,
     ConfirmForm,
     DecisionForm,
     DeliveryForm,
+    LeadTimeForm,
     OrderForm,
+    OrderItemFormSet,
     PackageForm,
     PackageLineForm,
     PriceImportForm,
@@ -477,7 +480,11 @@ def recipient_search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def order_shop(request: HttpRequest) -> HttpResponse:
-    """Pick a package or a service, the recipients, the cost centre and where to deliver."""
+    """Pick packages and services, the recipients, the cost centre and where to deliver.
+
+    An order holds up to MAX_ORDER_ITEMS rows, and every recipient gets each of them. *Add another*
+    adds a row in the browser, a copy of the formset's empty row (the recipient search needs
+    JavaScript anyway)."""
     owner_ids = _order_owner_ids(request.user)
     if not owner_ids:
         raise PermissionDenied
@@ -486,32 +493,39 @@ def order_shop(request: HttpRequest) -> HttpResponse:
     services = list(Service.objects.filter(active=True))
     package_prices = actions.price_packages(packages, day)
     service_prices = actions.price_services(services, day)
-    initial = {}
-    if request.GET.get("package"):
-        initial["package"] = request.GET["package"]
-    form = OrderForm(request.POST or None, user=request.user, owner_ids=owner_ids, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        item = actions.OrderItem(
-            recipients=list(data["recipients"]),
-            package=data["package"],
-            service=data["service"],
-            quantity=data["quantity"],
-        )
+    catalogue = {"packages": packages, "services": services}
+    initial = []
+    for kind, key in (("package", "p"), ("service", "s")):
+        if request.GET.get(kind, "").isdigit():
+            initial.append({"item": f"{key}:{request.GET[kind]}"})
+    data = request.POST if request.method == "POST" else None
+    form = OrderForm(data, user=request.user, owner_ids=owner_ids)
+    items = OrderItemFormSet(data, prefix="items", initial=initial or None, form_kwargs=catalogue)
+    form_ok = data is not None and form.is_valid()
+    if data is not None and items.is_valid() and form_ok:
+        recipients = list(form.cleaned_data["recipients"])
         try:
-            order = actions.do_create_order(data, [item], actor=request.user)
+            picked = items.items(recipients)  # type: ignore[attr-defined]  # BaseOrderItemFormSet
+            order = actions.do_create_order(form.cleaned_data, picked, actor=request.user)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
             messages.success(request, _("Order %(n)s has been sent for approval.") % {"n": order.number})
             return HttpResponseRedirect(order.get_absolute_url())
+    prices = {f"p:{p.pk}": package_prices[p.pk] for p in packages} | {
+        f"s:{s.pk}": service_prices[s.pk] for s in services
+    }
     return render(
         request,
         "ordering/shop.html",
         {
             "form": form,
+            "items": items,
+            "has_errors": bool(form.errors or items.total_error_count()),
+            "max_items": MAX_ORDER_ITEMS,
             "packages": [(p, package_prices[p.pk]) for p in packages],
             "services": [(s, service_prices[s.pk]) for s in services],
+            "prices": {k: {"one_time": str(v.one_time), "monthly": str(v.monthly)} for k, v in prices.items()},
         },
     )
 
@@ -686,6 +700,12 @@ class PurchaseOrderList(ScopedListView):
         "created",
         "sent_at",
     )
+    template_name = "ordering/purchaseorder_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["may_buy"] = may_write(self.request.user, "purchasing")
+        return context
 
 
 @login_required
@@ -707,6 +727,8 @@ def purchaseorder_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "deliveries": po.deliveries.prefetch_related("units").order_by("id"),
             "may_buy": may_buy,
             "confirm_form": ConfirmForm(),
+            # Its own ids: the delivery form on the same page has a `file` field too.
+            "confirmation_form": ConfirmationFileForm(auto_id="confirmation_%s"),
             "delivery_form": DeliveryForm(initial={"delivered_on": actions.today()}),
         },
     )
@@ -744,6 +766,52 @@ def purchaseorder_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The confirmation has been registered."))
     return HttpResponseRedirect(po.get_absolute_url())
+
+
+@login_required
+@_model(PurchaseOrder)
+def purchaseorder_confirm_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The supplier's confirmation of this purchase order, as a file (posted from its page)."""
+    po = access_object(PurchaseOrder, request.user, pk)
+    if not may_write(request.user, "purchasing", po.owner_id):
+        raise PermissionDenied
+    return _confirmation_upload(request, po)
+
+
+@login_required
+def purchaseorder_confirmations(request: HttpRequest) -> HttpResponse:
+    """Suppliers' order confirmations for many purchase orders in one file."""
+    if not may_write(request.user, "purchasing"):
+        raise PermissionDenied
+    return _confirmation_upload(request, None)
+
+
+def _confirmation_upload(request: HttpRequest, po: PurchaseOrder | None) -> HttpResponse:
+    form = ConfirmationFileForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = purchasing.do_import_confirmations(
+                upload.read(), upload.name, actor=request.user, purchase_order=po
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            n = len(result.purchase_orders)
+            messages.success(
+                request,
+                ngettext("%(n)s purchase order confirmed.", "%(n)s purchase orders confirmed.", n) % {"n": n},
+            )
+            return HttpResponseRedirect(po.get_absolute_url() if po else reverse("purchaseorder_list"))
+    return render(
+        request,
+        "ordering/confirmation_import.html",
+        {
+            "form": form,
+            "object": po,
+            "title": _("Register confirmation by file") if po else _("Import order confirmations"),
+        },
+    )
 
 
 @login_required
@@ -799,12 +867,13 @@ def lead_time_report(request: HttpRequest) -> HttpResponse:
         scope.has_operator_role(OPERATOR_ROLES) or scope.owner_ids({Role.OWNER_VIEWER, Role.ORDERER, Role.APPROVER})
     ):
         raise PermissionDenied
-    since = actions.today().replace(day=1) - timedelta(days=365)
-    try:
-        since = date.fromisoformat(request.GET.get("since", "")) if request.GET.get("since") else since
-    except ValueError:
-        pass
-    rows = reports.lead_times(request.user, since)
+    form = LeadTimeForm(request.GET or None, user=request.user)
+    since, owner = form.chosen_since(), form.chosen_owner()
+    # Someone who sees several owners gets every owner's months combined on screen (pick one to
+    # see its own); the CSV always has a row per owner and month.
+    csv = request.GET.get("export") == "csv"
+    combine = owner is None and form.sees_several_owners and not csv
+    rows = reports.lead_times(request.user, since, owner.pk if owner else None, combine_owners=combine)
     labels = [_("Approval"), _("Ordering"), _("Confirmation"), _("Delivery"), _("Hand-over"), _("In total")]
     if request.GET.get("export") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -824,7 +893,11 @@ def lead_time_report(request: HttpRequest) -> HttpResponse:
         total = r["stages"][-1]
         r["width"] = int((total["median"] or 0) * 100 / top)
         r["stage_values"] = list(zip(labels, r["stages"], strict=True))
-    return render(request, "ordering/lead_times.html", {"rows": rows, "labels": labels, "since": since})
+    return render(
+        request,
+        "ordering/lead_times.html",
+        {"rows": rows, "labels": labels, "since": since, "form": form, "combined": combine, "owner": owner},
+    )
 
 
 @login_required

@@ -30,7 +30,18 @@ def test_order_approve_purchase_deliver(new_page: Any, world: Any, live_server: 
     page.goto("/order/")
     check_page_basics(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Beställ")
-    page.get_by_label("Paket", exact=True).select_option(label="Medarbetardator")
+    page.get_by_label("Paket eller tjänst", exact=True).select_option(label="Medarbetardator")
+    # "Lägg i beställningen" beside a package adds it as a row; the running total follows the picks.
+    rows = page.get_by_label("Paket eller tjänst", exact=True)
+    page.get_by_role("button", name="Lägg i beställningen: Medarbetardator").click()
+    expect(rows).to_have_count(2)
+    expect(page.locator("[data-total=one_time]")).to_have_text(re.compile(r"^22\s850,00$"))
+    expect(page.locator("[data-total=monthly]")).to_have_text("500,00")
+    rows.nth(1).select_option(label="Välj…")  # an emptied row is ignored
+    page.get_by_role("button", name="Lägg till ett paket eller en tjänst").click()
+    expect(rows).to_have_count(3)
+    expect(rows.nth(2)).to_be_focused()
+    expect(page.locator("[data-total=one_time]")).to_have_text(re.compile(r"^11\s425,00$"))
     # Recipients are found by search (an owner has thousands of people) and ticked.
     page.get_by_label(re.compile(r"^Mottagare")).fill(a.employee.last_name[:4])
     page.locator(".sd-recipient-results").get_by_label(re.compile(re.escape(str(a.employee)))).check()
@@ -41,6 +52,7 @@ def test_order_approve_purchase_deliver(new_page: Any, world: Any, live_server: 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Väntar på attest")
     order = Order.objects.filter(owner=a.owner).order_by("-id").first()
     assert order is not None
+    assert order.lines.count() == 1, "the emptied rows add nothing"
 
     # The approver follows the link in the email and approves.
     (message,) = [m for m in mail.outbox if a.approver.email in m.to]

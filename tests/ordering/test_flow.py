@@ -76,7 +76,8 @@ def test_main_flow_from_order_to_asset_and_billing(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
         reverse("order_shop"),
-        {"package": cat["package"].pk, "quantity": 1, "recipients": [a.employee.pk], "cost_centre": a.cost_centre.pk,
+        {"items-TOTAL_FORMS": 1, "items-INITIAL_FORMS": 0, "items-0-item": f"p:{cat['package'].pk}",
+         "items-0-quantity": 1, "recipients": [a.employee.pk], "cost_centre": a.cost_centre.pk,
          "delivery_address": "Stationsgatan 2, Höör"},
     )  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:2000]

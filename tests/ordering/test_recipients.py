@@ -74,7 +74,14 @@ def test_the_order_form_lists_no_one_until_searched_and_keeps_the_chosen_after_a
     # No cost centre: the form comes back with the error, the chosen recipient still ticked.
     cat = world.extra["ordering"]
     again = client.post(
-        reverse("order_shop"), {"package": cat["package"].pk, "quantity": 1, "recipients": [a.employee.pk]}
+        reverse("order_shop"),
+        {
+            "items-TOTAL_FORMS": 1,
+            "items-INITIAL_FORMS": 0,
+            "items-0-item": f"p:{cat['package'].pk}",
+            "items-0-quantity": 1,
+            "recipients": [a.employee.pk],
+        },
     ).content.decode()
     assert f'name="recipients" value="{a.employee.pk}" checked' in again
     assert again.count('name="recipients"') == 1
