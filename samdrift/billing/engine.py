@@ -79,6 +79,13 @@ LINE_COLUMNS = (
     "article",
 )
 
+#: The annotation each source gives the column of LINE_COLUMNS at the same place, selected in
+#: this order for insert_lines_from.
+LINE_ALIASES = (
+    "l_period", "l_owner", "l_cc", "l_ref", "l_desc", "l_qty", "l_unit", "l_price", "l_base", "l_amount", "l_vat",
+    "l_account", "l_type", "l_sid", "l_article",
+)  # fmt: skip
+
 
 def _f(name: str) -> models.Field:
     return InvoiceLine._meta.get_field(name)  # type: ignore[return-value]
@@ -127,23 +134,7 @@ def build_subscription_lines(period: BillingPeriod, run: BillingRun | None) -> i
             "l_article",
         )
         .annotate(l_qty=Count("id"), l_amount=Sum("monthly_price"))
-        .values_list(
-            "l_period",
-            "l_owner",
-            "l_cc",
-            "l_ref",
-            "l_desc",
-            "l_qty",
-            "l_unit",
-            "l_price",
-            "l_base",
-            "l_amount",
-            "l_vat",
-            "l_account",
-            "l_type",
-            "l_sid",
-            "l_article",
-        )
+        .values_list(*LINE_ALIASES)
     )
     count = insert_lines_from(qs, LINE_COLUMNS)
     # Months it starts or ends in, as a plain condition: `exclude(pk__in=full)` became NOT IN
@@ -259,23 +250,7 @@ def build_partial_month_lines(period: BillingPeriod, partial: models.QuerySet) -
             l_sid=F("id"),
             l_article=F("article_id"),
         )
-        .values_list(
-            "l_period",
-            "l_owner",
-            "l_cc",
-            "l_ref",
-            "l_desc",
-            "l_qty",
-            "l_unit",
-            "l_price",
-            "l_base",
-            "l_amount",
-            "l_vat",
-            "l_account",
-            "l_type",
-            "l_sid",
-            "l_article",
-        )
+        .values_list(*LINE_ALIASES)
     )
     return insert_lines_from(qs, LINE_COLUMNS)
 
@@ -303,23 +278,7 @@ def build_charge_lines(period: BillingPeriod, run: BillingRun | None) -> int:
             l_sid=F("id"),
             l_article=F("article_id"),
         )
-        .values_list(
-            "l_period",
-            "l_owner",
-            "l_cc",
-            "l_ref",
-            "l_desc",
-            "l_qty",
-            "l_unit",
-            "l_price",
-            "l_base",
-            "l_amount",
-            "l_vat",
-            "l_account",
-            "l_type",
-            "l_sid",
-            "l_article",
-        )
+        .values_list(*LINE_ALIASES)
     )
     return insert_lines_from(qs, LINE_COLUMNS)
 
