@@ -6,15 +6,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from samdrift.core.access import access_object
 from samdrift.core.api import ERRORS, ScopedViewSet
-from samdrift.servicedesk import actions, intake
+from samdrift.servicedesk import actions, intake, saved_views
 from samdrift.servicedesk.filters import (
     ArticleFilter,
     CategoryFilter,
@@ -35,6 +35,7 @@ from samdrift.servicedesk.models import (
     Comment,
     InboundMessage,
     Mailbox,
+    SavedView,
     SlaPolicy,
     SupportGroup,
     Ticket,
@@ -99,6 +100,63 @@ class SupportGroupViewSet(ScopedViewSet):
     create_action = actions.do_save_support_group
     update_action = actions.do_update_support_group
     active_action = actions.do_set_support_group_active
+
+
+class SavedViewSerializer(serializers.ModelSerializer):
+    user: serializers.Field = serializers.StringRelatedField(read_only=True, help_text="Whose view it is.")
+    url = serializers.SerializerMethodField(help_text="The ticket queue with the view's filters.")
+
+    class Meta:
+        model = SavedView
+        fields = ["id", "name", "query", "shared", "user", "url", "created"]
+        read_only_fields = ["id", "user", "url", "created"]
+        extra_kwargs = {
+            "query": {
+                "help_text": "The queue's filters as a query string (queue, status, priority, type, "
+                "owner, category, group, assignee, q, sort); anything else is dropped."
+            },
+            "shared": {"help_text": "Shown to the rest of the desk too."},
+        }
+
+    def get_url(self, obj: SavedView) -> str:
+        from django.urls import reverse
+
+        return f"{reverse('sd_ticket_list')}?{obj.query}" if obj.query else reverse("sd_ticket_list")
+
+    def get_validators(self) -> list[Any]:
+        # The model's unique (user, name) needs the user, who is not a field here: the action
+        # checks it and answers "You already have a view with this name."
+        return []
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: SavedViewSerializer(many=True), 404: ERRORS[404]}),
+    create=extend_schema(responses={201: SavedViewSerializer, 400: ERRORS[400], 403: ERRORS[403]}),
+    destroy=extend_schema(responses={204: None, 403: ERRORS[403], 404: ERRORS[404]}),
+)
+class SavedViewViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Saved views of the ticket queue (desk staff): your own and those shared with the desk. A
+    view keeps only filters; whoever opens it still sees only their own scope. Only its owner
+    deletes a view."""
+
+    queryset = SavedView.objects.all()
+    serializer_class = SavedViewSerializer
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self) -> Any:
+        return SavedView.objects.for_user(self.request.user).select_related("user")
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = saved_views.do_save_view(dict(serializer.validated_data), actor=self.request.user)
+
+    def perform_destroy(self, instance: SavedView) -> None:
+        saved_views.do_delete_saved_view(instance, actor=self.request.user)
 
 
 class SlaPolicyViewSet(ScopedViewSet):
@@ -321,6 +379,7 @@ def register(router: Any) -> None:
     router.register("ticket-categories", CategoryViewSet)
     router.register("sla-policies", SlaPolicyViewSet)
     router.register("support-groups", SupportGroupViewSet)
+    router.register("saved-views", SavedViewViewSet)
     router.register("knowledge-articles", ArticleViewSet)
     router.register("mailboxes", MailboxViewSet)
     router.register("received-email", InboundMessageViewSet)
