@@ -66,3 +66,14 @@ def test_a_select_whose_options_have_their_own_template_is_left_to_django() -> N
     form.fields["f"] = field
     out = str(form["f"])
     assert "<option" not in out and "<input" in out
+
+
+@pytest.mark.django_db
+def test_the_empty_choice_of_a_model_select_reads_in_swedish() -> None:
+    """Django 6.1 labels it "- Select an option -" and its Swedish catalogue has no translation;
+    ours has (samdrift/locale)."""
+    from django.utils import translation
+
+    with translation.override("sv"):
+        html = str(Everything(renderer=FormRenderer())["owner"])
+    assert '<option value="" selected>– Välj –</option>' in html
