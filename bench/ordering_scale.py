@@ -1,10 +1,11 @@
 """Benchmark: ordering at the scale of every municipality, on PostgreSQL.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/samdrift_ordering_bench \\
-        .venv/bin/python bench/ordering_scale.py --owners 290 --orders 500000 --lines-per-order 4 \\
-        --articles 50000 --purchase-lines 10000
+    .venv/bin/python bench/ordering_scale.py \\
+        --database-url postgres://postgres@127.0.0.1:5432/samdrift_ordering_bench \\
+        --owners 290 --orders 500000 --lines-per-order 4 --articles 50000 --purchase-lines 10000
 
-1. Migrates the database and, unless owners exist, loads `samdrift demo --owners N` (tenancy only).
+1. Creates the database if needed, migrates it and, unless owners exist, loads
+   `samdrift demo --owners N` (tenancy only).
 2. Creates the catalogue through the actions (supplier, framework agreement with every owner as a
    party, services, a package) and **times the price-list import of --articles articles**: the dry
    run (`do_check_price_list`) and the import (`do_apply_price_list`), then a second list that
@@ -12,9 +13,10 @@
 3. Generates --orders orders with --lines-per-order lines each by set-based SQL (generate_series),
    spread over the owners, their cost centres and people, in every status; approvers for the demo
    owners' cost centres; then VACUUM ANALYZE.
-4. In-process (Django test client, server time only) requests the order list, the approval queue
-   and the API order list as the operator administrator, an owner's orderer and an approver,
-   --repeat times each: p50/p95 in ms and SQL queries per request.
+4. In-process (Django test client, server time only) requests the order list, the approval queue,
+   the API order list, the lead-time report (page and CSV) and the joint-procurement view as the
+   operator administrator, an owner's orderer and an approver, --repeat times each: p50/p95 in ms
+   and SQL queries per request.
 5. **Times purchase-order creation for --purchase-lines approved lines** (`bulk_create_purchase_orders`,
    prices of the day looked up, call-off value checked, audit events written; mail not sent).
 
@@ -202,7 +204,14 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=50_000)
     parser.add_argument("--purchase-lines", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
     args = parser.parse_args()
+    if not args.database_url.startswith("postgres"):
+        raise SystemExit("--database-url postgres://... (or DATABASE_URL) is required: the benchmark is for PostgreSQL")
+    from bench.benchdb import ensure_database
+
+    ensure_database(args.database_url)
+    os.environ["DATABASE_URL"] = args.database_url
 
     import django
 
@@ -221,7 +230,11 @@ def main() -> None:
     if not Owner.objects.exists():
         print(f"loading demo with {args.owners} owners ...")
         call_command("demo", owners=args.owners, verbosity=0)
-    result: dict[str, Any] = {"args": vars(args), "cpus": os.cpu_count(), "load_before": os.getloadavg()}
+    result: dict[str, Any] = {
+        "args": vars(args) | {"database_url": "(hidden)"},
+        "cpus": os.cpu_count(),
+        "load_before": os.getloadavg(),
+    }
     cat = setup_catalogue(args.articles)
     for key in ("import_dry_run_s", "import_apply_s", "update_dry_run_s", "update_apply_s", "update_counts"):
         if key in cat:
