@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -41,11 +41,13 @@ from samdrift.ordering.permissions import may_write
 from samdrift.ordering.serializers import (
     AgreementSerializer,
     ApproverSerializer,
+    ConfirmationCheckSerializer,
     ConfirmationFileSerializer,
     ConfirmationResultSerializer,
     ConfirmSerializer,
     ConfirmUploadSerializer,
     DecisionSerializer,
+    DeliveryCheckSerializer,
     DeliverySerializer,
     OrderCreateSerializer,
     OrderListSerializer,
@@ -268,6 +270,25 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         return Response(PurchaseOrderListSerializer(pos, many=True).data)
 
 
+def _checked(result: Any) -> dict[str, Any]:
+    """A dry run's answer: its report row by row (`ConfirmationCheckSerializer`, `DeliveryCheckSerializer`)."""
+    return {
+        "dry_run": True,
+        "filename": getattr(result, "filename", ""),
+        "ok": not result.errors,
+        "error_count": result.error_count,
+        "errors": result.errors,
+        "rows": result.rows,
+    }
+
+
+def _or_check(component: str, result: Any, check: Any) -> PolymorphicProxySerializer:
+    """The answer is the result, or with dry_run the check's report."""
+    return PolymorphicProxySerializer(
+        component_name=component, serializers=[result, check], resource_type_field_name=None
+    )
+
+
 class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = PurchaseOrder.objects.all()
     serializer_class = PurchaseOrderSerializer
@@ -287,10 +308,15 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             "application/x-www-form-urlencoded": ConfirmSerializer,
             "multipart/form-data": ConfirmUploadSerializer,
         },
-        responses={200: PurchaseOrderSerializer, **ERRORS},
+        responses={
+            200: _or_check("PurchaseOrderConfirmAnswer", PurchaseOrderSerializer, ConfirmationCheckSerializer),
+            **ERRORS,
+        },
         description="Register the supplier's confirmation: its reference, or (multipart) its confirmation file "
         "with the confirmed quantity and expected delivery per article; the purchase_order column may then be "
-        "left out. A file may confirm an already confirmed purchase order again, with new dates.",
+        "left out. A file may confirm an already confirmed purchase order again, with new dates. With a file "
+        "and dry_run the file is only checked: the answer is its row-by-row report, errors included, and "
+        "nothing is registered.",
     )
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: str | None = None) -> Response:
@@ -300,6 +326,11 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         serializer = ConfirmUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data.get("file")
+        if upload is not None and serializer.validated_data["dry_run"]:
+            result = purchasing.do_import_confirmations(
+                upload.read(), upload.name, actor=request.user, purchase_order=po, dry_run=True
+            )
+            return Response(ConfirmationCheckSerializer(_checked(result)).data)
         if upload is not None:
             purchasing.do_import_confirmations(upload.read(), upload.name, actor=request.user, purchase_order=po)
         else:
@@ -310,9 +341,14 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 
     @extend_schema(
         request={"multipart/form-data": ConfirmationFileSerializer},
-        responses={200: ConfirmationResultSerializer, **ERRORS},
+        responses={
+            200: _or_check("ConfirmationImportAnswer", ConfirmationResultSerializer, ConfirmationCheckSerializer),
+            **ERRORS,
+        },
         description="Register suppliers' order confirmations for many purchase orders from one CSV or XLSX file. "
-        "All or nothing: a file with any error is refused (400) with every error and its row number.",
+        "All or nothing: a file with any error is refused (400) with every error and its row number. With "
+        "dry_run the file is only checked: the answer (200) is its row-by-row report, errors included, and "
+        "nothing is registered; a file that cannot be read (no rows, missing columns) is still a 400.",
     )
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def confirmations(self, request: Request) -> Response:
@@ -321,15 +357,23 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         serializer = ConfirmationFileSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
+        if serializer.validated_data["dry_run"]:
+            check = purchasing.do_import_confirmations(upload.read(), upload.name, actor=request.user, dry_run=True)
+            return Response(ConfirmationCheckSerializer(_checked(check)).data)
         result = purchasing.do_import_confirmations(upload.read(), upload.name, actor=request.user)
         pos = PurchaseOrder.objects.filter(pk__in=result.purchase_orders).prefetch_related("lines").order_by("id")
         data = {"filename": result.filename, "lines": result.lines, "purchase_orders": pos}
         return Response(ConfirmationResultSerializer(data).data)
 
-    @extend_schema(request=DeliverySerializer, responses={200: PurchaseOrderSerializer, **ERRORS})
+    @extend_schema(
+        request=DeliverySerializer,
+        responses={200: _or_check("DeliveryAnswer", PurchaseOrderSerializer, DeliveryCheckSerializer), **ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def deliver(self, request: Request, pk: str | None = None) -> Response:
-        """Register delivered units (article number, serial number); devices become assets."""
+        """Register delivered units (article number, serial number); devices become assets. All or
+        nothing: any error refuses the delivery (400). With dry_run the units are only checked: the
+        answer (200) is the report unit by unit, errors included, and nothing is registered."""
         po = self.get_object()
         if not may_write(request.user, "purchasing", po.owner_id):
             raise PermissionDenied
@@ -337,6 +381,9 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         units = [(u["article_number"], u["serial_number"]) for u in data["units"]]
+        if data["dry_run"]:
+            check = purchasing.check_delivery(po, units, actor=request.user)
+            return Response(DeliveryCheckSerializer(_checked(check)).data)
         purchasing.do_register_delivery(po, units, actor=request.user, delivered_on=data.get("delivered_on"))
         return Response(PurchaseOrderSerializer(PurchaseOrder.objects.prefetch_related("lines").get(pk=po.pk)).data)
 

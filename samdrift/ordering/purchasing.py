@@ -289,10 +289,35 @@ def _whole(text: str) -> int | None:
 
 
 @dataclass
+class ConfirmationReportRow:
+    """One row of a confirmation file as the check reads it: its values, what it does, its errors."""
+
+    row: int  # the row's number in the file (the header is row 1)
+    purchase_order: str  # as the file writes it
+    article_number: str
+    quantity: int | None  # None when not a positive whole number
+    delivery_date: date | None
+    outcome: str = ""  # what the row does once the file is registered; "" for a row with errors
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return REPORT_ERROR if self.errors else REPORT_OK
+
+
+@dataclass
 class ConfirmationResult:
-    purchase_orders: list[int] = field(default_factory=list)  # confirmed now or confirmed again
+    purchase_orders: list[int] = field(default_factory=list)  # confirmed now or again (none in a dry run)
     lines: int = 0  # purchase-order lines given a confirmed quantity and date
     filename: str = ""
+    dry_run: bool = False
+    rows: list[ConfirmationReportRow] = field(default_factory=list)  # every row of the file, in its order
+    errors: list[str] = field(default_factory=list)  # "Row 3: …", at most MAX_ERRORS and a count of the rest
+
+    @property
+    def error_count(self) -> int:
+        """Rows with errors."""
+        return sum(1 for r in self.rows if r.errors)
 
 
 @dataclass
@@ -306,9 +331,57 @@ class _ConfirmationRow:
     delivery: date | None
 
 
+@dataclass
+class _ConfirmationCheck:
+    """A confirmation file checked against the purchase orders (locked), for the dry run and the write."""
+
+    rows: list[_ConfirmationRow]
+    errors: list[tuple[int, str]]  # (row, message), messages to follow "Row 3: "
+    pos: dict[int, PurchaseOrder]
+    po_lines: dict[tuple[int, str], list[PurchaseOrderLine]]
+    roles: dict[int, str | None]
+    references: dict[int, tuple[str, int]]  # purchase order -> (the file's reference, its first row)
+
+    def report(self) -> list[ConfirmationReportRow]:
+        by_row: dict[int, list[str]] = defaultdict(list)
+        for row, message in self.errors:
+            by_row[row].append(message)  # as the import words it after "Row 3: "
+        report = []
+        for r in self.rows:
+            outcome = ""
+            po = self.pos.get(r.po_id) if r.po_id is not None else None
+            if po is not None and not by_row.get(r.row):
+                outcome = (
+                    _("confirms %(po)s") if po.status == POStatus.SENT else _("confirms %(po)s again with new dates")
+                ) % {"po": po.number}
+            report.append(
+                ConfirmationReportRow(
+                    r.row, r.number[:40], r.article[:60], r.quantity, r.delivery, outcome, by_row.get(r.row, [])
+                )
+            )
+        return report
+
+
+REPORT_OK, REPORT_ERROR = "ok", "error"  # a report row's status
+
+
+def _list_errors(errors: list[tuple[int, str]]) -> list[str]:
+    """Errors as "Row 3: …" in the file's order (a row's own as found), at most MAX_ERRORS of them."""
+    errors = sorted(errors, key=lambda e: e[0])
+    listed = [_("Row %(row)s: %(error)s") % {"row": row, "error": msg} for row, msg in errors[:MAX_ERRORS]]
+    if len(errors) > MAX_ERRORS:
+        listed.append(_("… and %(n)s more errors.") % {"n": len(errors) - MAX_ERRORS})
+    return listed
+
+
 @transaction.atomic
 def do_import_confirmations(
-    content: bytes, filename: str, *, actor: Any, purchase_order: PurchaseOrder | None = None
+    content: bytes,
+    filename: str,
+    *,
+    actor: Any,
+    purchase_order: PurchaseOrder | None = None,
+    dry_run: bool = False,
 ) -> ConfirmationResult:
     """Register suppliers' order confirmations (orderbekräftelser) from a CSV or XLSX file.
 
@@ -319,7 +392,60 @@ def do_import_confirmations(
     confirmed quantity and expected delivery; each order is confirmed (a confirmed one again, with
     the new dates). All or nothing: every error, with its row number, refuses the whole file.
     Set-based: the orders and their lines are read in one query each, however long the file.
+
+    `dry_run`: the same check, nothing written (no update, no audit event); the result's `rows`
+    report every row with what it would do or its errors, and a file with row errors is reported,
+    not refused. A file that cannot be read (no rows, columns missing) is refused either way.
     """
+    check = _check_confirmations(content, filename, actor=actor, purchase_order=purchase_order)
+    listed = _list_errors(check.errors)
+    if dry_run:
+        return ConfirmationResult(filename=filename, dry_run=True, rows=check.report(), errors=listed)
+    if listed:
+        raise ValidationError(listed)
+    rows, pos, po_lines, roles, references = check.rows, check.pos, check.po_lines, check.roles, check.references
+    report = check.report()  # before the write: it words a first confirmation by the status before
+
+    # Write: each article's confirmed quantity fills its lines in order, all with the row's date.
+    digest = hashlib.sha256(content).hexdigest()
+    changed: list[PurchaseOrderLine] = []
+    confirmed_rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        assert r.po_id is not None and r.quantity is not None
+        remaining = r.quantity
+        for pl in po_lines[(r.po_id, r.article)]:
+            pl.confirmed_quantity = min(remaining, pl.quantity)
+            pl.confirmed_delivery = r.delivery
+            remaining -= pl.confirmed_quantity
+            changed.append(pl)
+        confirmed_rows[r.po_id].append(
+            {"row": r.row, "article_number": r.article, "quantity": r.quantity, "delivery_date": r.delivery}
+        )
+    PurchaseOrderLine.objects.bulk_update(changed, ["confirmed_quantity", "confirmed_delivery"], batch_size=1000)
+    confirmed = [pos[pk] for pk in sorted(confirmed_rows)]
+    extra = {
+        pk: {"action": "confirmation_file", "filename": filename[:255], "sha256": digest, "rows": rows_of}
+        for pk, rows_of in confirmed_rows.items()
+    }
+    events = _confirm_purchase_orders(confirmed, {pk: ref for pk, (ref, _row) in references.items()}, extra)
+    by_role: dict[str, list[PendingEvent]] = defaultdict(list)
+    for po, event in zip(confirmed, events, strict=True):
+        by_role[roles[po.owner_id] or ""].append(event)
+    for role, role_events in by_role.items():
+        record_events(actor, role, role_events)
+    return ConfirmationResult(
+        purchase_orders=[po.pk for po in confirmed],
+        lines=len(changed),
+        filename=filename,
+        rows=report,
+    )
+
+
+def _check_confirmations(
+    content: bytes, filename: str, *, actor: Any, purchase_order: PurchaseOrder | None
+) -> _ConfirmationCheck:
+    """Read and check a confirmation file (inside the import's transaction: the purchase orders are
+    locked). Raises ValidationError only for a file without rows or columns; row errors are returned."""
     from samdrift.ordering.imports import read_table
 
     header, table = read_table(content, filename)
@@ -443,41 +569,7 @@ def do_import_confirmations(
                 _("the confirmed quantity %(q)s of article %(a)s is more than ordered (%(ordered)s).")
                 % {"q": r.quantity, "a": r.article, "ordered": ordered},
             )
-    if errors:
-        errors.sort(key=lambda e: e[0])  # in the file's order; a row's own errors as found
-        listed = [_("Row %(row)s: %(error)s") % {"row": row, "error": msg} for row, msg in errors[:MAX_ERRORS]]
-        if len(errors) > MAX_ERRORS:
-            listed.append(_("… and %(n)s more errors.") % {"n": len(errors) - MAX_ERRORS})
-        raise ValidationError(listed)
-
-    # Write: each article's confirmed quantity fills its lines in order, all with the row's date.
-    digest = hashlib.sha256(content).hexdigest()
-    changed: list[PurchaseOrderLine] = []
-    confirmed_rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        assert r.po_id is not None and r.quantity is not None
-        remaining = r.quantity
-        for pl in po_lines[(r.po_id, r.article)]:
-            pl.confirmed_quantity = min(remaining, pl.quantity)
-            pl.confirmed_delivery = r.delivery
-            remaining -= pl.confirmed_quantity
-            changed.append(pl)
-        confirmed_rows[r.po_id].append(
-            {"row": r.row, "article_number": r.article, "quantity": r.quantity, "delivery_date": r.delivery}
-        )
-    PurchaseOrderLine.objects.bulk_update(changed, ["confirmed_quantity", "confirmed_delivery"], batch_size=1000)
-    confirmed = [pos[pk] for pk in sorted(confirmed_rows)]
-    extra = {
-        pk: {"action": "confirmation_file", "filename": filename[:255], "sha256": digest, "rows": rows_of}
-        for pk, rows_of in confirmed_rows.items()
-    }
-    events = _confirm_purchase_orders(confirmed, {pk: ref for pk, (ref, _row) in references.items()}, extra)
-    by_role: dict[str, list[PendingEvent]] = defaultdict(list)
-    for po, event in zip(confirmed, events, strict=True):
-        by_role[roles[po.owner_id] or ""].append(event)
-    for role, role_events in by_role.items():
-        record_events(actor, role, role_events)
-    return ConfirmationResult(purchase_orders=[po.pk for po in confirmed], lines=len(changed), filename=filename)
+    return _ConfirmationCheck(rows, errors, pos, po_lines, roles, references)
 
 
 # --- deliveries --------------------------------------------------------------------------------
@@ -497,6 +589,100 @@ def parse_delivery_file(content: bytes, filename: str) -> list[tuple[int, str, s
     return [(n, (r[ia] if ia < len(r) else "").strip(), (r[isn] if isn < len(r) else "").strip()) for n, r in rows]
 
 
+@dataclass
+class DeliveryReportRow:
+    """One delivered unit as the check reads it: what it becomes, or why it is refused."""
+
+    row: int  # the row's number in the file (the header is row 1), else the unit's place (1, 2, …)
+    article_number: str
+    serial_number: str
+    outcome: str = ""  # what the unit becomes once the delivery is registered; "" for a unit with errors
+    errors: list[str] = field(default_factory=list)
+    po_line: PurchaseOrderLine | None = None  # the line the unit is delivered on
+
+    @property
+    def status(self) -> str:
+        return REPORT_ERROR if self.errors else REPORT_OK
+
+
+@dataclass
+class DeliveryCheck:
+    """The dry run of a delivery (`check_delivery`): every unit's row; nothing is written."""
+
+    rows: list[DeliveryReportRow]
+    errors: list[str]  # "Row 3: …", as the registration would refuse the delivery
+
+    @property
+    def error_count(self) -> int:
+        """Rows with errors."""
+        return sum(1 for r in self.rows if r.errors)
+
+
+def _check_delivery(
+    po: PurchaseOrder, units: list[tuple[str, str]], rows: list[int] | None
+) -> tuple[PurchaseOrder, list[DeliveryReportRow]]:
+    """Lock the purchase order and check delivered units against its lines, one report row each:
+    shared by the dry run and the registration. Raises ValidationError only for no units."""
+    po = PurchaseOrder.objects.select_for_update().select_related("order", "supplier").get(pk=po.pk)
+    if not units:
+        raise ValidationError(_("The delivery has no units."))
+    numbers = rows if rows is not None and len(rows) == len(units) else list(range(1, len(units) + 1))
+    report = [DeliveryReportRow(n, a, s) for n, (a, s) in zip(numbers, units, strict=True)]
+    po_lines = list(po.lines.select_related("asset_model__manufacturer", "order_line__recipient").order_by("id"))
+    remaining = {pl.pk: pl.quantity - pl.delivered_quantity for pl in po_lines}
+    by_article: dict[str, list[PurchaseOrderLine]] = defaultdict(list)
+    for pl in po_lines:
+        by_article[pl.article_number].append(pl)
+    rows_of: dict[str, list[int]] = defaultdict(list)  # serial number -> the rows that name it
+    for r in report:
+        if r.serial_number:
+            rows_of[r.serial_number].append(r.row)
+    known = set(DeliveredUnit.objects.filter(serial_number__in=list(rows_of)).values_list("serial_number", flat=True))
+    for r in report:
+        article, serial = r.article_number, r.serial_number
+        if serial in known:
+            r.errors.append(_("Serial number %(s)s has already been delivered; it is refused.") % {"s": serial})
+        if len(rows_of.get(serial, ())) > 1:
+            r.errors.append(
+                _("Serial number %(s)s appears twice in this delivery (rows %(rows)s).")
+                % {"s": serial, "rows": ", ".join(str(n) for n in rows_of[serial])}
+            )
+        if not by_article.get(article):
+            r.errors.append(_("Article %(a)s is not on purchase order %(po)s.") % {"a": article, "po": po.number})
+            continue
+        candidates = [pl for pl in by_article[article] if remaining[pl.pk] > 0]
+        if not candidates:
+            r.errors.append(_("More units of %(a)s than ordered.") % {"a": article})
+            continue
+        pl = candidates[0]
+        if pl.asset_model_id and not serial:
+            r.errors.append(_("A device (%(a)s) needs its serial number.") % {"a": article})
+            continue
+        remaining[pl.pk] -= 1  # a unit with a serial-number error still takes its place on the line
+        if r.errors:
+            continue
+        r.po_line = pl
+        if not pl.asset_model_id:
+            r.outcome = _("delivered")
+        elif pl.order_line.recipient.active:
+            r.outcome = _("new asset, checked out to %(person)s") % {"person": pl.order_line.recipient}
+        else:
+            r.outcome = _("new asset, in stock (%(person)s is no longer active)") % {"person": pl.order_line.recipient}
+    return po, report
+
+
+@transaction.atomic
+def check_delivery(
+    po: PurchaseOrder, units: list[tuple[str, str]], *, actor: Any, rows: list[int] | None = None
+) -> DeliveryCheck:
+    """The dry run of `do_register_delivery`: the same check, row by row; nothing is written.
+
+    A unit with errors is reported with them, not refused; only a delivery with no units is."""
+    _role(actor, po.owner_id)
+    _po, report = _check_delivery(po, units, rows)
+    return DeliveryCheck(rows=report, errors=_list_errors([(r.row, e) for r in report for e in r.errors]))
+
+
 @transaction.atomic
 def do_register_delivery(
     po: PurchaseOrder,
@@ -505,52 +691,31 @@ def do_register_delivery(
     actor: Any,
     delivered_on: date | None = None,
     filename: str = "",
+    rows: list[int] | None = None,
 ) -> Delivery:
     """Register delivered units (article number, serial number) against a purchase order.
 
     Each unit of a device becomes an asset assigned to its recipient; each unit is charged to the
     owner at the agreement price plus the handling fee; when an order line is complete, its
     package's services start (monthly subscriptions, one-time service charges). All or nothing: a
-    serial number delivered before, an unknown article or more units than ordered refuse the file.
+    serial number delivered before, an unknown article or more units than ordered refuse the file,
+    every error with its row (`rows`: the units' row numbers in the file; else 1, 2, …).
+    `check_delivery` is the dry run.
     """
     from samdrift.assets import actions as asset_actions
     from samdrift.billing import actions as billing_actions
 
     role = _role(actor, po.owner_id)
-    po = PurchaseOrder.objects.select_for_update().select_related("order", "supplier").get(pk=po.pk)
+    po, report = _check_delivery(po, units, rows)
     day = delivered_on or today()
-    if not units:
-        raise ValidationError(_("The delivery has no units."))
-    po_lines = list(po.lines.select_related("asset_model__manufacturer", "order_line__recipient").order_by("id"))
-    remaining = {pl.pk: pl.quantity - pl.delivered_quantity for pl in po_lines}
-    by_article: dict[str, list[PurchaseOrderLine]] = defaultdict(list)
-    for pl in po_lines:
-        by_article[pl.article_number].append(pl)
-    errors: list[str] = []
-    serials = [s for _a, s in units if s]
-    dupes = {s for s in serials if serials.count(s) > 1}
-    for s in sorted(dupes):
-        errors.append(_("Serial number %(s)s appears twice in this delivery.") % {"s": s})
-    known = set(DeliveredUnit.objects.filter(serial_number__in=serials).values_list("serial_number", flat=True))
-    for s in sorted(known):
-        errors.append(_("Serial number %(s)s has already been delivered; it is refused.") % {"s": s})
-    assigned: list[tuple[PurchaseOrderLine, str]] = []
-    for article, serial in units:
-        candidates = [pl for pl in by_article.get(article, []) if remaining[pl.pk] > 0]
-        if not by_article.get(article):
-            errors.append(_("Article %(a)s is not on purchase order %(po)s.") % {"a": article, "po": po.number})
-            continue
-        if not candidates:
-            errors.append(_("More units of %(a)s than ordered.") % {"a": article})
-            continue
-        pl = candidates[0]
-        if pl.asset_model_id and not serial:
-            errors.append(_("A device (%(a)s) needs its serial number.") % {"a": article})
-            continue
-        remaining[pl.pk] -= 1
-        assigned.append((pl, serial))
+    errors = _list_errors([(r.row, e) for r in report for e in r.errors])
     if errors:
         raise ValidationError(errors)
+    serials = [s for _a, s in units if s]
+    assigned: list[tuple[PurchaseOrderLine, str]] = []
+    for r in report:
+        assert r.po_line is not None
+        assigned.append((r.po_line, r.serial_number))
     delivery = Delivery(
         owner_id=po.owner_id,
         purchase_order=po,

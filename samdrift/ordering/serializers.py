@@ -283,12 +283,18 @@ class ConfirmSerializer(serializers.Serializer):
     supplier_reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
 
 
+DRY_RUN_HELP = (
+    "Only check: nothing is registered, and the answer is the row-by-row report (200 also when rows have errors)."
+)
+
+
 class ConfirmationFileSerializer(serializers.Serializer):
     file = serializers.FileField(
         help_text="CSV (; or , separated) or XLSX with the columns purchase_order (IO-123; may be left out when "
         "uploaded for one purchase order), supplier_reference, article_number, quantity and optionally "
         "delivery_date (YYYY-MM-DD)."
     )
+    dry_run = serializers.BooleanField(required=False, default=False, help_text=DRY_RUN_HELP)
 
 
 class ConfirmUploadSerializer(ConfirmSerializer):
@@ -297,6 +303,43 @@ class ConfirmUploadSerializer(ConfirmSerializer):
         help_text="The supplier's confirmation file for this purchase order (columns as for confirmations/); "
         "when given, supplier_reference is taken from the file.",
     )
+    dry_run = serializers.BooleanField(required=False, default=False, help_text=f"With a file: {DRY_RUN_HELP}")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("dry_run") and attrs.get("file") is None:
+            raise serializers.ValidationError({"dry_run": ["A dry run needs a file."]})
+        return attrs
+
+
+def _report_status() -> serializers.CharField:
+    # A plain string: an enum here would be one more colliding "status" enum component in the schema.
+    return serializers.CharField(help_text="`ok`, or `error` (see errors).")
+
+
+class ConfirmationRowSerializer(serializers.Serializer):
+    """One row of a confirmation file in the dry run's report."""
+
+    row = serializers.IntegerField(help_text="The row's number in the file (the header is row 1).")
+    purchase_order = serializers.CharField(help_text="As the file writes it.")
+    article_number = serializers.CharField()
+    quantity = serializers.IntegerField(allow_null=True, help_text="null when not a positive whole number.")
+    delivery_date = serializers.DateField(allow_null=True)
+    status = _report_status()
+    outcome = serializers.CharField(help_text="What the row does once the file is registered; empty for errors.")
+    errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
+
+
+class ConfirmationCheckSerializer(serializers.Serializer):
+    """The dry run of a confirmation file: every row; nothing was registered."""
+
+    dry_run = serializers.BooleanField(help_text="Always true.")
+    filename = serializers.CharField()
+    ok = serializers.BooleanField(help_text="The file has no errors: registering it would confirm every row.")
+    error_count = serializers.IntegerField(help_text="Rows with errors.")
+    errors = serializers.ListField(  # type: ignore[assignment]
+        child=serializers.CharField(), help_text="Every error as 'Row 3: …' (at most 500 and a count of the rest)."
+    )
+    rows = ConfirmationRowSerializer(many=True)
 
 
 class ConfirmationResultSerializer(serializers.Serializer):
@@ -313,3 +356,30 @@ class UnitSerializer(serializers.Serializer):
 class DeliverySerializer(serializers.Serializer):
     delivered_on = serializers.DateField(required=False)
     units = UnitSerializer(many=True)
+    dry_run = serializers.BooleanField(required=False, default=False, help_text=DRY_RUN_HELP)
+
+
+class DeliveryRowSerializer(serializers.Serializer):
+    """One delivered unit in the dry run's report."""
+
+    row = serializers.IntegerField(help_text="The unit's place in units (1 is the first).")
+    article_number = serializers.CharField()
+    serial_number = serializers.CharField(allow_blank=True)
+    status = _report_status()
+    outcome = serializers.CharField(
+        help_text="What the unit becomes: a new asset checked out to its recipient (a device), or delivered; "
+        "empty for errors."
+    )
+    errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
+
+
+class DeliveryCheckSerializer(serializers.Serializer):
+    """The dry run of a delivery: every unit; nothing was registered."""
+
+    dry_run = serializers.BooleanField(help_text="Always true.")
+    ok = serializers.BooleanField(help_text="No errors: registering the delivery would take every unit.")
+    error_count = serializers.IntegerField(help_text="Units with errors.")
+    errors = serializers.ListField(  # type: ignore[assignment]
+        child=serializers.CharField(), help_text="Every error as 'Row 3: …' (at most 500 and a count of the rest)."
+    )
+    rows = DeliveryRowSerializer(many=True)

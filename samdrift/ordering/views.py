@@ -788,21 +788,27 @@ def purchaseorder_confirmations(request: HttpRequest) -> HttpResponse:
 
 def _confirmation_upload(request: HttpRequest, po: PurchaseOrder | None) -> HttpResponse:
     form = ConfirmationFileForm(request.POST or None, request.FILES or None)
+    # "Check the file" (a dry run): the row-by-row report on this page; nothing is registered.
+    dry_run = "dry_run" in request.POST
+    check = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             result = purchasing.do_import_confirmations(
-                upload.read(), upload.name, actor=request.user, purchase_order=po
+                upload.read(), upload.name, actor=request.user, purchase_order=po, dry_run=dry_run
             )
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            n = len(result.purchase_orders)
-            messages.success(
-                request,
-                ngettext("%(n)s purchase order confirmed.", "%(n)s purchase orders confirmed.", n) % {"n": n},
-            )
-            return HttpResponseRedirect(po.get_absolute_url() if po else reverse("purchaseorder_list"))
+            if not dry_run:
+                n = len(result.purchase_orders)
+                messages.success(
+                    request,
+                    ngettext("%(n)s purchase order confirmed.", "%(n)s purchase orders confirmed.", n) % {"n": n},
+                )
+                return HttpResponseRedirect(po.get_absolute_url() if po else reverse("purchaseorder_list"))
+            check = result
+            form = ConfirmationFileForm()  # a file is not kept: it is chosen again to register it
     return render(
         request,
         "ordering/confirmation_import.html",
@@ -810,8 +816,27 @@ def _confirmation_upload(request: HttpRequest, po: PurchaseOrder | None) -> Http
             "form": form,
             "object": po,
             "title": _("Register confirmation by file") if po else _("Import order confirmations"),
+            "check": check,
+            **(_check_context(check.rows, check.error_count) if check else {}),
         },
     )
+
+
+REPORT_PAGE_ROWS = 2000  # rows without errors shown on a check's page; every row with errors is shown
+
+
+def _check_context(rows: list[Any], error_count: int) -> dict[str, Any]:
+    """A dry run's report for its page: the rows shown, and every error linked to its row."""
+    shown = [r for i, r in enumerate(rows) if r.errors or i < REPORT_PAGE_ROWS]
+    problems = [(r.row, e) for r in rows for e in r.errors]
+    return {
+        "report_rows": shown,
+        "report_total": len(rows),
+        "report_hidden": len(rows) - len(shown),
+        "report_errors": error_count,
+        "report_problems": problems[: purchasing.MAX_ERRORS],
+        "report_more": max(len(problems) - purchasing.MAX_ERRORS, 0),
+    }
 
 
 @login_required
@@ -830,15 +855,42 @@ def purchaseorder_deliver(request: HttpRequest, pk: int) -> HttpResponse:
         if upload:
             rows = purchasing.parse_delivery_file(upload.read(), upload.name)
             units, filename = [(a, s) for _n, a, s in rows], upload.name
+            numbers = [n for n, _a, _s in rows]
         else:
-            units = []
-            for line in (form.cleaned_data.get("units") or "").splitlines():
+            units, numbers = [], []
+            for n, line in enumerate((form.cleaned_data.get("units") or "").splitlines(), start=1):
                 parts = line.replace(";", " ").split()
                 if parts:
                     units.append((parts[0], parts[1] if len(parts) > 1 else ""))
+                    numbers.append(n)
             filename = ""
+        if "dry_run" in request.POST:
+            # "Check the file": the report unit by unit; nothing is registered.
+            check = purchasing.check_delivery(po, units, actor=request.user, rows=numbers)
+            return render(
+                request,
+                "ordering/delivery_check.html",
+                {
+                    "object": po,
+                    "check": check,
+                    "filename": filename,
+                    # The typed units and the date stay; a file cannot be chosen again for the user.
+                    "delivery_form": DeliveryForm(
+                        initial={
+                            "units": form.cleaned_data.get("units"),
+                            "delivered_on": form.cleaned_data["delivered_on"],
+                        }
+                    ),
+                    **_check_context(check.rows, check.error_count),
+                },
+            )
         purchasing.do_register_delivery(
-            po, units, actor=request.user, delivered_on=form.cleaned_data["delivered_on"], filename=filename
+            po,
+            units,
+            actor=request.user,
+            delivered_on=form.cleaned_data["delivered_on"],
+            filename=filename,
+            rows=numbers,
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

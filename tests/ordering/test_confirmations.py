@@ -437,3 +437,189 @@ def test_purchase_order_numbers_are_read_as_shown() -> None:
     assert purchasing.parse_po_number("B-12") is None
     assert purchasing.parse_po_number("IO-" + "9" * 30) is None  # no overflow in the query
     _ = date
+
+
+# --- the dry run ("Check the file") ------------------------------------------------------------
+
+
+def _rows(result: purchasing.ConfirmationResult) -> list[tuple[Any, ...]]:
+    return [
+        (r.row, r.purchase_order, r.article_number, r.quantity, r.delivery_date, r.status, r.outcome, r.errors)
+        for r in result.rows
+    ]
+
+
+def test_a_dry_run_of_a_good_file_reports_every_row_and_changes_nothing(world: Any) -> None:
+    a_po, b_po = world.a.extra["ordering"]["po"], world.b.extra["ordering"]["po"]
+    purchasing.do_confirm_purchase_order(b_po, "SO-B", actor=world.technician)  # confirmed once already
+    day = actions.today() + timedelta(days=12)
+    content = _csv(f"{a_po.number};SO-A;LAP-14;1;{day}", f"{a_po.number};SO-A;DOCK-1;1;", f"{b_po.number};;LAP-14;1;")
+    before = _snapshot()
+    with translation.override("en"):
+        result = purchasing.do_import_confirmations(content, "ob.csv", actor=world.technician, dry_run=True)
+    assert _snapshot() == before, "a dry run changed something"
+    assert result.dry_run and result.errors == [] and result.error_count == 0
+    assert result.purchase_orders == [] and result.filename == "ob.csv"
+    assert _rows(result) == [
+        (2, a_po.number, "LAP-14", 1, day, "ok", f"confirms {a_po.number}", []),
+        (3, a_po.number, "DOCK-1", 1, None, "ok", f"confirms {a_po.number}", []),
+        (4, b_po.number, "LAP-14", 1, None, "ok", f"confirms {b_po.number} again with new dates", []),
+    ]
+    # The real import after the dry run registers the file.
+    with translation.override("en"):
+        real = purchasing.do_import_confirmations(content, "ob.csv", actor=world.technician)
+    assert real.purchase_orders == sorted([a_po.pk, b_po.pk]) and not real.dry_run
+    assert _rows(real) == _rows(result), "the import did what its dry run said"
+    a_po.refresh_from_db()
+    assert a_po.status == POStatus.CONFIRMED and a_po.supplier_reference == "SO-A"
+    assert AuditEvent.objects.count() == before[-1] + 2
+    assert verify_chain().ok
+
+
+def test_a_dry_run_of_a_bad_file_reports_every_row_with_its_errors(world: Any) -> None:
+    a_po, b_po = world.a.extra["ordering"]["po"], world.b.extra["ordering"]["po"]
+    content = _csv(
+        f"{a_po.number};SO;LAP-14;1;",
+        f"{a_po.number};SO;GONE-1;1;",
+        "IO-0;SO;LAP-14;1;",
+        f"{a_po.number};SO;DOCK-1;två;bad",
+        f"{b_po.number};SO-B;DOCK-1;1;",
+    )
+    before = _snapshot()
+    with translation.override("en"):
+        result = purchasing.do_import_confirmations(content, "ob.csv", actor=world.technician, dry_run=True)
+    assert _snapshot() == before, "a dry run changed something"
+    assert _rows(result) == [
+        (2, a_po.number, "LAP-14", 1, None, "ok", f"confirms {a_po.number}", []),
+        (3, a_po.number, "GONE-1", 1, None, "error", "", [f"article GONE-1 is not on purchase order {a_po.number}."]),
+        (4, "IO-0", "LAP-14", 1, None, "error", "", ["purchase order IO-0 is unknown."]),
+        (5, a_po.number, "DOCK-1", None, None, "error", "", [
+            "the quantity två is not a positive whole number.", "bad is not a date (YYYY-MM-DD).",
+        ]),
+        (6, b_po.number, "DOCK-1", 1, None, "ok", f"confirms {b_po.number}", []),
+    ]  # fmt: skip
+    assert result.error_count == 3
+    # The dry run lists the errors the real import refuses the file with.
+    assert result.errors == _refused(content, world.technician)
+    assert [e.split(":")[0] for e in result.errors] == ["Row 3", "Row 4", "Row 5", "Row 5"]
+
+
+def test_a_dry_run_refuses_a_file_it_cannot_read_and_knows_no_other_owners_orders(world: Any) -> None:
+    with translation.override("en"), pytest.raises(ValidationError, match="The file has no rows"):
+        purchasing.do_import_confirmations(_csv(), "ob.csv", actor=world.technician, dry_run=True)
+    b_po = world.b.extra["ordering"]["po"]
+    a_po = world.a.extra["ordering"]["po"]
+    before = _snapshot()
+    with translation.override("en"):
+        result = purchasing.do_import_confirmations(
+            _csv(f"{b_po.number};SO;LAP-14;1;", f"{a_po.number};SO;LAP-14;1;"), "ob.csv", actor=world.a.viewer,
+            dry_run=True,
+        )  # fmt: skip
+    assert [r.errors for r in result.rows] == [
+        [f"purchase order {b_po.number} is unknown."],
+        [f"you may not register confirmations for purchase order {a_po.number}."],
+    ]
+    assert _snapshot() == before
+
+
+def test_a_dry_run_costs_the_same_queries_however_long_the_file(world: Any) -> None:
+    pos = [_po(world) for _i in range(6)]
+
+    def queries(content: bytes) -> int:
+        actor = User.objects.get(pk=world.technician.pk)
+        with CaptureQueriesContext(connection) as ctx:
+            purchasing.do_import_confirmations(content, "ob.csv", actor=actor, dry_run=True)
+        return len(ctx.captured_queries)
+
+    two = queries(_csv(*(f"{pos[0].number};SO;{a};1;" for a in ("LAP-14", "DOCK-1"))))
+    ten = queries(_csv(*(f"{po.number};SO;{a};1;" for po in pos[1:] for a in ("LAP-14", "DOCK-1"))))
+    assert ten == two
+
+
+def test_check_the_file_on_the_import_page_then_register_it(world: Any, web: Any) -> None:
+    a_po, b_po = world.a.extra["ordering"]["po"], world.b.extra["ordering"]["po"]
+    client = web(world.technician)
+    url = reverse("purchaseorder_confirmations")
+    page = client.get(url).content.decode()
+    assert 'name="dry_run"' in page and "Kontrollera filen" in page and "sidan kan inte behålla filen" in page
+    bad = _csv(f"{a_po.number};SO-A;LAP-14;1;", "IO-0;SO;LAP-14;1;", f"{b_po.number};SO-B;DOCK-1;7;")
+    before = _snapshot()
+    response = client.post(url, {"file": SimpleUploadedFile("ob.csv", bad), "dry_run": "1"})
+    text = response.content.decode()
+    assert response.status_code == 200 and _snapshot() == before
+    assert "Kontroll av ob.csv" in text and "<caption" in text and '<th scope="row">4</th>' in text
+    assert "sd-error-summary" in text and '<a href="#report-row-3">Rad 3: inköpsorder IO-0 är okänd.</a>' in text
+    assert 'id="report-row-4" class="table-danger"' in text and "bekräftat antal 7 av artikel DOCK-1" in text
+    assert f"Bekräftar {a_po.number}" in text and "3 rader kontrollerade, 2 med fel." in text
+    # A good file: every row ok, and the page says how to register it.
+    good = _csv(f"{a_po.number};SO-A;LAP-14;1;", f"{b_po.number};SO-B;DOCK-1;1;")
+    response = client.post(url, {"file": SimpleUploadedFile("ob.csv", good), "dry_run": "1"})
+    text = response.content.decode()
+    assert response.status_code == 200 and "sd-error-summary" not in text and _snapshot() == before
+    assert "Filen har inga fel" in text and text.count("text-bg-success") == 2
+    # Uploaded again with the register button, the file is registered.
+    response = client.post(url, {"file": SimpleUploadedFile("ob.csv", good)})
+    assert response.status_code == 302
+    assert set(PurchaseOrder.objects.filter(pk__in=[a_po.pk, b_po.pk]).values_list("status", flat=True)) == {
+        POStatus.CONFIRMED
+    }
+
+
+def test_check_the_file_from_the_purchase_order_page(world: Any, web: Any) -> None:
+    po = world.a.extra["ordering"]["po"]
+    client = web(world.technician)
+    page = client.get(po.get_absolute_url()).content.decode()
+    assert page.count('name="dry_run"') == 2, "both file forms (confirmation and delivery) can be checked"
+    url = reverse("purchaseorder_confirm_file", args=[po.pk])
+    header = "supplier_reference;article_number;quantity"
+    before = _snapshot()
+    response = client.post(
+        url, {"file": SimpleUploadedFile("ob.csv", _csv("SO;LAP-14;1", header=header)), "dry_run": "1"}
+    )
+    text = response.content.decode()
+    assert response.status_code == 200 and _snapshot() == before
+    assert f"Bekräftar {po.number}" in text and "Filen har inga fel" in text
+    # Owner users may not check either.
+    upload = SimpleUploadedFile("ob.csv", _csv("SO;LAP-14;1", header=header))
+    assert web(world.a.viewer).post(url, {"file": upload, "dry_run": "1"}).status_code in {403, 404}
+
+
+def test_a_dry_run_through_the_api(world: Any, api: Any) -> None:
+    a_po, b_po = world.a.extra["ordering"]["po"], world.b.extra["ordering"]["po"]
+    url = "/api/v1/ordering/purchase-orders/confirmations/"
+    rest = api(world.technician)
+    bad = _csv(f"{a_po.number};SO;LAP-14;1;", f"{a_po.number};SO;LAP-14;5;")
+    before = _snapshot()
+    response = rest.post(url, {"file": SimpleUploadedFile("ob.csv", bad), "dry_run": "true"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["dry_run"] is True and body["ok"] is False and body["error_count"] == 1
+    assert [(r["row"], r["status"]) for r in body["rows"]] == [(2, "ok"), (3, "error")]
+    assert body["rows"][0] == {
+        "row": 2, "purchase_order": a_po.number, "article_number": "LAP-14", "quantity": 1, "delivery_date": None,
+        "status": "ok", "outcome": f"bekräftar {a_po.number}", "errors": [],
+    }  # fmt: skip
+    assert body["rows"][1]["errors"] == [f"artikel LAP-14 på inköpsorder {a_po.number} bekräftas redan på rad 2."]
+    assert body["errors"] == [f"Rad 3: artikel LAP-14 på inköpsorder {a_po.number} bekräftas redan på rad 2."]
+    assert _snapshot() == before
+    good = _csv(f"{a_po.number};SO-A;LAP-14;1;", f"{b_po.number};SO-B;DOCK-1;1;")
+    response = rest.post(url, {"file": SimpleUploadedFile("ob.csv", good), "dry_run": "true"})
+    assert response.status_code == 200 and response.json()["ok"] is True and _snapshot() == before
+    # Without dry_run the same file is registered, as before.
+    response = rest.post(url, {"file": SimpleUploadedFile("ob.csv", good)})
+    assert response.status_code == 200 and response.json()["lines"] == 2
+    # The purchase order's own confirm checks a file too; a dry run without a file is refused.
+    po = _po(world)
+    detail = f"/api/v1/ordering/purchase-orders/{po.pk}/confirm/"
+    header = "supplier_reference;article_number;quantity"
+    before = _snapshot()
+    response = rest.post(
+        detail, {"file": SimpleUploadedFile("ob.csv", _csv("SO;LAP-14;1", header=header)), "dry_run": "true"}
+    )
+    assert response.status_code == 200 and response.json()["rows"][0]["outcome"] == f"bekräftar {po.number}"
+    assert rest.post(detail, {"dry_run": True}, format="json").status_code == 400
+    assert _snapshot() == before
+    assert (
+        api(world.a.viewer).post(url, {"file": SimpleUploadedFile("ob.csv", good), "dry_run": "true"}).status_code
+        == 403
+    )
