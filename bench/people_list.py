@@ -42,6 +42,10 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.benchdb import ensure_database  # noqa: E402
+
 APP = ROOT  # the checkout that is served and migrated (--app-dir, for before/after comparisons)
 PYTHON = sys.executable
 DEMO_PEOPLE_EXTRA = 12  # `samdrift demo` adds one person per demo login
@@ -50,27 +54,6 @@ TIME_HEADER = "X-Bench-Time"
 
 
 # --- the database ----------------------------------------------------------------------------
-def _admin_url(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name:
-        raise SystemExit("--database-url must name a database")
-    return urlunsplit(parts._replace(path="/postgres")), name
-
-
-def ensure_database(url: str, reset: bool) -> None:
-    admin, name = _admin_url(url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and reset:
-            print(f"Dropping database {name} (--reset)")
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            print(f"Creating database {name}")
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=APP, env=env, check=True)
 
@@ -402,7 +385,7 @@ def main() -> None:
         "PYTHONUNBUFFERED": "1",
         "PYTHONWARNINGS": "ignore:No directory at:UserWarning",  # whitenoise, before collectstatic
     }
-    ensure_database(args.database_url, args.reset)
+    ensure_database(args.database_url, reset=args.reset)
     data = ensure_data(args.database_url, env, args.owners, args.people)
     owner_id = owner_of(args.database_url, args.owner_user)
     only = {w.strip() for w in args.only.split(",") if w.strip()}
