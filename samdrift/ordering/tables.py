@@ -72,10 +72,14 @@ class OrderTable(tables.Table):
 
 class OrderLineTable(tables.Table):
     description = tables.Column(linkify=lambda record: record.get_absolute_url())
+    # Annotated by the view from the supplier's order confirmation.
+    expected_delivery = tables.DateColumn(
+        verbose_name=capfirst(_("expected delivery")), orderable=False, format="Y-m-d"
+    )
 
     class Meta:
         model = OrderLine
-        fields = ("description", "status", "submitted_at", "delivered_at")
+        fields = ("description", "status", "submitted_at", "expected_delivery", "delivered_at")
         attrs = _attrs(OrderLine)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -571,7 +571,7 @@ class MyOrderLines(ScopedListView):
 
     def get_queryset(self) -> Any:
         scope = scope_for(self.request.user)
-        qs = super().get_queryset()
+        qs = super().get_queryset().annotate(expected_delivery=Max("po_lines__confirmed_delivery"))
         return (
             qs.filter(recipient_id=scope.person_id)
             if scope.person_id
@@ -588,7 +588,12 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         queryset=Order.objects.select_related("owner", "cost_centre", "orderer", "delivery_site", "decided_by"),
     )
-    lines = list(OrderLine.objects.filter(order=order).select_related("recipient", "package", "service"))
+    lines = list(
+        OrderLine.objects.filter(order=order)
+        .select_related("recipient", "package", "service")
+        .annotate(expected_delivery=Max("po_lines__confirmed_delivery"))  # from the supplier's confirmation
+        .order_by("id")
+    )
     from samdrift.assets.permissions import person_label
 
     for line in lines:

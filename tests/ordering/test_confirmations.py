@@ -623,3 +623,17 @@ def test_a_dry_run_through_the_api(world: Any, api: Any) -> None:
         api(world.a.viewer).post(url, {"file": SimpleUploadedFile("ob.csv", good), "dry_run": "true"}).status_code
         == 403
     )
+
+
+def test_the_orderer_and_the_recipient_see_the_expected_delivery(world: Any, web: Any) -> None:
+    a = world.a
+    po = _po(world)
+    day = actions.today() + timedelta(days=9)
+    purchasing.do_import_confirmations(
+        _csv(f"{po.number};SO-9;LAP-14;1;{day}", f"{po.number};SO-9;DOCK-1;1;{day}"), "ob.csv", actor=world.technician
+    )
+    order_page = web(a.orderer).get(reverse("order_detail", args=[po.order_id])).content.decode()
+    assert f"förväntad leverans {day:%Y-%m-%d}" in order_page
+    # "My orders" (the orderer's lines here; a recipient's own for a user with a person) has a column.
+    mine = web(a.orderer).get(reverse("my_order_lines")).content.decode()
+    assert "Förväntad leverans" in mine and f"{day:%Y-%m-%d}" in mine
