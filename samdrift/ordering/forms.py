@@ -251,6 +251,8 @@ class LeadTimeForm(forms.Form):
         self.sees_several_owners = owners[:2].count() > 1
         if not self.sees_several_owners:
             del self.fields["owner"]
+        if not self.is_bound:
+            self.initial["since"] = self.chosen_since()  # the day the report starts from, shown
         self.compact = True
         bootstrapify(self)
         if "owner" in self.fields:

@@ -490,7 +490,14 @@ def order_shop(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     day = actions.today()
     packages = list(Package.objects.filter(active=True).prefetch_related("lines__service", "lines__agreement"))
-    services = list(Service.objects.filter(active=True))
+    # Only the services the orderer's roles may order on their own (packages carry the rest).
+    scope = scope_for(request.user)
+    held = set().union(*(scope.roles_in(owner_id) for owner_id in owner_ids))
+    services = [
+        s
+        for s in Service.objects.filter(active=True)
+        if scope.has_operator_role({Role.ADMIN}) or held & set(s.orderable_by)
+    ]
     package_prices = actions.price_packages(packages, day)
     service_prices = actions.price_services(services, day)
     catalogue = {"packages": packages, "services": services}

@@ -103,6 +103,9 @@ def test_the_page_the_csv_and_the_api_agree_and_keep_to_the_users_owner(world: A
     since = month.date().isoformat()
     url = reverse("ordering_lead_times")
 
+    default = web(a.viewer).get(url).content.decode()
+    year_back = actions.today().replace(day=1) - timedelta(days=365)
+    assert f'name="since" value="{year_back.isoformat()}"' in default, "the form shows the day it starts from"
     page = web(a.viewer).get(url, {"since": since})
     body = page.content.decode()
     assert page.status_code == 200

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
@@ -127,13 +128,26 @@ def test_a_broken_management_form_is_an_error_not_a_crash(world: Any, web: Any) 
     assert Order.objects.count() == before
 
 
-def test_a_service_the_role_may_not_order_is_refused_in_words(world: Any, web: Any) -> None:
+def test_a_service_the_role_may_not_order_is_not_offered_and_refused_if_forged(world: Any, web: Any) -> None:
     a, cat = world.a, world.extra["ordering"]
     for_approvers = _orderable_service(world, roles=("approver",))
+    client = web(a.orderer)
+    page = client.get(reverse("order_shop")).content.decode()
+    assert f'value="s:{for_approvers.pk}"' not in page and f'data-add-item="s:{for_approvers.pk}"' not in page
+    assert f'data-add-item="p:{cat["package"].pk}"' in page
     before = Order.objects.count()
-    response = _post(web(a.orderer), world, [(f"p:{cat['package'].pk}", 1), (f"s:{for_approvers.pk}", 1)], [a.employee])
+    response = _post(client, world, [(f"p:{cat['package'].pk}", 1), (f"s:{for_approvers.pk}", 1)], [a.employee])
     assert response.status_code == 200
-    assert "Din roll får inte beställa Skärmuppsättning." in response.content.decode()
+    assert "item" in response.context["items"].forms[1].errors
+    assert Order.objects.count() == before
+    # The action says why, in words, to an API client that names the service anyway.
+    with pytest.raises(ValidationError, match="Din roll får inte beställa Skärmuppsättning"):
+        with translation.override("sv"):
+            actions.do_create_order(
+                {"cost_centre": a.cost_centre, "delivery_address": "x"},
+                [actions.OrderItem(recipients=[a.employee], service=for_approvers)],
+                actor=a.orderer,
+            )
     assert Order.objects.count() == before
 
 
