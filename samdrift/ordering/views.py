@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from samdrift.core import cells
@@ -938,7 +938,10 @@ def lead_time_report(request: HttpRequest) -> HttpResponse:
     csv = request.GET.get("export") == "csv"
     combine = owner is None and form.sees_several_owners and not csv
     rows = reports.lead_times(request.user, since, owner.pk if owner else None, combine_owners=combine)
-    labels = [_("Approval"), _("Ordering"), _("Confirmation"), _("Delivery"), _("Hand-over"), _("In total")]
+    labels = [
+        _("Approval"), pgettext("lead-time stage", "Ordering"), _("Confirmation"), _("Delivery"), _("Hand-over"),
+        _("In total"),
+    ]  # fmt: skip
     if request.GET.get("export") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="lead-times.csv"'
@@ -952,15 +955,26 @@ def lead_time_report(request: HttpRequest) -> HttpResponse:
                 [r["owner"], r["month"], r["lines"]] + [v for s in r["stages"] for v in (s["median"], s["p90"])]
             )
         return response
-    top = max((s["p90"] or 0 for r in rows for s in r["stages"][-1:]), default=0) or 1
+    # The chart: per row one bar of the five stages' medians end to end, to the same scale.
+    top = max((sum(st["median"] or 0 for st in r["stages"][:-1]) for r in rows), default=0) or 1
     for r in rows:
-        total = r["stages"][-1]
-        r["width"] = int((total["median"] or 0) * 100 / top)
+        r["segments"] = [
+            {"n": i, "label": label, "median": st["median"], "width": round((st["median"] or 0) * 100 / top, 2)}
+            for i, (label, st) in enumerate(zip(labels[:-1], r["stages"][:-1], strict=True))
+        ]
         r["stage_values"] = list(zip(labels, r["stages"], strict=True))
     return render(
         request,
         "ordering/lead_times.html",
-        {"rows": rows, "labels": labels, "since": since, "form": form, "combined": combine, "owner": owner},
+        {
+            "rows": rows,
+            "labels": labels,
+            "stage_labels": labels[:-1],
+            "since": since,
+            "form": form,
+            "combined": combine,
+            "owner": owner,
+        },
     )
 
 

@@ -4,6 +4,7 @@ Python, and never another owner's."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -110,6 +111,10 @@ def test_the_page_the_csv_and_the_api_agree_and_keep_to_the_users_owner(world: A
     body = page.content.decode()
     assert page.status_code == 200
     assert "3.0 / 7.6" in body or "3,0 / 7,6" in body
+    assert "<th" in body and "Inköp" in body and "Ordning" not in body, "the stage is named in Swedish"
+    # The chart stacks the five stages' medians; widths are CSS numbers whatever the language.
+    assert 'class="sd-stage-0" style="width: ' in body and 'class="sd-stage-3"' in body
+    assert not re.search(r'style="width: [0-9]+,[0-9]', body), "a width written with a decimal comma"
     assert b.owner.name not in body
     # Owner B's id in the address is refused (the form says no such choice) and shows nothing of B.
     probe = web(a.viewer).get(url, {"since": since, "owner": b.owner.pk}).content.decode()
