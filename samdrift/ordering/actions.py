@@ -459,6 +459,12 @@ class OrderItem:
     quantity: int = 1
 
 
+def may_order_service(scope: Any, held: set[str] | frozenset[str], service: Service) -> bool:
+    """Whether a user (their scope, and the owner roles `held` where they order) may order the
+    service on its own: an administrator, or a role the service names. Packages carry the rest."""
+    return scope.has_operator_role({Role.ADMIN}) or bool(held & set(service.orderable_by))
+
+
 def _order_role(actor: Any, owner_id: int) -> str:
     return _role(actor, "order", owner_id)
 
@@ -520,7 +526,7 @@ def check_order_items(owner_id: int, items: list[OrderItem], actor: Any, day: da
             service = item.service
             if not service.active:
                 errors.append(_("The service %(name)s is no longer offered.") % {"name": service.name})
-            if not scope.has_operator_role({Role.ADMIN}) and not (held & set(service.orderable_by)):
+            if not may_order_service(scope, held, service):
                 errors.append(_("Your role may not order %(name)s.") % {"name": service.name})
             price = service_price.get(service.pk)
             name = service.name

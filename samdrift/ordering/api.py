@@ -3,7 +3,6 @@ approval, purchase orders with confirmation and delivery. Registered by samdrift
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -14,9 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from samdrift.core.access import scope_for
 from samdrift.core.api import ERRORS, ScopedViewSet
-from samdrift.core.roles import OPERATOR_ROLES, Role
 from samdrift.ordering import actions, imports, purchasing, reports
 from samdrift.ordering.filters import (
     AgreementFilter,
@@ -416,10 +413,7 @@ class LeadTimeViewSet(viewsets.ViewSet):
 
     @extend_schema(parameters=[LeadTimeParams], responses={200: LeadTimeRowSerializer(many=True), **ERRORS})
     def list(self, request: Request) -> Response:
-        scope = scope_for(request.user)
-        if not (
-            scope.has_operator_role(OPERATOR_ROLES) or scope.owner_ids({Role.OWNER_VIEWER, Role.ORDERER, Role.APPROVER})
-        ):
+        if not reports.may_see_lead_times(request.user):
             raise PermissionDenied
         params = LeadTimeParams(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -427,7 +421,7 @@ class LeadTimeViewSet(viewsets.ViewSet):
         owner_id = data.get("owner")
         if owner_id is not None and not Owner.objects.for_user(request.user).filter(pk=owner_id).exists():  # type: ignore[attr-defined]
             raise exceptions.ValidationError({"owner": ["No such owner."]})
-        since = data.get("since") or actions.today().replace(day=1) - timedelta(days=365)
+        since = data.get("since") or reports.default_since()
         rows = reports.lead_times(request.user, since, owner_id, combine_owners=data["combine"])
         for row in rows:
             row["owner"] = str(row["owner"])

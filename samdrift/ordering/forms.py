@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -262,10 +262,10 @@ class LeadTimeForm(forms.Form):
         return self.cleaned_data.get(name) if self.is_bound and self.is_valid() else None
 
     def chosen_since(self) -> date:
-        """The chosen day, or the first of the month a year back (a bad date gives the default)."""
-        from samdrift.ordering.actions import today
+        """The chosen day, or the report's default (a bad date gives the default too)."""
+        from samdrift.ordering.reports import default_since
 
-        return self._clean("since") or today().replace(day=1) - timedelta(days=365)
+        return self._clean("since") or default_since()
 
     def chosen_owner(self) -> Owner | None:
         return self._clean("owner") if "owner" in self.fields else None

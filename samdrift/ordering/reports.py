@@ -6,7 +6,7 @@ Both are aggregates over scoped querysets: an owner's users see their own owner'
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from samdrift.core.access import scope_for
+from samdrift.core.roles import OPERATOR_ROLES, Role
 from samdrift.ordering.models import OrderLine, PurchaseOrderLine
 from samdrift.tenancy.models import Owner
 
@@ -31,6 +33,21 @@ STAGES = (
     ("delivered_at", "handed_over_at"),
     ("submitted_at", "handed_over_at"),
 )
+
+
+def may_see_lead_times(user: Any) -> bool:
+    """Operator staff, and an owner's viewers, orderers and approvers (their own owner's figures)."""
+    scope = scope_for(user)
+    return scope.has_operator_role(OPERATOR_ROLES) or bool(
+        scope.owner_ids({Role.OWNER_VIEWER, Role.ORDERER, Role.APPROVER})
+    )
+
+
+def default_since() -> date:
+    """The report's first day unless one is chosen: the first of the month a year back."""
+    from samdrift.ordering.actions import today
+
+    return today().replace(day=1) - timedelta(days=365)
 
 
 class MedianAndP90(Aggregate):

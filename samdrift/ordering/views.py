@@ -493,11 +493,7 @@ def order_shop(request: HttpRequest) -> HttpResponse:
     # Only the services the orderer's roles may order on their own (packages carry the rest).
     scope = scope_for(request.user)
     held = set().union(*(scope.roles_in(owner_id) for owner_id in owner_ids))
-    services = [
-        s
-        for s in Service.objects.filter(active=True)
-        if scope.has_operator_role({Role.ADMIN}) or held & set(s.orderable_by)
-    ]
+    services = [s for s in Service.objects.filter(active=True) if actions.may_order_service(scope, held, s)]
     package_prices = actions.price_packages(packages, day)
     service_prices = actions.price_services(services, day)
     catalogue = {"packages": packages, "services": services}
@@ -926,10 +922,7 @@ def purchaseorder_resend(request: HttpRequest, pk: int) -> HttpResponse:
 # --- reports -----------------------------------------------------------------------------------
 @login_required
 def lead_time_report(request: HttpRequest) -> HttpResponse:
-    scope = scope_for(request.user)
-    if not (
-        scope.has_operator_role(OPERATOR_ROLES) or scope.owner_ids({Role.OWNER_VIEWER, Role.ORDERER, Role.APPROVER})
-    ):
+    if not reports.may_see_lead_times(request.user):
         raise PermissionDenied
     form = LeadTimeForm(request.GET or None, user=request.user)
     since, owner = form.chosen_since(), form.chosen_owner()
