@@ -40,7 +40,7 @@ class InvoiceFilter(SearchFilterSet):
 
 class PeriodFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=PeriodStatus.choices, label=_("Status"))
-    year = django_filters.NumberFilter(label=_("Year"))
+    year = django_filters.NumberFilter(label=_("Year"), min_value=1, max_value=9999)
 
     class Meta:
         model = BillingPeriod

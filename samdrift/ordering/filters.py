@@ -35,6 +35,11 @@ def _scoped(model: Any) -> Any:
     return queryset
 
 
+#: The largest id a database integer holds: a larger number in a filter is a form error (400), not
+#: an overflow in the database driver (500).
+MAX_ID = 2**63 - 1
+
+
 class SupplierFilter(SearchFilterSet):
     search_fields = ("name", "org_number")
     active = django_filters.BooleanFilter(label=_("Active"))
@@ -75,7 +80,7 @@ class PackageFilter(SearchFilterSet):
 
 class ApproverFilter(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(queryset=_scoped(Owner), label=_("Owner"))
-    cost_centre = django_filters.NumberFilter(label=_("Cost centre (id)"))
+    cost_centre = django_filters.NumberFilter(label=_("Cost centre (id)"), min_value=1, max_value=MAX_ID)
 
     class Meta:
         model = Approver
@@ -86,7 +91,7 @@ class OrderFilter(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(queryset=_scoped(Owner), label=_("Owner"))
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices, label=_("Status"))
     # An id, not a select: an operator sees some 13,000 cost centres.
-    cost_centre = django_filters.NumberFilter(label=_("Cost centre (id)"))
+    cost_centre = django_filters.NumberFilter(label=_("Cost centre (id)"), min_value=1, max_value=MAX_ID)
     mine = django_filters.BooleanFilter(label=_("Ordered by me"), method="filter_mine")
 
     class Meta:
