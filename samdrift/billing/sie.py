@@ -7,12 +7,20 @@ a voucher that does not balance, an amount that is not a number, a broken quote.
 silently: where it had to guess (the encoding), it says so in `warnings`.
 
 The writer produces CP437 with CR LF, every string quoted; `read_sie(write_sie(f))` gives back `f`.
+
+`#KSUMMA` (the checksum of SIE 4 section "Kontrollsumma"): a file may carry an empty `#KSUMMA`
+right after `#FLAGGA` and a `#KSUMMA <crc>` as its last item. The CRC-32 of the specification
+(polynomial 0xEDB88320, register preset to all ones, result inverted: the same CRC as zlib's) is
+taken over the characters of every item between the two, label and field contents only: the
+blanks between fields, the quotes around them, the braces of object lists and the line ends are
+not part of it. The reader verifies it when present; the writer adds it on request.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -20,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 ENCODING_PC8 = "cp437"
+ENCODING_WINDOWS = "cp1252"
 
 
 class SieError(ValueError):
@@ -85,6 +94,7 @@ class SieFile:
     generated: date | None = None
     generated_by: str = ""
     sie_type: int = 4
+    prosa: str = ""
     org_number: str = ""
     company_name: str = ""
     fiscal_years: dict[int, tuple[date, date]] = field(default_factory=dict)
@@ -96,6 +106,8 @@ class SieFile:
     closing: list[SieBalance] = field(default_factory=list)
     results: list[SieBalance] = field(default_factory=list)
     # How the file was read; not part of what it says.
+    sie_type_declared: bool = field(default=True, compare=False)
+    checksum_verified: bool = field(default=False, compare=False)
     encoding: str = field(default=ENCODING_PC8, compare=False)
     warnings: list[str] = field(default_factory=list, compare=False)
     skipped: dict[str, int] = field(default_factory=dict, compare=False)
@@ -108,29 +120,103 @@ def _utf8_text_char(ch: str) -> bool:
     return ch < "\x80" or "\xa0" <= ch <= "\u024f" or "\u2000" <= ch <= "\u20cf" or ch == "\ufffd"
 
 
+# Characters besides letters that accounting texts hold; anything else outside ASCII (box drawing,
+# Greek, control characters) means the bytes were probably read in the wrong code page.
+_TEXT_SYMBOLS = frozenset("§°´–—‘’‚“”„€£¥¢₧½¼¾±µ·«»©®™•…†‡‰¤ªº¿¡⌐¬\xa0")
+
+
+def _latin_letter(ch: str) -> bool:
+    return "\u00c0" <= ch <= "\u024f" and ch.isalpha()
+
+
+def _letter_score(text: str) -> int:
+    return sum(1 for ch in text if ch >= "\x80" and _latin_letter(ch))
+
+
+def _odd(ch: str) -> bool:
+    return ch >= "\x80" and not _latin_letter(ch) and ch not in _TEXT_SYMBOLS
+
+
+def _odd_count(text: str) -> int:
+    return sum(1 for ch in text if _odd(ch))
+
+
+def _odd_characters(text: str) -> tuple[int, str] | None:
+    """The first line holding characters no accounting text holds, and those characters."""
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        odd = sorted({ch for ch in line if _odd(ch)})
+        if odd:
+            return lineno, "".join(odd)
+    return None
+
+
 def decode_sie(data: bytes) -> tuple[str, str, list[str]]:
-    """Bytes to text: CP437 unless the file is valid UTF-8 with non-ASCII bytes (then UTF-8, warned)."""
+    """Bytes to text, never silently wrong.
+
+    PC8 (code page 437) as the format says. A file that is valid UTF-8 with non-ASCII letters is
+    read as UTF-8, and one whose letters only make sense in Windows-1252 (ANSI: å is E5, which
+    code page 437 shows as σ) as Windows-1252; both with a warning. Characters that still do not
+    look like text (or the replacement character a program left where it lost a letter) are
+    named with their line.
+    """
     warnings: list[str] = []
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
         warnings.append(_("The file starts with a UTF-8 byte order mark; read as UTF-8."))
-        return data.decode("utf-8", errors="strict"), "utf-8", warnings
-    if any(b >= 0x80 for b in data):
-        try:
-            text = data.decode("utf-8", errors="strict")
-        except UnicodeDecodeError:
-            pass
-        else:
-            # CP437 bytes can happen to form valid UTF-8 too; only text characters (Latin letters
-            # such as å ä ö é, typographic punctuation, €, or the replacement character some
-            # programs leave behind) make UTF-8 the likelier reading of an accounting file.
-            if not all(_utf8_text_char(ch) for ch in text):
-                return data.decode(ENCODING_PC8), ENCODING_PC8, warnings
-            declared = re.search(rb"^#FORMAT\s+(\S+)", data, re.MULTILINE)
-            if declared is None or declared.group(1).upper() == b"PC8":
+        text, encoding = data.decode("utf-8", errors="strict"), "utf-8"
+    elif not any(b >= 0x80 for b in data):
+        return data.decode(ENCODING_PC8), ENCODING_PC8, warnings
+    else:
+        text, encoding = _guess_encoding(data, warnings)
+    lost = text.find("\ufffd")
+    if lost >= 0:
+        warnings.append(
+            _(
+                "line %(line)s: the file holds replacement characters (\ufffd) where the program that "
+                "wrote it lost letters; names and texts there are incomplete."
+            )
+            % {"line": text.count("\n", 0, lost) + 1}
+        )
+    odd = _odd_characters(text.replace("\ufffd", ""))
+    if odd:
+        warnings.append(
+            _("line %(line)s: the characters %(chars)s are not letters; check that the file's texts read correctly.")
+            % {"line": odd[0], "chars": " ".join(odd[1])}
+        )
+    return text, encoding, warnings
+
+
+def _guess_encoding(data: bytes, warnings: list[str]) -> tuple[str, str]:
+    declared = re.search(rb"^#FORMAT\s+(\S+)", data, re.MULTILINE)
+    says_pc8 = declared is None or declared.group(1).upper() == b"PC8"
+    try:
+        text = data.decode("utf-8", errors="strict")
+    except UnicodeDecodeError:
+        pass
+    else:
+        # CP437 bytes can happen to form valid UTF-8 too; only text characters (Latin letters
+        # such as å ä ö é, typographic punctuation, €, or the replacement character some
+        # programs leave behind) make UTF-8 the likelier reading of an accounting file.
+        if all(_utf8_text_char(ch) for ch in text):
+            if says_pc8:
                 warnings.append(_("The file declares PC8 (code page 437) but is UTF-8; read as UTF-8."))
-            return text, "utf-8", warnings
-    return data.decode(ENCODING_PC8), ENCODING_PC8, warnings
+            return text, "utf-8"
+    pc8 = data.decode(ENCODING_PC8)
+    try:
+        windows = data.decode(ENCODING_WINDOWS)
+    except UnicodeDecodeError:  # bytes Windows-1252 leaves undefined (81 8D 8F 90 9D): not Windows
+        return pc8, ENCODING_PC8
+    # Only when code page 437 gives characters no text holds (σ, ╓, ÷ where å, Ö, ö were meant) and
+    # Windows-1252 gives more letters and fewer such characters is the file taken as Windows-1252.
+    odd_pc8 = _odd_count(pc8)
+    if odd_pc8 and _letter_score(windows) > _letter_score(pc8) and _odd_count(windows) < odd_pc8:
+        warnings.append(
+            _("The file declares PC8 (code page 437) but is Windows-1252 (ANSI); read as Windows-1252.")
+            if says_pc8
+            else _("The file is Windows-1252 (ANSI); read as Windows-1252.")
+        )
+        return windows, ENCODING_WINDOWS
+    return pc8, ENCODING_PC8
 
 
 def tokenize(line: str, lineno: int, warnings: list[str] | None = None) -> list[str | list[str]]:
@@ -240,13 +326,62 @@ def _need(tokens: list[str | list[str]], count: int, label: str, lineno: int) ->
         raise SieError(_("%(label)s has too few fields") % {"label": label}, lineno)
 
 
+def checksum(lines: list[str], encoding: str = ENCODING_PC8) -> int:
+    """CRC-32 of the items in `lines` as `#KSUMMA` defines it: labels and field contents only."""
+    crc = 0
+    for lineno, raw in enumerate(lines, start=1):
+        line = raw.rstrip("\r").strip()
+        if line.startswith("{"):
+            line = line[1:].strip()
+        if not line:
+            continue
+        for token in tokenize(line, lineno, []):
+            if token == "}":
+                continue
+            for part in token if isinstance(token, list) else [token]:
+                crc = zlib.crc32(part.encode(encoding, errors="replace"), crc)
+    return crc
+
+
+def _ksumma(lines: list[str], encoding: str) -> bool:
+    """Verify `#KSUMMA` when the file has one; False when it has none. Raises on a mismatch."""
+    marks = [
+        (index, line.split(None, 1)[1].strip() if len(line.split(None, 1)) > 1 else "")
+        for index, line in ((i, raw.strip()) for i, raw in enumerate(lines))
+        if line[:7].upper() == "#KSUMMA"
+    ]
+    if not marks:
+        return False
+    start = next((i for i, value in marks if not value), None)
+    end, stated = marks[-1]
+    if start is None or not stated or end <= start:
+        raise SieError(
+            _("the checksum (#KSUMMA) must open right after #FLAGGA without a value and close the file with one"),
+            end + 1,
+        )
+    if not re.fullmatch(r"-?\d+", stated.strip('"')):
+        raise SieError(_("the checksum (#KSUMMA) %(value)r is not a number") % {"value": stated}, end + 1)
+    computed = checksum(lines[start + 1 : end], encoding)
+    if int(stated.strip('"')) & 0xFFFFFFFF != computed:
+        raise SieError(
+            _(
+                "the checksum (#KSUMMA) says %(stated)s but the file's content gives %(computed)s: "
+                "the file was changed after it was written"
+            )
+            % {"stated": stated, "computed": computed},
+            end + 1,
+        )
+    return True
+
+
 def read_sie(data: bytes, *, check_balance: bool = True) -> SieFile:
     """Parse a SIE 4 file. Raises `SieError` naming the line (and voucher) of the first fault."""
     text, encoding, warnings = decode_sie(data)
-    sie = SieFile(encoding=encoding, warnings=warnings)
+    sie = SieFile(encoding=encoding, warnings=warnings, sie_type=0, sie_type_declared=False)
     seen_format = False
     voucher: dict | None = None  # the #VER being read: its fields, transactions, state
     lines = text.split("\n")
+    sie.checksum_verified = _ksumma(lines, encoding)
     for lineno, raw in enumerate(lines, start=1):
         line = raw.rstrip("\r").strip()
         if not line:
@@ -327,6 +462,11 @@ def read_sie(data: bytes, *, check_balance: bool = True) -> SieFile:
             if not (isinstance(args[0], str) and args[0].isdigit()):
                 raise SieError(_("#SIETYP must be a number"), lineno)
             sie.sie_type = int(args[0])
+            sie.sie_type_declared = True
+        elif label == "#KSUMMA":
+            pass  # verified above
+        elif label == "#PROSA":
+            sie.prosa = _text(args, 0)
         elif label == "#ORGNR":
             sie.org_number = _text(args, 0)
         elif label == "#FNAMN":
@@ -423,14 +563,18 @@ def _amt(value: Decimal) -> str:
     return format(value, "f")
 
 
-def write_sie(sie: SieFile) -> bytes:
-    """A SIE 4 file: CP437 ("PC8"), CR LF, every string quoted. Unencodable characters become '?'."""
+def write_sie(sie: SieFile, *, with_checksum: bool = False) -> bytes:
+    """A SIE 4 file: CP437 ("PC8"), CR LF, every string quoted. Unencodable characters become '?'.
+
+    `with_checksum` adds `#KSUMMA`, so that any later change to the file is detected."""
     out: list[str] = [f"#FLAGGA {sie.flag}"]
     out.append("#PROGRAM " + " ".join(_q(p) for p in sie.program or ("Samdrift", "1.0")))
     out.append("#FORMAT PC8")
     if sie.generated:
         out.append(f"#GEN {_d(sie.generated)}" + (f" {_q(sie.generated_by)}" if sie.generated_by else ""))
     out.append(f"#SIETYP {sie.sie_type}")
+    if sie.prosa:
+        out.append(f"#PROSA {_q(sie.prosa)}")
     if sie.org_number:
         out.append(f"#ORGNR {_q(sie.org_number)}")
     if sie.company_name:
@@ -455,4 +599,8 @@ def write_sie(sie: SieFile) -> bytes:
                 row += f" {_amt(t.quantity)}"
             out.append(row)
         out.append("}")
+    if with_checksum:
+        # The sum is taken over what the file will hold: characters CP437 lacks are already '?'.
+        body = [line.encode(ENCODING_PC8, errors="replace").decode(ENCODING_PC8) for line in out[1:]]
+        out = [out[0], "#KSUMMA", *out[1:], f"#KSUMMA {checksum(body)}"]
     return ("\r\n".join(out) + "\r\n").encode(ENCODING_PC8, errors="replace")

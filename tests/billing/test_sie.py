@@ -117,10 +117,11 @@ def test_writer_uses_code_page_437() -> None:
 
 # --- property: any file we can write, we read back as it was ---------------------------------
 
-# Text characters of CP437: ASCII, accented letters and symbols, without the box-drawing block
-# (0xB0-0xDF), which no accounting text holds and whose byte pairs can also read as UTF-8.
+# Text characters of CP437 that accounting texts hold: ASCII, accented letters and symbols, ° ± µ;
+# without the box-drawing block (0xB0-0xDF), whose byte pairs can also read as UTF-8, and the Greek
+# and maths block, which the reader takes for Windows-1252 letters read in the wrong code page.
 CP437_PRINTABLE = "".join(
-    bytes([b]).decode("cp437") for b in [*range(0x20, 0x7F), *range(0x80, 0xB0), *range(0xE0, 0x100)]
+    bytes([b]).decode("cp437") for b in [*range(0x20, 0x7F), *range(0x80, 0xB0), 0xE6, 0xF1, 0xF8]
 )
 texts = st.text(alphabet=CP437_PRINTABLE, max_size=30)
 codes = st.text(alphabet=CP437_PRINTABLE, min_size=1, max_size=10)
@@ -184,3 +185,81 @@ def test_round_trip(sie: SieFile) -> None:
         sie.generated_by = ""  # #GEN carries the signature, so without a date there is none
     back = read_sie(write_sie(sie))
     assert back == sie
+
+
+# --- encodings: PC8 as the format says, Windows-1252 and UTF-8 with a warning, never garbage ----
+
+
+def test_windows_1252_copy_of_a_real_file_is_read_as_windows_with_a_warning() -> None:
+    raw = (DATA / "transaktioner_ovnbolag.se").read_bytes()
+    windows = raw.decode("cp437").encode("cp1252")
+    assert windows != raw
+    sie = read_sie(windows)
+    assert sie.encoding == "cp1252"
+    assert sie.company_name == "Övningsbolaget AB (Ekonomi 60)"
+    assert any("Windows-1252" in w for w in sie.warnings)
+    assert read_sie(raw).encoding == "cp437"  # the original stays PC8, without that warning
+    assert not any("Windows-1252" in w for w in read_sie(raw).warnings)
+
+
+def test_letters_lost_before_the_file_reached_us_are_named() -> None:
+    sie = read_sie((DATA / "SIE4_Exempelfil_med_underdim.SE").read_bytes())
+    assert any(w.startswith("line 6:") and "replacement" in w for w in sie.warnings)
+
+
+def test_a_stray_byte_that_is_no_letter_is_named_with_its_line() -> None:
+    # BL Administration wrote one object name with a Windows byte (C5, "Å") in a PC8 file.
+    sie = read_sie((DATA / "BL0001_typ4.SE").read_bytes())
+    assert sie.encoding == "cp437"
+    assert any(w.startswith("line 40:") and "┼" in w for w in sie.warnings)
+
+
+# --- #KSUMMA ---------------------------------------------------------------------------------
+
+
+def _spec_crc32(data: bytes) -> int:
+    """The CRC-32 routine as the SIE specification gives it (table over the reversed polynomial
+    0xEDB88320, register preset to all ones, result inverted), written out independently."""
+    table = []
+    for n in range(256):
+        c = n
+        for _ in range(8):
+            c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
+        table.append(c)
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc = ((crc >> 8) & 0x00FFFFFF) ^ table[(crc ^ byte) & 0xFF]
+    return crc ^ 0xFFFFFFFF
+
+
+def test_checksum_covers_labels_and_field_contents_only() -> None:
+    from samdrift.billing.sie import checksum
+
+    lines = ['#FNAMN "Övnings AB"', '#VER "A" "1" 20260105 "Hyra"', "{", '   #TRANS 1910 {"6" "P1"} -5.00', "}"]
+    expected = _spec_crc32("#FNAMNÖvnings AB#VERA120260105Hyra#TRANS19106P1-5.00".encode("cp437"))
+    assert checksum(lines) == expected
+
+
+def test_real_file_with_a_checksum_is_verified_and_a_tampered_copy_refused() -> None:
+    sie = read_sie((DATA / "transaktioner_ovnbolag.se").read_bytes())
+    signed = write_sie(sie, with_checksum=True)
+    assert signed.split(b"\r\n")[1] == b"#KSUMMA"
+    back = read_sie(signed)
+    assert back.checksum_verified and back == sie
+    assert not read_sie((DATA / "transaktioner_ovnbolag.se").read_bytes()).checksum_verified
+    # One amount changed: the checksum is verified before anything else is believed.
+    tampered = signed.replace(b" -128.00 ", b" -182.00 ", 1)
+    assert tampered != signed
+    with pytest.raises(SieError) as info:
+        read_sie(tampered)
+    assert "#KSUMMA" in str(info.value) and "changed" in str(info.value)
+    # A changed letter in a name is caught as well.
+    renamed = signed.replace("Övningsbolaget".encode("cp437"), "Ovningsbolaget".encode("cp437"), 1)
+    with pytest.raises(SieError):
+        read_sie(renamed)
+
+
+def test_closing_checksum_without_an_opening_one_is_refused() -> None:
+    with pytest.raises(SieError) as info:
+        read_sie(b"#FLAGGA 0\r\n#SIETYP 4\r\n#KSUMMA 12345\r\n")
+    assert "#KSUMMA" in str(info.value)
