@@ -335,10 +335,10 @@ def checksum(lines: list[str], encoding: str = ENCODING_PC8) -> int:
             line = line[1:].strip()
         if not line:
             continue
-        for token in tokenize(line, lineno, []):
-            if token == "}":
+        for item in tokenize(line, lineno, []):
+            if item == "}":  # a voucher's closing brace
                 continue
-            for part in token if isinstance(token, list) else [token]:
+            for part in item if isinstance(item, list) else [item]:
                 crc = zlib.crc32(part.encode(encoding, errors="replace"), crc)
     return crc
 
