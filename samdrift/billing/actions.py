@@ -462,52 +462,119 @@ def do_reconcile_year(
     data: bytes, year: int, settle_period: BillingPeriod, *, actor: Any, filename: str = "", dry_run: bool = False
 ) -> dict[str, Any]:
     """Compare billed with actual cost per pool from the accounting's SIE file and settle the
-    difference by each pool's key in an open period. A dry run reports without writing."""
+    difference by each pool's key in an open period after the year. A dry run reports without writing.
+
+    The file is refused, naming the mismatch, unless it is the operator's SIE 4 accounting of that
+    year with every account and object the pools need. A year is settled once: a later
+    reconciliation replaces the one in force and takes back what it settled (so each owner's
+    settlement rows of the year always add up to the latest result), and one that would settle
+    exactly what is already settled changes nothing.
+    """
+    import hashlib
+
+    from django.db import IntegrityError
+
     from samdrift.billing import reconciliation
-    from samdrift.billing.models import Reconciliation, Settlement
+    from samdrift.billing.models import Reconciliation, ReconciliationStatus, Settlement
     from samdrift.billing.sie import SieError, read_sie
+    from samdrift.tenancy.models import Operator
 
     role = _role(actor)
     settle_period = BillingPeriod.objects.select_for_update().get(pk=settle_period.pk)
     if not settle_period.is_open:
         raise ValidationError(_("Settle in an open period."))
+    operator = Operator.objects.filter(pk=1).first()
+    if operator is None:
+        raise ValidationError(_("Enter the operator's details (name, organisation and VAT number, Bankgiro) first."))
+    # Lock the year's reconciliation in force: two reconciliations of a year never run side by side.
+    list(Reconciliation.objects.select_for_update().filter(year=year, status=ReconciliationStatus.ACTIVE))
     try:
         sie = read_sie(data)
     except SieError as exc:
         raise ValidationError(_("The SIE file cannot be used: %(error)s") % {"error": exc}) from exc
-    results = reconciliation.compare(sie, year)
-    settlements: list[Settlement] = []
+    pools = reconciliation.reconciled_pools()
+    errors = reconciliation.check_periods(year, settle_period) + reconciliation.check_file(
+        sie, year, operator.org_number, pools
+    )
+    if errors:
+        raise ValidationError(errors)
+    results = reconciliation.compare(sie, year, pools)
     try:
-        for result in results:
-            settlements += reconciliation.settlements_for(result, year, settle_period)
+        plan = reconciliation.plan(year, settle_period, results)
     except (ValueError, KeyError) as exc:
         raise ValidationError(str(exc)) from exc
-    report = {
+    sha256 = hashlib.sha256(data).hexdigest()
+    current = plan.current
+    report: dict[str, Any] = {
         "year": year,
         "warnings": sie.warnings,
+        "checksum_verified": sie.checksum_verified,
         "pools": [
             {"pool": r.pool.code, "billed": str(r.billed), "actual": str(r.actual), "difference": str(r.difference)}
             for r in results
         ],
-        "settlements": [{"owner": s.owner_id, "pool": s.pool.code, "amount": str(s.amount)} for s in settlements],
+        "not_reconciled": reconciliation.unreconciled_pools(year),
+        "settlements": [{"owner": s.owner_id, "pool": s.pool.code, "amount": str(s.amount)} for s in plan.new],
+        "takeback": [{"owner": s.owner_id, "pool": s.pool.code, "amount": str(s.amount)} for s in plan.takeback],
+        "unchanged": False,
+        "replaces": None,
     }
+    if current is not None:
+        report["replaces"] = {
+            "reconciliation": current.pk,
+            "created": current.created.isoformat(),
+            "filename": current.filename,
+            "settle_period": str(current.settle_period),
+            "settled": str(plan.settled_total),
+            "same_file": current.file_sha256 == sha256,
+        }
+        if plan.unchanged:
+            report["unchanged"] = True
+            report["reconciliation"] = current.pk
+            return report
     if dry_run:
         return report
-    rec = Reconciliation.objects.create(year=year, filename=filename[:255], settle_period=settle_period, report=report)
-    for s in settlements:
+    try:
+        with transaction.atomic():
+            if current is not None:
+                current.status = ReconciliationStatus.SUPERSEDED
+                current.save(update_fields=["status"])
+            rec = Reconciliation.objects.create(
+                year=year, filename=filename[:255], file_sha256=sha256, settle_period=settle_period, report=report
+            )
+    except IntegrityError as exc:  # another reconciliation of the year was saved at the same moment
+        raise ValidationError(
+            _("Another reconciliation of %(year)s was saved at the same time; try again.") % {"year": year}
+        ) from exc
+    rows = [*plan.takeback, *plan.new]
+    for s in rows:
         s.reconciliation = rec
-    Settlement.objects.bulk_create(settlements)
-    record_events(
-        actor,
-        role,
-        [
-            PendingEvent(AuditEventType.IMPORTED, obj=rec, extra={"action": "reconcile_year", **report}),
-            *(
-                PendingEvent(AuditEventType.CREATED, obj=s, extra={"action": "settlement", "amount": str(s.amount)})
-                for s in settlements
-            ),
-        ],
-    )
+    Settlement.objects.bulk_create(rows)
+    events = [PendingEvent(AuditEventType.IMPORTED, obj=rec, extra={"action": "reconcile_year", **report})]
+    if current is not None:
+        current.replaced_by = rec
+        current.save(update_fields=["replaced_by"])
+        events.append(
+            PendingEvent(
+                AuditEventType.UPDATED,
+                obj=current,
+                changes={"status": [ReconciliationStatus.ACTIVE, ReconciliationStatus.SUPERSEDED]},
+                extra={
+                    "action": "replace_reconciliation",
+                    "replaced_by": rec.pk,
+                    "taken_back": str(-plan.settled_total),
+                },
+            )
+        )
+    events += [
+        PendingEvent(
+            AuditEventType.CREATED,
+            obj=s,
+            extra={"action": "settlement_takeback" if s.reverses_id else "settlement", "amount": str(s.amount)},
+        )
+        for s in rows
+    ]
+    record_events(actor, role, events)
     report["reconciliation"] = rec.pk
     return report
 

@@ -502,10 +502,24 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
     bootstrapify(form)
+    from samdrift.billing.models import Reconciliation
+
+    history = (
+        Reconciliation.objects.for_user(request.user)  # type: ignore[attr-defined]
+        .select_related("settle_period", "replaced_by")
+        .annotate(settled=Sum("settlements__amount"))
+        .order_by("-year", "-id")[:50]
+    )
     return render(
         request,
         "billing/upload.html",
-        {"form": form, "report": report, "title": _("Year-end reconciliation"), "kind": "reconciliation"},
+        {
+            "form": form,
+            "report": report,
+            "title": _("Year-end reconciliation"),
+            "kind": "reconciliation",
+            "history": history,
+        },
     )
 
 
