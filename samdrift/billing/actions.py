@@ -6,6 +6,7 @@ Each action checks the role, validates, writes and records its audit event in on
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -470,8 +471,6 @@ def do_reconcile_year(
     settlement rows of the year always add up to the latest result), and one that would settle
     exactly what is already settled changes nothing.
     """
-    import hashlib
-
     from django.db import IntegrityError
 
     from samdrift.billing import reconciliation
@@ -577,6 +576,70 @@ def do_reconcile_year(
     record_events(actor, role, events)
     report["reconciliation"] = rec.pk
     return report
+
+
+# --- SIE export ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_export_sie_month(year: int, month: int, *, actor: Any, today: date | None = None) -> Any:
+    """The SIE 4 file of an accounting month (see `sie_export`): the stored file once the month is
+    final (numbered and stored at its first export), otherwise a preliminary one. Recorded as an
+    export either way."""
+    from django.db import IntegrityError
+
+    from samdrift.billing import sie_export
+    from samdrift.billing.models import SieExport
+    from samdrift.tenancy.models import Operator
+
+    role = _role(actor)
+    today = today or timezone.localdate()
+    operator = Operator.objects.filter(pk=1).first()
+    if operator is None:
+        raise ValidationError(_("Enter the operator's details (name, organisation and VAT number, Bankgiro) first."))
+    stored = SieExport.objects.filter(year=year, month=month).first()
+    if stored is None:
+        reasons = sie_export.preliminary_reasons(year, month, today)
+        if reasons:
+            content, count = sie_export.build_month(year, month, final=False, today=today, operator=operator)
+            record_event(
+                actor,
+                role,
+                AuditEventType.EXPORTED,
+                None,
+                object_type="billing.sieexport",
+                object_repr=f"SIE {year}-{month:02d}",
+                extra={"action": "export_sie", "final": False, "vouchers": count, "reasons": reasons},
+            )
+            return sie_export.SieMonthFile(
+                content, False, sie_export.filename(year, month, final=False), tuple(reasons)
+            )
+        sie_export.assign_numbers(year, sie_export.last_day(year, month))
+        content, count = sie_export.build_month(year, month, final=True, today=today, operator=operator)
+        try:
+            with transaction.atomic():
+                stored = SieExport.objects.create(
+                    year=year,
+                    month=month,
+                    content=content,
+                    sha256=hashlib.sha256(content).hexdigest(),
+                    vouchers=count,
+                    created_by=actor if getattr(actor, "pk", None) else None,
+                )
+        except IntegrityError:  # exported by someone else at the same moment: serve theirs
+            stored = SieExport.objects.get(year=year, month=month)
+        else:
+            record_event(
+                actor, role, AuditEventType.CREATED, stored, extra={"action": "store_sie_export", "vouchers": count}
+            )
+    record_event(
+        actor,
+        role,
+        AuditEventType.EXPORTED,
+        stored,
+        extra={"action": "export_sie", "final": True, "sha256": stored.sha256},
+    )
+    return sie_export.SieMonthFile(bytes(stored.content), True, sie_export.filename(year, month, final=True))
 
 
 # --- editing (screens and API for finance) ---------------------------------------------------

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -35,6 +36,7 @@ from samdrift.billing.models import (
     Charge,
     CostPool,
     Invoice,
+    Reconciliation,
     Subscription,
     UsageRow,
     WorkTypeRate,
@@ -95,6 +97,26 @@ class BillingPeriodViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     def close(self, request: Request, pk: str | None = None) -> Response:
         period = actions.do_close_period(self.get_object(), actor=request.user)
         return Response(BillingPeriodSerializer(period).data)
+
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="SIE 4 file (CP437) of the period's month; header X-Sie-Final says 1 when final "
+                "(stored, the same bytes on every export) or 0 when preliminary.",
+            ),
+            **ERRORS,
+        }
+    )
+    @action(detail=True, methods=["get"])
+    def sie(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """The SIE 4 export of the period's month (documents by accounting date)."""
+        period = self.get_object()
+        export = actions.do_export_sie_month(period.year, period.month, actor=request.user)
+        response = HttpResponse(export.content, content_type="text/plain; charset=IBM437")
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+        response["X-Sie-Final"] = "1" if export.final else "0"
+        return response
 
 
 class BillingRunViewSet(ScopedReadOnlyViewSet):
@@ -288,6 +310,90 @@ class UsageRowViewSet(ScopedReadOnlyViewSet):
         return Response(report, status=status_code)
 
 
+class ReconciliationSerializer(serializers.ModelSerializer):
+    settled = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, allow_null=True)
+
+    class Meta:
+        model = Reconciliation
+        fields = [
+            "id",
+            "year",
+            "filename",
+            "file_sha256",
+            "settle_period",
+            "status",
+            "replaced_by",
+            "created",
+            "settled",
+        ]
+        read_only_fields = fields
+
+
+class ReconcileSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    settle_period = serializers.PrimaryKeyRelatedField(
+        queryset=BillingPeriod.objects.all(), help_text="An open period after the year."
+    )
+    file = serializers.FileField(help_text="The accounting's SIE 4 file of the year (#SIETYP 4, #ORGNR, #RAR 0).")
+    dry_run = serializers.BooleanField(default=True)
+
+
+RECONCILIATION_REPORT = inline_serializer(
+    "ReconciliationReport",
+    {
+        "year": serializers.IntegerField(),
+        "warnings": serializers.ListField(child=serializers.CharField()),
+        "pools": serializers.ListField(child=serializers.DictField()),
+        "settlements": serializers.ListField(child=serializers.DictField()),
+        "takeback": serializers.ListField(child=serializers.DictField()),
+        "unchanged": serializers.BooleanField(),
+        "replaces": serializers.DictField(allow_null=True),
+        "reconciliation": serializers.IntegerField(required=False),
+    },
+)
+
+
+@extend_schema(responses={200: ReconciliationSerializer(many=True), **ERRORS})
+class ReconciliationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Year-end reconciliations (avräkningar), newest first; reconcile a year with `POST .../reconcile/`."""
+
+    serializer_class = ReconciliationSerializer
+
+    def get_queryset(self) -> Any:
+        return (
+            Reconciliation.objects.for_user(self.request.user)  # type: ignore[attr-defined]
+            .annotate(settled=Sum("settlements__amount"))
+            .order_by("-year", "-id")
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": ReconcileSerializer}, responses={200: RECONCILIATION_REPORT, **ERRORS}
+    )
+    @action(detail=False, methods=["post"])
+    def reconcile(self, request: Request) -> Response:
+        """Check (dry_run, the default) or settle a year from the accounting's SIE file. A file that is
+        not the operator's SIE 4 accounting of the year is refused (400) with every mismatch named; a
+        year already reconciled is replaced (what was settled is taken back) or, with the same
+        result, left unchanged."""
+        if not may(request.user, owner_id=None, operator_roles=FINANCE_ROLES):
+            raise PermissionDenied
+        body = ReconcileSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        upload = data["file"]
+        if upload.size > 50 * 1024 * 1024:
+            raise ValidationError({"file": _("The file is too large.")})
+        report = actions.do_reconcile_year(
+            upload.read(),
+            data["year"],
+            data["settle_period"],
+            actor=request.user,
+            filename=upload.name,
+            dry_run=data["dry_run"],
+        )
+        return Response(report)
+
+
 def register(router: Any) -> None:
     """This app's API routes, registered on the project's router by samdrift/urls.py."""
     router.register("billing/periods", BillingPeriodViewSet)
@@ -300,3 +406,4 @@ def register(router: Any) -> None:
     router.register("billing/keys", AllocationKeyViewSet, basename="billing-keys")
     router.register("billing/rates", WorkTypeRateViewSet, basename="billing-rates")
     router.register("billing/usage", UsageRowViewSet, basename="billing-usage")
+    router.register("billing/reconciliations", ReconciliationViewSet, basename="billing-reconciliations")

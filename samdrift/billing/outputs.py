@@ -1,4 +1,5 @@
-"""Documents made from invoices: Peppol XML, the XLSX specification, the SIE 4 export of a period.
+"""Documents made from invoices: Peppol XML and the XLSX specification (the SIE 4 export of a month
+is `sie_export`).
 
 Callers fetch the invoice or period through the scoped layer first; these functions only format.
 """
@@ -6,29 +7,19 @@ Callers fetch the invoice or period through the scoped layer first; these functi
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
 from decimal import Decimal
 from io import BytesIO
-from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from samdrift.billing.models import BillingPeriod, Invoice, InvoiceKind, InvoiceLine
+from samdrift.billing.models import Invoice, InvoiceLine
 from samdrift.billing.peppol import Party, PeppolDocument, PeppolLine, build_xml
-from samdrift.billing.sie import SieFile, SieTransaction, SieVoucher, write_sie
 from samdrift.core import cells
-from samdrift.core.money import to_money
 from samdrift.tenancy.models import Operator
-
-RECEIVABLE_ACCOUNT = "1510"  # Kundfordringar (BAS)
-VAT_ACCOUNTS = {Decimal(25): "2611", Decimal(12): "2621", Decimal(6): "2631"}  # Utgående moms
-DIM_COST_CENTRE = "1"  # SIE's standard dimension 1: kostnadsställe
-DIM_OWNER = "20"  # a dimension of our own (20 and up are free): the owner (ägare)
 
 
 def _operator() -> Operator:
@@ -158,73 +149,3 @@ def invoice_xlsx(invoice: Invoice) -> bytes:
         buffer = BytesIO()
         workbook.save(buffer)
         return buffer.getvalue()
-
-
-def period_sie(period: BillingPeriod) -> bytes:
-    """The period's invoices and credit notes as balanced SIE 4 vouchers (CP437, CR LF).
-
-    Per invoice: the receivable on the owner (debit), revenue per account and cost centre
-    (credit), VAT per rate (credit); a credit note the same with opposite signs.
-    """
-    op = _operator()
-    with translation.override("sv"):
-        invoices = list(Invoice.objects.filter(period=period).select_related("owner").order_by("kind", "number"))
-        sie = SieFile(
-            program=("Samdrift", "1.0"),
-            generated=timezone.localdate(),
-            org_number=op.org_number_display,
-            company_name=op.name,
-            fiscal_years={0: (date(period.year, 1, 1), date(period.year, 12, 31))},
-            dimensions={DIM_COST_CENTRE: _("Cost centre"), DIM_OWNER: _("Owner")},
-        )
-        sie.accounts[RECEIVABLE_ACCOUNT] = _("Accounts receivable")
-        revenue = (
-            InvoiceLine.objects.filter(invoice__in=invoices)
-            .values(
-                "invoice_id",
-                "revenue_account",
-                "vat_rate",
-                "cost_centre__code",
-                "cost_centre__name",
-                "owner__municipality_code",
-            )
-            .annotate(net=Sum("amount"))
-            .order_by("invoice_id", "revenue_account", "cost_centre__code", "vat_rate")
-        )
-        per_invoice: dict[int, list[Any]] = defaultdict(list)
-        for row in revenue:
-            per_invoice[row["invoice_id"]].append(row)
-        for number, inv in enumerate(invoices, start=1):
-            sign = Decimal(-1) if inv.kind == InvoiceKind.CREDIT_NOTE else Decimal(1)
-            owner_obj = inv.owner.municipality_code
-            sie.objects[(DIM_OWNER, owner_obj)] = inv.owner.name
-            rows = [
-                SieTransaction(RECEIVABLE_ACCOUNT, ((DIM_OWNER, owner_obj),), sign * inv.total_amount, text=inv.number)
-            ]
-            vat_base: dict[Decimal, Decimal] = defaultdict(Decimal)
-            for r in per_invoice[inv.pk]:
-                cc_obj = f"{r['owner__municipality_code']}-{r['cost_centre__code']}"
-                sie.objects[(DIM_COST_CENTRE, cc_obj)] = r["cost_centre__name"]
-                sie.accounts.setdefault(r["revenue_account"], _("Revenue"))
-                rows.append(
-                    SieTransaction(
-                        r["revenue_account"],
-                        ((DIM_COST_CENTRE, cc_obj), (DIM_OWNER, owner_obj)),
-                        -sign * r["net"],
-                    )
-                )
-                vat_base[r["vat_rate"]] += r["net"]
-            for rate, base in sorted(vat_base.items(), reverse=True):
-                account = VAT_ACCOUNTS.get(rate, "2611")
-                sie.accounts.setdefault(account, _("Output VAT %(rate)s%%") % {"rate": format(rate.normalize(), "f")})
-                rows.append(SieTransaction(account, (), -sign * to_money(base * rate / 100)))
-            sie.vouchers.append(
-                SieVoucher(
-                    series="F" if inv.kind == InvoiceKind.INVOICE else "K",
-                    number=str(number),
-                    date=inv.issue_date,
-                    text=f"{inv.number} {inv.owner.name}",
-                    transactions=tuple(rows),
-                )
-            )
-        return write_sie(sie)

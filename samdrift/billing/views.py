@@ -212,13 +212,17 @@ period_close.model = BillingPeriod  # type: ignore[attr-defined]
 @require_GET
 @login_required
 def period_sie(request: HttpRequest, pk: int) -> HttpResponse:
+    """The SIE 4 file of the period's month: final and stored once the month is, else preliminary."""
     period = access_object(BillingPeriod, request.user, pk)
     try:
-        content = outputs.period_sie(period)
+        export = actions.do_export_sie_month(period.year, period.month, actor=request.user)
     except ValidationError as exc:
         _errors(request, exc)
         return HttpResponseRedirect(period.get_absolute_url())
-    return _download(request, period, content, f"samdrift-{period}.se", "text/plain; charset=IBM437", "sie")
+    response = HttpResponse(export.content, content_type="text/plain; charset=IBM437")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    response["X-Sie-Final"] = "1" if export.final else "0"
+    return response
 
 
 period_sie.model = BillingPeriod  # type: ignore[attr-defined]

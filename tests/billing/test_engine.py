@@ -334,8 +334,9 @@ def test_sie_export_balances_and_reads_back(billing: Billing) -> None:
     actions.do_run_billing(billing.period, actor=fin)
     actions.do_close_period(billing.period, actor=fin)
     invoice = Invoice.objects.get(period=billing.period, owner=billing.world.a.owner)
-    actions.do_credit_invoice(invoice, actor=fin)
-    raw = outputs.period_sie(billing.period)
+    note = actions.do_credit_invoice(invoice, actor=fin)
+    Invoice.objects.filter(pk=note.pk).update(issue_date=date(2026, 11, 30))  # credited the same day
+    raw = actions.do_export_sie_month(2026, 11, actor=fin, today=date(2026, 12, 6)).content
     assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
     sie = read_sie(raw)  # refuses any voucher that does not balance
     assert sie.encoding == "cp437"

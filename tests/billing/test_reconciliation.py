@@ -377,3 +377,25 @@ def test_the_page_says_what_a_second_reconciliation_replaces(billing: Billing, c
     assert "nothing changed" in response.content.decode()
     response = client.post(url, {**upload, "file": SimpleUploadedFile("fel.se", accounting_file(orgnr="556654-7898"))})
     assert response.status_code == 200 and "556654-7898" in response.content.decode()
+
+
+def test_the_api_reconciles_and_lists(billing: Billing, web: Any) -> None:  # noqa: F811
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fin = billing.world.finance
+    january = _closed_year(billing)
+    client = web(fin)
+    url = "/api/v1/billing/reconciliations/reconcile/"
+    body = {"year": 2026, "settle_period": january.pk, "dry_run": "false"}
+    refused = client.post(url, {**body, "file": SimpleUploadedFile("x.se", accounting_file(orgnr="556654-7898"))})
+    assert refused.status_code == 400 and "556654-7898" in refused.content.decode()
+    done = client.post(url, {**body, "file": SimpleUploadedFile("v1.se", accounting_file())})
+    assert done.status_code == 200 and done.json()["reconciliation"]
+    again = client.post(url, {**body, "file": SimpleUploadedFile("v1.se", accounting_file())})
+    assert again.status_code == 200 and again.json()["unchanged"]
+    listed = client.get("/api/v1/billing/reconciliations/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert [(r["year"], r["status"], r["settled"]) for r in rows] == [(2026, "active", "-250000.00")]
+    viewer = web(billing.world.a.viewer)
+    assert viewer.post(url, {**body, "file": SimpleUploadedFile("v1.se", accounting_file())}).status_code == 403
+    assert viewer.get("/api/v1/billing/reconciliations/").json()["results"] == []  # finance only
