@@ -6,10 +6,11 @@ from typing import Any
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.translation import gettext as _
 
 from samdrift.core.forms import bootstrapify
+from samdrift.core.links import may_view_any, url_for
 from samdrift.core.roles import SYSTEM_ROLE, Role
 
 register = template.Library()
@@ -30,14 +31,39 @@ def verbose_name(obj: Any) -> str:
 
 @register.filter
 def list_url(obj: Any) -> str:
-    """The URL of the list page of the object's model (`person_list`), or '' when there is none."""
+    """The URL of the list page of the object's model (`person_list`), or '' when there is none.
+
+    Two apps may have models of the same name (billing's and the knowledge base's `Article`), so
+    a candidate URL counts only when its view lists this very model."""
     meta = getattr(obj, "_meta", None)
     if meta is None:
         return ""
-    try:
-        return reverse(f"{meta.model_name}_list")
-    except NoReverseMatch:
+    for name in (f"{meta.model_name}_list", f"sd_{meta.model_name}_list", f"{meta.app_label}_{meta.model_name}_list"):
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        view = getattr(resolve(url).func, "view_class", None)
+        if view is None or getattr(view, "model", None) is meta.model:
+            return url
+    return ""
+
+
+@register.filter
+def list_url_for(obj: Any, user: Any) -> str:
+    """The list page of the object's model, when the user may see any of its rows."""
+    url = list_url(obj)
+    if not url or not may_view_any(user, type(obj)):
         return ""
+    return url
+
+
+@register.filter
+def link_for(obj: Any, user: Any) -> str:
+    """`{{ value|link_for:user }}`: the object's page when the user may open it, else ''.
+
+    A link the reader's role cannot follow is not shown (a 404 behind a link is a broken page)."""
+    return url_for(user, obj)
 
 
 @register.filter
