@@ -40,3 +40,14 @@ def test_radio_and_checkbox_groups_render_as_labelled_groups() -> None:
     assert re.search(r'<fieldset[^>]*aria-describedby="\s*id_rating_error"', html)
     # an ordinary field keeps its label and Bootstrap class
     assert re.search(r'<label[^>]*for="id_note"', html) and 'class="form-control' in html
+
+
+def test_money_and_numbers_through_one_swedish_formatter() -> None:
+    from decimal import Decimal
+
+    from samdrift.core.formats import format_money, format_number
+
+    assert format_money(Decimal("21331000")) == "21\u00a0331\u00a0000,00\u00a0kr"
+    assert format_money(Decimal("9450")) == "9\u00a0450,00\u00a0kr"
+    assert format_number(Decimal("-1234.5"), 1) == "-1\u00a0234,5"
+    assert format_money(None) == ""
