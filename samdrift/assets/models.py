@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -300,6 +302,19 @@ class AssetAssignment(OwnerScopedModel):
     ended_at = models.DateTimeField(_("until"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=40, blank=True)
+
+    # What the stored reason codes mean to a reader (the codes stay as they are in the database).
+    REASON_LABELS: ClassVar[dict[str, Any]] = {
+        "created": _("New device"),
+        "check_out": _("Handed out"),
+        "check_in": _("Returned"),
+        "moved": _("Moved"),
+        "import": _("Imported"),
+    }
+
+    @property
+    def reason_label(self) -> str:
+        return str(self.REASON_LABELS.get(self.reason, self.reason))
 
     class Meta:
         verbose_name = _("assignment")

@@ -89,6 +89,9 @@ class AssignmentTable(PupilSafeTable):
     def render_person(self, value: object) -> str:
         return self._person(value)
 
+    def render_reason(self, record: AssetAssignment) -> str:
+        return record.reason_label
+
     class Meta:
         model = AssetAssignment
         fields = (

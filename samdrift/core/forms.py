@@ -9,6 +9,12 @@ def bootstrapify(form: forms.BaseForm) -> forms.BaseForm:
         widget = field.widget
         if isinstance(widget, forms.CheckboxInput):
             css = "form-check-input"
+        elif isinstance(widget, forms.RadioSelect):  # CheckboxSelectMultiple too
+            # A group of checkboxes or radio buttons: each a Bootstrap check with its own label,
+            # the group named by a <fieldset> and <legend> in the form templates.
+            css = "form-check-input"
+            widget.template_name = "samdrift/widgets/choice_group.html"
+            widget.option_template_name = "samdrift/widgets/choice_option.html"
         elif isinstance(widget, forms.Select | forms.SelectMultiple):
             css = "form-select form-select-sm" if getattr(form, "compact", False) else "form-select"
         else:
@@ -19,6 +25,14 @@ def bootstrapify(form: forms.BaseForm) -> forms.BaseForm:
         if getattr(form, "compact", False):
             _name_the_empty_choice(field)
     return form
+
+
+CHOICE_GROUPS = frozenset({"radioselect", "checkboxselectmultiple"})
+
+
+def is_choice_group(bound_field: forms.BoundField) -> bool:
+    """A field shown as a group of radio buttons or checkboxes: labelled by a legend, not a label."""
+    return bound_field.widget_type in CHOICE_GROUPS
 
 
 def _name_the_empty_choice(field: forms.Field) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from io import BytesIO
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
@@ -30,6 +31,7 @@ from openpyxl import Workbook
 from samdrift.core import cells
 from samdrift.core.access import ScopedQuerySet, access_object
 from samdrift.core.audit import record_event_now
+from samdrift.core.formats import format_number
 from samdrift.core.forms import bootstrapify
 from samdrift.core.models import AuditEvent, AuditEventType
 from samdrift.core.paging import CURSOR_PARAM, seek_page
@@ -194,6 +196,8 @@ class ScopedDetailView(LoginRequiredMixin, DetailView):
             field = obj._meta.get_field(name)
             display = getattr(obj, f"get_{name}_display", None)
             value = display() if display else getattr(obj, name)
+            if isinstance(value, Decimal):  # grouped, decimal comma (samdrift.core.formats)
+                value = format_number(value, getattr(field, "decimal_places", None))
             rows.append((field.verbose_name, value))
         context["rows"] = rows
         check = type(self).may_edit

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from samdrift.records.models import (
     AccessLogEntry,
@@ -59,7 +60,7 @@ class GdprRequestFilter(django_filters.FilterSet):
 
 class AccessLogFilter(django_filters.FilterSet):
     user_label = django_filters.CharFilter(label=_("User"))
-    object_repr = django_filters.CharFilter(label=_("Record"))
+    object_repr = django_filters.CharFilter(label=pgettext_lazy("records", "Record"))
 
     class Meta:
         model = AccessLogEntry

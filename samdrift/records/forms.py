@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from samdrift.core.forms import bootstrapify
 from samdrift.records.models import (
@@ -73,7 +74,7 @@ class AttachmentForm(StyledForm):
 
 class RequestForm(StyledForm):
     requester_name = forms.CharField(
-        label=_("Requester"),
+        label=pgettext_lazy("records", "Requester"),
         max_length=200,
         required=False,
         help_text=_("Leave empty when the requester is anonymous."),

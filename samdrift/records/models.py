@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from samdrift.core.access import Scope, ScopedQuerySet
 from samdrift.core.roles import Role
@@ -271,7 +272,7 @@ class Direction(models.TextChoices):
 
 class CaseStatus(models.TextChoices):
     OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("records", "Closed")
 
 
 class Case(RecordsModel):
@@ -317,7 +318,7 @@ class Case(RecordsModel):
     )
     object_id = models.CharField(_("system object id"), max_length=64, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("records", "closed"), null=True, blank=True)
     legal_hold = models.BooleanField(_("legal hold"), default=False, help_text=_("Never disposed of while set."))
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -399,9 +400,11 @@ class AccessRequest(RecordsModel):
     anonymous; the request must be handled promptly (skyndsamt): flagged after one working day,
     alarmed after three."""
 
-    reference = models.CharField(_("reference"), max_length=30, unique=True, editable=False)
-    received = models.DateTimeField(_("received"), default=timezone.now)
-    requester_name = models.CharField(_("requester"), max_length=200, blank=True, help_text=_("Empty: anonymous."))
+    reference = models.CharField(pgettext_lazy("records", "reference"), max_length=30, unique=True, editable=False)
+    received = models.DateTimeField(pgettext_lazy("records", "received"), default=timezone.now)
+    requester_name = models.CharField(
+        pgettext_lazy("records", "requester"), max_length=200, blank=True, help_text=_("Empty: anonymous.")
+    )
     requester_contact = models.CharField(_("contact (address, e-mail)"), max_length=300, blank=True)
     channel = models.CharField(_("received by"), max_length=20, blank=True)
     description = models.TextField(_("what is requested"))
@@ -523,7 +526,7 @@ class BatchStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
     APPROVED = "approved", _("Approved")
     EXECUTED = "executed", _("Disposed of")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("records", "Rejected")
 
 
 class DisposalBatch(RecordsModel):
@@ -600,7 +603,7 @@ class GdprRequest(RecordsModel):
     )
     person_label = models.CharField(_("person"), max_length=200)
     kind = models.CharField(_("kind"), max_length=10, choices=GdprKind.choices)
-    received = models.DateTimeField(_("received"), default=timezone.now)
+    received = models.DateTimeField(pgettext_lazy("records", "received"), default=timezone.now)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     report = models.JSONField(_("report"), default=dict, blank=True)
     handler = models.ForeignKey(

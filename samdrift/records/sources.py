@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from samdrift.records.models import Case, SecrecyGround, SecrecyMarking, StandingMarking
 
@@ -201,7 +202,9 @@ class TicketSource(Source):
         pupil = requester.kind == "pupil"
         parts = [
             Part("owner", _("Owner"), str(obj.owner)),
-            Part("requester", _("Requester"), str(requester), grounds.get("osl_23") if pupil else None),
+            Part(
+                "requester", pgettext("records", "Requester"), str(requester), grounds.get("osl_23") if pupil else None
+            ),
             Part("created", _("Created"), timezone.localtime(obj.created).strftime("%Y-%m-%d %H:%M")),
             Part("status", _("Status"), str(obj.get_status_display())),
             Part("subject", _("Subject"), obj.subject),

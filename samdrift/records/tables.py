@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from samdrift.records.calendar import deadline_flag
 from samdrift.records.models import (
@@ -43,7 +44,7 @@ FLAG_BADGES = {
 
 class AccessRequestTable(tables.Table):
     reference = tables.Column(linkify=True)
-    requester_name = tables.Column(verbose_name=_("Requester"))
+    requester_name = tables.Column(verbose_name=pgettext_lazy("records", "Requester"))
     deadline = tables.Column(verbose_name=_("Deadline"), accessor="pk", orderable=False)
 
     def render_requester_name(self, record: AccessRequest) -> str:

@@ -5,11 +5,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.urls import NoReverseMatch, reverse
+from django.db.models import DecimalField
+from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.translation import gettext as _
 
+from samdrift.core.formats import format_money, format_number
 from samdrift.core.forms import bootstrapify
+from samdrift.core.links import may_view, may_view_any, url_for
 from samdrift.core.roles import SYSTEM_ROLE, Role
 
 register = template.Library()
@@ -30,14 +34,39 @@ def verbose_name(obj: Any) -> str:
 
 @register.filter
 def list_url(obj: Any) -> str:
-    """The URL of the list page of the object's model (`person_list`), or '' when there is none."""
+    """The URL of the list page of the object's model (`person_list`), or '' when there is none.
+
+    Two apps may have models of the same name (billing's and the knowledge base's `Article`), so
+    a candidate URL counts only when its view lists this very model."""
     meta = getattr(obj, "_meta", None)
     if meta is None:
         return ""
-    try:
-        return reverse(f"{meta.model_name}_list")
-    except NoReverseMatch:
+    for name in (f"{meta.model_name}_list", f"sd_{meta.model_name}_list", f"{meta.app_label}_{meta.model_name}_list"):
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        view = getattr(resolve(url).func, "view_class", None)
+        if view is None or getattr(view, "model", None) is meta.model:
+            return url
+    return ""
+
+
+@register.filter
+def list_url_for(obj: Any, user: Any) -> str:
+    """The list page of the object's model, when the user may see any of its rows."""
+    url = list_url(obj)
+    if not url or not may_view_any(user, type(obj)):
         return ""
+    return url
+
+
+@register.filter
+def link_for(obj: Any, user: Any) -> str:
+    """`{{ value|link_for:user }}`: the object's page when the user may open it, else ''.
+
+    A link the reader's role cannot follow is not shown (a 404 behind a link is a broken page)."""
+    return url_for(user, obj)
 
 
 @register.filter
@@ -87,3 +116,61 @@ def percent(value: Any, maximum: Any) -> str:
     except (TypeError, ValueError, ZeroDivisionError):
         share = 0.0
     return f"{max(0.0, min(100.0, share)):.1f}"
+
+
+@register.filter
+def money(value: Any) -> str:
+    """`{{ amount|money }}` → `9 450,00 kr` (samdrift.core.formats)."""
+    return format_money(value)
+
+
+@register.filter
+def number(value: Any, decimals: Any = None) -> str:
+    """`{{ n|number }}` or `{{ n|number:2 }}` → `21 331 000,00`."""
+    try:
+        places = int(decimals) if decimals not in (None, "") else None
+    except (TypeError, ValueError):
+        places = None
+    return format_number(value, places)
+
+
+@register.filter
+def model_label(label: str) -> str:
+    """`tenancy.user` → `användare`: an audit event's object type as a reader says it."""
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label
+
+
+@register.simple_tag(takes_context=True)
+def change_value(context: Any, obj: Any, name: str, value: Any) -> str:
+    """One side of a recorded change in words: a choice's label, Yes/No, the related object's name
+    instead of its id (each id looked up once per page), an amount grouped."""
+    if value is None or value == "":
+        return "–"
+    meta = getattr(obj, "_meta", None)
+    try:
+        field = meta.get_field(name) if meta is not None else None
+    except FieldDoesNotExist:
+        field = None
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if field is None:
+        return str(value)
+    if isinstance(value, list | dict):
+        return str(value)
+    if getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    related = getattr(field, "related_model", None)
+    if related is not None and field.many_to_one:
+        cache = context.render_context.setdefault("samdrift_change_names", {})
+        key = (related, value)
+        if key not in cache:
+            found = related._default_manager.filter(pk=value).first()
+            user = context.get("user")
+            cache[key] = str(found) if found is not None and (user is None or may_view(user, found)) else f"#{value}"
+        return cache[key]
+    if isinstance(field, DecimalField):
+        return format_number(value, field.decimal_places)
+    return str(value)

@@ -1,0 +1,32 @@
+"""Stored codes are shown through their labels: a ticket's history names the status and the
+assignee in words, the audit log names the kind of object, an asset's hand-outs say why in words."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from samdrift.servicedesk import actions
+from samdrift.servicedesk.models import Ticket
+
+
+@pytest.mark.django_db
+def test_history_shows_labels_and_names_not_codes(world: Any, web: Any) -> None:
+    ticket = Ticket.objects.filter(owner=world.b.owner).order_by("pk").first()
+    world.agent.first_name, world.agent.last_name = "Sven", "Lind"
+    world.agent.save(update_fields=["first_name", "last_name"])
+    actions.do_assign_ticket(ticket, group=None, assignee=world.agent, actor=world.admin)
+    html = web(world.admin).get(reverse("sd_ticket_history", args=[ticket.pk]), HTTP_ACCEPT_LANGUAGE="sv")
+    text = re.sub(r"<[^>]+>", " ", html.content.decode())
+    assert "Sven Lind" in text or "agent_op" in text
+    assert f"→ {world.agent.pk} " not in text.replace("\u00a0", " ")
+    assert " assigned " not in text and " new " not in text
+
+
+@pytest.mark.django_db
+def test_the_audit_log_names_the_kind_of_object(world: Any, web: Any) -> None:
+    html = web(world.admin).get(reverse("audit_search"), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "tenancy.user" not in html and "servicedesk.ticket" not in html
