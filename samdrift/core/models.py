@@ -182,6 +182,11 @@ class OutgoingMessage(models.Model):
     def scope_owner_id(self) -> int | None:
         return self.owner_id
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("outbox_detail", args=[self.pk])
+
     @property
     def message_id(self) -> str:
         return str((self.headers or {}).get("Message-ID", ""))

@@ -114,7 +114,9 @@ def queue_message(
 
 def kick_on_commit() -> None:
     """Enqueue the sender once when the current transaction commits, however many messages it queued."""
-    if not any(entry[1] is _kick for entry in connection.run_on_commit):
+    # A kick registered in this block or an enclosing one still open runs at the same commit.
+    open_savepoints = set(connection.savepoint_ids)
+    if not any(func is _kick and sids <= open_savepoints for sids, func, _robust in connection.run_on_commit):
         transaction.on_commit(_kick, robust=True)
 
 
@@ -209,9 +211,9 @@ def _mark_sent(message: OutgoingMessage, now: datetime) -> None:
             log.exception("after-send step for %s %s failed", message.object_type, message.object_id)
 
 
-def _mark_failed(message: OutgoingMessage, exc: BaseException, now: datetime) -> bool:
+def _mark_failed(message: OutgoingMessage, exc: BaseException, now: datetime, *, permanent: bool = False) -> bool:
     """Record the failure; True when the message will be tried again."""
-    give_up = is_permanent(exc) or message.attempts >= settings.SAMDRIFT_OUTBOX_MAX_ATTEMPTS
+    give_up = permanent or is_permanent(exc) or message.attempts >= settings.SAMDRIFT_OUTBOX_MAX_ATTEMPTS
     OutgoingMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
         status=OutboxStatus.FAILED,
         failed_at=now,
@@ -239,6 +241,12 @@ def _send_claimed(ids: list[int], totals: dict[str, int]) -> bool:
         for index, message in enumerate(messages):
             try:
                 email = build_email(message)
+                email.message()  # a malformed address or header fails here, the same every time
+            except Exception as exc:
+                _mark_failed(message, exc, timezone.now(), permanent=True)
+                totals["failed"] += 1
+                continue
+            try:
                 backend.send_messages([email])
             except Exception as exc:
                 now = timezone.now()
