@@ -171,11 +171,12 @@ STORAGES = {
     },
 }
 
-# Email: SMTP in production; the console in development so that nothing leaves the machine.
+# Email: SMTP in production. In development nothing leaves the machine and nothing is printed:
+# every message is kept in the outbox (the outbox page shows it) and the dummy backend "sends" it.
 # Django 6.1's MAILERS replaces the EMAIL_* settings.
 _email_backend = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.dummy.EmailBackend",
 )
 _email_options: dict[str, object] = {}
 if _email_backend.endswith("smtp.EmailBackend"):
@@ -185,9 +186,15 @@ if _email_backend.endswith("smtp.EmailBackend"):
         "username": os.environ.get("EMAIL_HOST_USER", ""),
         "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
         "use_tls": env_bool("EMAIL_USE_TLS", default=False),
+        # A mail server that accepts the connection and then says nothing must not hold the sender.
+        "timeout": int(os.environ.get("EMAIL_TIMEOUT", "30")),
     }
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "samdrift@localhost")
+# The outbox (samdrift/core/outbox.py): attempts before a message waits for an administrator,
+# and the first wait between attempts (it doubles each time, at most six hours).
+SAMDRIFT_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("SAMDRIFT_OUTBOX_MAX_ATTEMPTS", "10"))
+SAMDRIFT_OUTBOX_RETRY_SECONDS = int(os.environ.get("SAMDRIFT_OUTBOX_RETRY_SECONDS", "60"))
 
 # Jobs: the database backend by default (works on SQLite and PostgreSQL).
 TASKS = {

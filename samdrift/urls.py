@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 from samdrift.assets import api as assets_api
 from samdrift.billing import api as billing_api
 from samdrift.core import api_views as core_api
-from samdrift.core import pages
+from samdrift.core import outbox_views, pages
 from samdrift.ordering import api as ordering_api
 from samdrift.records import api as records_api
 from samdrift.servicedesk import api as servicedesk_api
@@ -33,6 +33,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", pages.AuditSearch.as_view(), name="audit_search"),
     path("health/", pages.health, name="health"),
+    path("outbox/", outbox_views.OutboxList.as_view(), name="outbox_list"),
+    path("outbox/<int:pk>/", outbox_views.OutboxDetail.as_view(), name="outbox_detail"),
+    path("outbox/<int:pk>/retry/", outbox_views.OutboxRetry.as_view(), name="outbox_retry"),
     path("operator/", operator_views.operator_detail, name="operator_detail"),
     path("operator/edit/", operator_views.operator_edit, name="operator_edit"),
     path("", include("samdrift.tenancy.urls")),

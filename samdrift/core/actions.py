@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from samdrift.core.access import require_role
 from samdrift.core.audit import diff, record_event
-from samdrift.core.models import AuditEventType
+from samdrift.core.models import AuditEventType, OutboxStatus, OutgoingMessage
+from samdrift.core.roles import Role
 
 M = TypeVar("M", bound=models.Model)
 
@@ -54,3 +58,28 @@ def set_active_audited(obj: M, active: bool, *, actor: Any, role: str) -> M:
 
 def _pk(value: Any) -> Any:
     return value.pk if isinstance(value, models.Model) else value
+
+
+@transaction.atomic
+def do_retry_outgoing_message(message: OutgoingMessage, *, actor: Any) -> OutgoingMessage:
+    """An administrator sends a failed e-mail again (after fixing an address or the mail server);
+    its attempts start over and it keeps its Message-ID."""
+    from samdrift.core.outbox import kick_on_commit
+
+    role = require_role(actor, owner_id=None, operator_roles={Role.ADMIN})
+    message = OutgoingMessage.objects.select_for_update().get(pk=message.pk)
+    if message.status != OutboxStatus.FAILED:
+        raise ValidationError(_("Only a failed message can be sent again."))
+    before = {"status": message.status, "attempts": message.attempts, "next_attempt_at": message.next_attempt_at}
+    message.status, message.attempts, message.next_attempt_at = OutboxStatus.QUEUED, 0, timezone.now()
+    message.save(update_fields=["status", "attempts", "next_attempt_at"])
+    record_event(
+        actor,
+        role,
+        AuditEventType.MAIL_RETRIED,
+        message,
+        changes={name: [value, getattr(message, name)] for name, value in before.items()},
+        extra={"error": message.last_error[:500], "to": message.to},
+    )
+    kick_on_commit()
+    return message

@@ -20,6 +20,7 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
     ("import_list", _("Imports"), frozenset({Role.ADMIN})),
     ("audit_search", _("Audit trail"), frozenset({Role.ADMIN, Role.RECORDS_OFFICER})),
     ("operator_detail", _("Operator"), frozenset(OPERATOR_ROLES)),
+    ("outbox_list", _("Outgoing e-mail"), frozenset({Role.ADMIN})),
     ("invoice_list", _("Invoices"), frozenset({Role.FINANCE, Role.ADMIN, Role.OWNER_VIEWER})),
     ("billingperiod_list", _("Billing"), frozenset({Role.FINANCE, Role.ADMIN})),
     ("billing_trend", _("Costs over time"), frozenset({Role.FINANCE, Role.ADMIN, Role.OWNER_VIEWER})),

@@ -1,4 +1,4 @@
-"""Shared models: the audit trail (granskningslogg)."""
+"""Shared models: the audit trail (granskningslogg) and the outbox of outgoing e-mail (utkorg)."""
 
 from django.conf import settings
 from django.db import models
@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samdrift.core.access import Scope, ScopedQuerySet
-from samdrift.core.roles import Role
+from samdrift.core.roles import OPERATOR_ROLES, Role
 
 
 class AuditEventType(models.TextChoices):
@@ -26,6 +26,7 @@ class AuditEventType(models.TextChoices):
     LOGOUT = "logout", _("Logged out")
     EXPORTED = "exported", _("Exported")
     DEMO_LOADED = "demo_loaded", _("Demo data loaded")
+    MAIL_RETRIED = "mail_retried", _("E-mail sent again")
 
 
 class AuditEvent(models.Model):
@@ -92,3 +93,128 @@ class AuditEvent(models.Model):
         if scope.has_operator_role(cls.OPERATOR_VIEW_ROLES):
             return qs
         return qs.none()
+
+
+class OutboxStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutgoingMessage(models.Model):
+    """One outgoing e-mail (utgående e-post), written in the transaction of the action that causes it
+    and sent afterwards by the worker (`samdrift.core.outbox`), so that no request waits on SMTP and
+    no message is lost when the mail server is away.
+
+    `failed` with a `next_attempt_at` will be tried again; without one it has given up (a permanent
+    refusal, too many attempts, or a send that was interrupted and may have gone out) and waits
+    for an administrator to retry it. The message is kept as it left, attachments included.
+    """
+
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    owner = models.ForeignKey(
+        "tenancy.Owner",
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=64)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("about"), max_length=200, blank=True)
+    from_email = models.CharField(_("from"), max_length=254)
+    to = models.JSONField(_("to"), default=list)
+    cc = models.JSONField(_("cc"), default=list, blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    subject = models.CharField(_("subject"), max_length=500)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("last failure"), null=True, blank=True)
+    last_error = models.TextField(_("error"), blank=True)
+
+    OWNER_PATH = "owner"
+    OPERATOR_VIEW_ROLES: frozenset[str] = OPERATOR_ROLES
+    OWNER_VIEW_ROLES: frozenset[str] = frozenset({Role.OWNER_VIEWER, Role.ORDERER, Role.APPROVER})
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mail")
+        ordering = ["-id"]
+        indexes = [
+            # The sender's claim: due rows only, oldest first.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=models.Q(status__in=["queued", "failed"], next_attempt_at__isnull=False),
+                name="outbox_due_idx",
+            ),
+            models.Index(fields=["object_type", "object_id", "id"], name="outbox_object_idx"),
+            models.Index(fields=["status", "id"], name="outbox_status_idx"),
+            models.Index(fields=["owner", "id"], name="outbox_owner_idx"),
+            models.Index(fields=["sent_at"], name="outbox_sent_idx"),
+            models.Index(fields=["failed_at"], condition=models.Q(failed_at__isnull=False), name="outbox_failed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @classmethod
+    def scope_queryset(cls, qs: models.QuerySet, scope: Scope) -> models.QuerySet:
+        """Operator staff see every message; an owner's viewers, orderers and approvers see that
+        owner's; messages of no owner (SLA warnings to staff, agreement alerts) only staff."""
+        if scope.has_operator_role(cls.OPERATOR_VIEW_ROLES):
+            return qs
+        owner_ids = scope.owner_ids(cls.OWNER_VIEW_ROLES)
+        if not owner_ids:
+            return qs.none()
+        return qs.filter(owner__in=owner_ids)
+
+    @property
+    def scope_owner_id(self) -> int | None:
+        return self.owner_id
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("outbox_detail", args=[self.pk])
+
+    @property
+    def message_id(self) -> str:
+        return str((self.headers or {}).get("Message-ID", ""))
+
+    @property
+    def will_retry(self) -> bool:
+        return self.status == OutboxStatus.FAILED and self.next_attempt_at is not None
+
+    @property
+    def gave_up(self) -> bool:
+        return self.status == OutboxStatus.FAILED and self.next_attempt_at is None
+
+
+class OutgoingAttachment(models.Model):
+    """A file sent with an outgoing e-mail, kept as it was sent (a purchase order's CSV or XLSX)."""
+
+    message = models.ForeignKey(
+        OutgoingMessage, verbose_name=_("e-mail"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    mimetype = models.CharField(_("type"), max_length=127)
+    content = models.BinaryField(_("content"))
+    size = models.PositiveIntegerField(_("size"), default=0)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename

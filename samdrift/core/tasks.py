@@ -19,3 +19,11 @@ def verify_audit_chain() -> dict[str, Any]:
     else:
         log.error("audit chain BROKEN at event %s: %s", report.broken_at, report.reason)
     return {"ok": report.ok, "checked": report.checked, "broken_at": report.broken_at, "reason": report.reason}
+
+
+@task
+def send_outbox() -> dict[str, Any]:
+    """After each action that queued mail, and every minute: send what is due in the outbox."""
+    from samdrift.core.outbox import send_due
+
+    return send_due()

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -603,10 +602,10 @@ def do_create_order(data: dict[str, Any], items: list[OrderItem], *, actor: Any,
 
 
 def _notify_approvers_on_commit(order: Order) -> None:
+    """Queue the approval requests in the outbox (sent by the worker once this transaction commits)."""
     from samdrift.ordering import notify
 
-    order_id = order.pk
-    transaction.on_commit(lambda: notify.notify_approvers(order_id))
+    notify.notify_approvers(order)
 
 
 def _may_decide(order: Order, actor: Any) -> bool:
@@ -646,8 +645,7 @@ def do_approve_order(order: Order, *, actor: Any, reason: str = "") -> Order:
     )  # fmt: skip
     from samdrift.ordering import notify
 
-    order_id = order.pk
-    transaction.on_commit(lambda: notify.notify_orderer_decided(order_id))
+    notify.notify_orderer_decided(order)
     return order
 
 
@@ -670,8 +668,7 @@ def do_reject_order(order: Order, reason: str, *, actor: Any) -> Order:
     )  # fmt: skip
     from samdrift.ordering import notify
 
-    order_id = order.pk
-    transaction.on_commit(lambda: notify.notify_orderer_decided(order_id))
+    notify.notify_orderer_decided(order)
     return order
 
 
@@ -776,5 +773,5 @@ def do_send_agreement_alerts(*, day: date | None = None, actor: Any = None) -> l
             extra={"action": "expiry_alert", "months": months},
         )  # fmt: skip
         sent.append((agreement.pk, months))
-        transaction.on_commit(partial(notify.notify_agreement_expiry, agreement.pk, months))
+        notify.notify_agreement_expiry(agreement, months)
     return sent

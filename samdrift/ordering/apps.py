@@ -11,9 +11,12 @@ class OrderingConfig(AppConfig):
 
     def ready(self) -> None:
         from samdrift.core.context_processors import add_nav
+        from samdrift.core.outbox import on_sent
         from samdrift.core.roles import OPERATOR_ROLES, Role
         from samdrift.core.scheduling import PERIODIC_TASKS, Periodic
+        from samdrift.ordering.notify import mark_purchase_order_sent
 
+        on_sent("ordering.purchaseorder", mark_purchase_order_sent)
         owner_roles = {Role.OWNER_VIEWER, Role.ORDERER, Role.APPROVER}
         add_nav("order_shop", _("Place an order"), {Role.ORDERER})
         add_nav("order_list", _("Orders"), set(OPERATOR_ROLES) | owner_roles)

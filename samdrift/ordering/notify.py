@@ -1,17 +1,21 @@
-"""Outgoing mail of ordering (run on commit, never inside an action's transaction), each in the
-recipient's language: approvers get a link to the order, suppliers the purchase order as a file,
-the responsible person the agreement's expiry alerts."""
+"""Outgoing mail of ordering, each in the recipient's language: approvers get a link to the order,
+suppliers the purchase order as a file, the responsible person the agreement's expiry alerts.
+
+Every message is queued in the outbox inside the action's transaction (`samdrift.core.outbox`)
+and sent by the worker; a purchase order's `sent_at` is set when its message has been delivered."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, send_mail
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from samdrift.core.outbox import Attachment, queue_message
 
 log = logging.getLogger(__name__)
 
@@ -21,18 +25,16 @@ def absolute(path: str) -> str:
     return base.rstrip("/") + path
 
 
-def _send(user: Any, subject: Any, body: Any) -> None:
+def _send(user: Any, subject: Any, body: Any, *, kind: str, about: Any) -> None:
     if user is None or not user.email:
         return
     with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
-        send_mail(str(subject()), str(body()), None, [user.email], fail_silently=False)
+        queue_message(kind=kind, to=[user.email], subject=str(subject()), body=str(body()), about=about)
 
 
-def notify_approvers(order_id: int) -> None:
+def notify_approvers(order: Any) -> None:
     from samdrift.ordering.actions import approvers_for
-    from samdrift.ordering.models import Order
 
-    order = Order.objects.select_related("cost_centre", "orderer").get(pk=order_id)
     link = absolute(reverse("order_detail", args=[order.pk]))
     for user in approvers_for(order):
         if user.pk == order.orderer_id:
@@ -54,13 +56,12 @@ def notify_approvers(order_id: int) -> None:
                     "link": link,
                 }
             ),
+            kind="ordering.approval_requested",
+            about=order,
         )
 
 
-def notify_orderer_decided(order_id: int) -> None:
-    from samdrift.ordering.models import Order
-
-    order = Order.objects.select_related("orderer").get(pk=order_id)
+def notify_orderer_decided(order: Any) -> None:
     link = absolute(reverse("order_detail", args=[order.pk]))
     _send(
         order.orderer,
@@ -69,39 +70,45 @@ def notify_orderer_decided(order_id: int) -> None:
             % {"number": order.number, "status": order.get_status_display().lower()}
         ),
         lambda: "\n".join(filter(None, [order.decision_reason, link])),
+        kind="ordering.order_decided",
+        about=order,
     )
 
 
-def send_purchase_order(po_id: int) -> bool:
-    """Email the purchase order with its CSV/XLSX attachment; False when the supplier has no address."""
-    from samdrift.ordering.models import OrderChannel, PurchaseOrder
+def send_purchase_order(po: Any) -> bool:
+    """Queue the purchase order with its CSV/XLSX attachment; False when the supplier has no address."""
+    from samdrift.ordering.models import OrderChannel
     from samdrift.ordering.purchasing import purchase_order_file
 
-    po = PurchaseOrder.objects.select_related("supplier", "agreement", "order__cost_centre").get(pk=po_id)
     supplier = po.supplier
     if supplier.channel != OrderChannel.EMAIL or not supplier.email:
         log.info("purchase order %s not mailed: supplier %s has no email channel", po.pk, supplier.pk)
         return False
     fmt = supplier.attachment_format
+    mime = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     with translation.override(settings.LANGUAGE_CODE):
-        message = EmailMessage(
+        queue_message(
+            kind="ordering.purchase_order",
+            to=[supplier.email],
             subject=_("Purchase order %(number)s under %(ref)s") % {"number": po.number, "ref": po.agreement.reference},
             body=_(
                 "Please find purchase order %(number)s attached (%(total)s SEK excl. VAT). Confirm it with your order reference."
             )
             % {"number": po.number, "total": po.total},
-            to=[supplier.email],
+            attachments=[Attachment(f"{po.number}.{fmt}", purchase_order_file(po, fmt), mime)],
+            about=po,
         )
-    mime = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    message.attach(f"{po.number}.{fmt}", purchase_order_file(po, fmt), mime)
-    message.send()
     return True
 
 
-def notify_agreement_expiry(agreement_id: int, months: int) -> None:
-    from samdrift.ordering.models import Agreement
+def mark_purchase_order_sent(po_id: str, when: datetime) -> None:
+    """After the outbox delivered a purchase order: it left at this time (the first delivery counts)."""
+    from samdrift.ordering.models import PurchaseOrder
 
-    agreement = Agreement.objects.select_related("responsible").get(pk=agreement_id)
+    PurchaseOrder.objects.filter(pk=int(po_id), sent_at__isnull=True).update(sent_at=when)
+
+
+def notify_agreement_expiry(agreement: Any, months: int) -> None:
     link = absolute(reverse("agreement_detail", args=[agreement.pk]))
     _send(
         agreement.responsible,
@@ -113,4 +120,6 @@ def notify_agreement_expiry(agreement_id: int, months: int) -> None:
             _("%(name)s ends on %(end)s. Extension options left: %(left)s.\n%(link)s")
             % {"name": agreement.name, "end": agreement.end, "left": agreement.extensions_left, "link": link}
         ),
+        kind="ordering.agreement_expiry",
+        about=agreement,
     )

@@ -196,26 +196,24 @@ def bulk_create_purchase_orders(
     result.purchase_orders = [po.pk for po in pos]
     result.lines = len(all_lines)
     if send:
-        po_ids = list(result.purchase_orders)
-        transaction.on_commit(lambda: send_purchase_orders(po_ids))
+        send_purchase_orders(list(result.purchase_orders))
     return result
 
 
 def send_purchase_orders(po_ids: list[int]) -> None:
-    """Send each purchase order through its supplier's channel; mark it sent (after commit)."""
+    """Queue each purchase order for its supplier in the outbox, in the caller's transaction; its
+    `sent_at` is set when the worker has delivered it (`notify.mark_purchase_order_sent`)."""
     from samdrift.ordering import notify
 
-    for po_id in po_ids:
-        if notify.send_purchase_order(po_id):
-            PurchaseOrder.objects.filter(pk=po_id, sent_at__isnull=True).update(sent_at=timezone.now())
+    for po in PurchaseOrder.objects.filter(pk__in=po_ids).select_related("supplier", "agreement").order_by("pk"):
+        notify.send_purchase_order(po)
 
 
 @transaction.atomic
 def do_resend_purchase_order(po: PurchaseOrder, *, actor: Any) -> PurchaseOrder:
     role = _role(actor, po.owner_id)
     record_event(actor, role, AuditEventType.UPDATED, po, extra={"action": "resend"})
-    po_id = po.pk
-    transaction.on_commit(lambda: send_purchase_orders([po_id]))
+    send_purchase_orders([po.pk])
     return po
 
 

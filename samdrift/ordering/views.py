@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from samdrift.core import cells
 from samdrift.core.access import access_object, scope_for
+from samdrift.core.outbox import may_see_outbox, messages_about
 from samdrift.core.roles import OPERATOR_ROLES, Role
 from samdrift.core.views import (
     ActionFormView,
@@ -605,13 +606,20 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     may_decide = actions.may_decide(order, user)
     may_order = may_write(user, "order", order.owner_id)
     may_buy = may_write(user, "purchasing", order.owner_id)
+    purchase_orders = list(PurchaseOrder.objects.filter(order=order).select_related("supplier"))
+    outbox_messages = messages_about(
+        user, [("ordering.order", [order.pk]), ("ordering.purchaseorder", [po.pk for po in purchase_orders])]
+    )
     return render(
         request,
         "ordering/order_detail.html",
         {
             "object": order,
             "lines": lines,
-            "purchase_orders": PurchaseOrder.objects.filter(order=order).select_related("supplier"),
+            "purchase_orders": purchase_orders,
+            # The approval requests, decisions and purchase orders mailed, with their delivery status.
+            "outbox_messages": outbox_messages,
+            "may_see_outbox": may_see_outbox(user),
             "may_decide": may_decide,
             "may_cancel": may_order and order.status in {OrderStatus.SUBMITTED, OrderStatus.APPROVED},
             "may_purchase": may_buy and order.status == OrderStatus.APPROVED,

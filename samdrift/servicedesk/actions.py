@@ -198,9 +198,12 @@ def check_processing_allowed(requester: Person, actor: Any, role: str) -> None:
 
 
 @transaction.atomic
-def do_create_ticket(data: dict[str, Any], *, actor: Any) -> Ticket:
+def do_create_ticket(data: dict[str, Any], *, actor: Any, acknowledge: bool = True) -> Ticket:
     """Open a ticket. Desk staff open for anyone; owner users for people of their owner; an end
-    user only for themselves. Priority comes from the matrix, due times from the owner's SLA."""
+    user only for themselves. Priority comes from the matrix, due times from the owner's SLA.
+
+    The requester's acknowledgement is queued in the outbox; mail intake passes `acknowledge=False`
+    and queues it itself, threaded on the message that opened the ticket."""
     data = {k: v for k, v in data.items() if k in TICKET_FIELDS_ON_CREATE or k == "owner"}
     requester: Person | None = data.get("requester")
     scope = scope_for(actor)
@@ -255,7 +258,8 @@ def do_create_ticket(data: dict[str, Any], *, actor: Any) -> Ticket:
             **({"assets": [None, _asset_tags(assets)]} if assets else {}),
         },
     )
-    transaction.on_commit(lambda: notify.notify_ticket_created(ticket.pk))
+    if acknowledge:
+        notify.notify_ticket_created(ticket)
     return ticket
 
 
@@ -334,7 +338,7 @@ def do_change_ticket_status(ticket: Ticket, status: str, *, actor: Any, reason: 
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     _transition(ticket, status, actor=actor, role=role, now=timezone.now(), reason=reason)
     if status == Status.RESOLVED:
-        transaction.on_commit(lambda: notify.notify_ticket_resolved(ticket.pk))
+        notify.notify_ticket_resolved(ticket)
     return ticket
 
 
@@ -450,7 +454,7 @@ def do_add_comment(
         _transition(ticket, Status.IN_PROGRESS, actor=actor, role=role, now=now, reason="requester replied")
     if kind == CommentKind.REPLY and not confidential:
         from_desk = role != "requester"
-        transaction.on_commit(lambda: notify.notify_reply(comment.pk, to_requester=from_desk))
+        notify.notify_reply(comment, to_requester=from_desk)
     return comment
 
 

@@ -370,7 +370,7 @@ def _email_reply(ticket: Ticket, person: Person, parsed: ParsedMessage, msg: Inb
         ticket.status, ticket.resolved_at, ticket.resolution_breached = Status.IN_PROGRESS, None, False
         actions._save(ticket, {"status", "resolved_at", *sla.SLA_FIELDS})
         actions._audit_ticket(None, "requester", ticket, "reopen", {"status": [old, ticket.status]}, reason="email")
-    transaction.on_commit(lambda: notify.notify_reply(comment.pk, to_requester=False))
+    notify.notify_reply(comment, to_requester=False)
     return comment
 
 
@@ -453,7 +453,9 @@ def _process(msg: InboundMessage, *, accept_defects: bool, as_new_ticket: bool) 
             "group": msg.mailbox.default_group if msg.mailbox.default_group_id else None,
         },
         actor=None,
+        acknowledge=False,
     )
+    notify.notify_ticket_created(ticket, first=(msg.message_id, msg.mailbox.address) if msg.message_id else None)
     if thread is not None:
         actions.do_link_tickets(ticket, thread, actor=None, kind=LinkKind.RELATED)
     by_cid = _keep_parts(ticket, None, msg, parsed, warnings)

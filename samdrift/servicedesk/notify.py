@@ -1,4 +1,5 @@
-"""Outgoing mail of the service desk (run on commit, never inside an action's transaction).
+"""Outgoing mail of the service desk, queued in the outbox inside the action's transaction
+(`samdrift.core.outbox`): the worker sends it, so a request never waits on or fails with SMTP.
 
 Each message about a ticket carries the ticket number in brackets in the subject and a
 Message-ID `<sd.<ticket id>.<random>@domain>` with In-Reply-To/References pointing at the ticket's
@@ -12,9 +13,10 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, send_mail
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from samdrift.core.outbox import queue_message
 
 log = logging.getLogger(__name__)
 
@@ -29,21 +31,25 @@ def mail_domain() -> str:
     return configured or str(settings.DEFAULT_FROM_EMAIL).rsplit("@", 1)[-1].strip("> ") or "localhost"
 
 
-def thread_headers(ticket: Any, *, automatic: bool) -> tuple[str, dict[str, str]]:
-    """The From address and the headers that make a reply find its ticket."""
+def thread_headers(ticket: Any, *, automatic: bool, first: tuple[str, str] | None = None) -> tuple[str, dict[str, str]]:
+    """The From address and the headers that make a reply find its ticket.
+
+    `first` is the (Message-ID, mailbox address) of the message that opened the ticket, when the
+    caller holds it (the acknowledgement, queued before that message is linked to the ticket)."""
     import uuid
 
     from samdrift.servicedesk.models import InboundMessage, Mailbox
 
     domain = mail_domain()
     root = f"<sd.{ticket.pk}.0@{domain}>"
-    first = (
-        InboundMessage.objects.filter(ticket_id=ticket.pk, comment__isnull=True)
-        .exclude(message_id="")
-        .order_by("id")
-        .values_list("message_id", "mailbox__address")
-        .first()
-    )
+    if first is None:
+        first = (
+            InboundMessage.objects.filter(ticket_id=ticket.pk, comment__isnull=True)
+            .exclude(message_id="")
+            .order_by("id")
+            .values_list("message_id", "mailbox__address")
+            .first()
+        )
     references = [root]
     if first:
         references.insert(0, f"<{first[0]}>")
@@ -67,26 +73,36 @@ def thread_headers(ticket: Any, *, automatic: bool) -> tuple[str, dict[str, str]
     return from_address or settings.DEFAULT_FROM_EMAIL, headers
 
 
-def _send(to: str, language: str, subject: Any, body: Any, *, ticket: Any = None, automatic: bool = True) -> None:
+def _send(
+    to: str,
+    language: str,
+    subject: Any,
+    body: Any,
+    *,
+    kind: str,
+    ticket: Any = None,
+    automatic: bool = True,
+    first: tuple[str, str] | None = None,
+) -> None:
     if not to:
         return
     with translation.override(language):
         if ticket is None:
-            send_mail(str(subject()), str(body()), None, [to], fail_silently=False)
+            queue_message(kind=kind, to=[to], subject=str(subject()), body=str(body()))
             return
-        from_address, headers = thread_headers(ticket, automatic=automatic)
-        message = EmailMessage(str(subject()), str(body()), from_address, [to], headers=headers)
-        message.send(fail_silently=False)
+        from_address, headers = thread_headers(ticket, automatic=automatic, first=first)
+        queue_message(
+            kind=kind,
+            to=[to],
+            subject=str(subject()),
+            body=str(body()),
+            from_email=from_address,
+            headers=headers,
+            about=ticket,
+        )
 
 
-def _ticket(pk: int) -> Any:
-    from samdrift.servicedesk.models import Ticket
-
-    return Ticket.objects.select_related("requester", "requester__user").get(pk=pk)
-
-
-def notify_ticket_created(ticket_id: int) -> None:
-    ticket = _ticket(ticket_id)
+def notify_ticket_created(ticket: Any, *, first: tuple[str, str] | None = None) -> None:
     if ticket.confidential:
         return  # confidential content is not sent by mail
     _send(
@@ -97,14 +113,13 @@ def notify_ticket_created(ticket_id: int) -> None:
             _("Your ticket “%(subject)s” has number %(number)s. Reply to this message to add to it.")
             % {"subject": ticket.subject, "number": ticket.number}
         ),
+        kind="servicedesk.ticket_created",
         ticket=ticket,
+        first=first,
     )
 
 
-def notify_reply(comment_id: int, *, to_requester: bool) -> None:
-    from samdrift.servicedesk.models import Comment
-
-    comment = Comment.objects.select_related("ticket", "ticket__requester", "ticket__assignee").get(pk=comment_id)
+def notify_reply(comment: Any, *, to_requester: bool) -> None:
     ticket = comment.ticket
     if ticket.confidential:
         return
@@ -118,13 +133,13 @@ def notify_reply(comment_id: int, *, to_requester: bool) -> None:
         language,
         lambda: _("[%(number)s] New reply: %(subject)s") % {"number": ticket.number, "subject": ticket.subject},
         lambda: comment.body,
+        kind="servicedesk.reply",
         ticket=ticket,
         automatic=False,
     )
 
 
-def notify_ticket_resolved(ticket_id: int) -> None:
-    ticket = _ticket(ticket_id)
+def notify_ticket_resolved(ticket: Any) -> None:
     if ticket.confidential:
         return
     _send(
@@ -135,6 +150,7 @@ def notify_ticket_resolved(ticket_id: int) -> None:
             _("Your ticket “%(subject)s” has been resolved. Reply within the reopen period if it is not.")
             % {"subject": ticket.subject}
         ),
+        kind="servicedesk.ticket_resolved",
         ticket=ticket,
     )
 
@@ -146,4 +162,5 @@ def notify_breaching_soon(email: str, language: str, numbers: list[str]) -> None
         language,
         lambda: _("SLA warning: %(count)s tickets are about to breach") % {"count": len(numbers)},
         lambda: "\n".join(numbers),
+        kind="servicedesk.sla_warning",
     )

@@ -112,9 +112,7 @@ def check_sla(now: datetime | None = None) -> dict[str, int]:
                 if target[0]:
                     recipients[target].append(t["number"])
         for (email, language), numbers in recipients.items():
-            transaction.on_commit(
-                lambda e=email, lang=language, n=numbers: notify.notify_breaching_soon(e, lang, n)  # type: ignore[misc]
-            )
+            notify.notify_breaching_soon(email, language, numbers)
     log.info("SLA check: %s first-response and %s resolution breaches, %s warned", first, resolution, len(soon))
     return {"first_response_breached": first, "resolution_breached": resolution, "breaching_soon": len(soon)}
 

@@ -23,6 +23,7 @@ from samdrift.core import cells
 from samdrift.core.access import access_object, scope_for
 from samdrift.core.audit import record_event_now
 from samdrift.core.models import AuditEvent, AuditEventType
+from samdrift.core.outbox import may_see_outbox, messages_about
 from samdrift.core.views import (
     ActionFormView,
     HistoryView,
@@ -171,6 +172,9 @@ def ticket_context(request: HttpRequest, ticket: Ticket, **forms: Any) -> dict[s
         "time_form": forms.get("time_form") or TimeForm(),
         "ref_form": forms.get("ref_form") or TicketRefForm(),
         "history_url": reverse("sd_ticket_history", args=[ticket.pk]),
+        # The mail the desk sent about the ticket, with its delivery status (the outbox).
+        "outbox_messages": messages_about(user, [("servicedesk.ticket", [ticket.pk])]) if desk else [],
+        "may_see_outbox": desk and may_see_outbox(user),
         **attachment_context(user, ticket),
     }
 

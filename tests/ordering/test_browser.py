@@ -12,6 +12,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from samdrift.assets.models import Asset
+from samdrift.core.outbox import send_due
 from samdrift.ordering.models import Order, PurchaseOrder
 from tests.playwright_fixtures import check_page_basics, log_in
 
@@ -54,7 +55,8 @@ def test_order_approve_purchase_deliver(new_page: Any, world: Any, live_server: 
     assert order is not None
     assert order.lines.count() == 1, "the emptied rows add nothing"
 
-    # The approver follows the link in the email and approves.
+    # The approver follows the link in the email and approves (the worker sends it).
+    send_due()
     (message,) = [m for m in mail.outbox if a.approver.email in m.to]
     link = re.search(r"https?://\S+", message.body)
     assert link is not None
@@ -71,6 +73,7 @@ def test_order_approve_purchase_deliver(new_page: Any, world: Any, live_server: 
     tech.goto(order.get_absolute_url())
     tech.get_by_role("button", name="Skapa inköpsordrar").click()
     po = PurchaseOrder.objects.get(order=order)
+    send_due()
     assert any("order@leverantor.example" in m.to for m in mail.outbox)
     tech.get_by_role("link", name=po.number).click()
     check_page_basics(tech)

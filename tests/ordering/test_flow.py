@@ -17,6 +17,7 @@ from django.utils import translation
 from samdrift.assets.models import Asset, AssetStatus
 from samdrift.billing.models import Charge, Subscription
 from samdrift.core.models import AuditEvent
+from samdrift.core.outbox import send_due
 from samdrift.ordering import actions, purchasing
 from samdrift.ordering.models import (
     DeliveredUnit,
@@ -48,6 +49,7 @@ def test_order_shows_one_time_and_monthly_cost_and_waits_for_approval(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         order = _order(world)
+    send_due()  # what the worker does after the commit
     # Laptop 9000 + dock 1500, plus 5 % handling fee, plus the 400 set-up fee; 250 a month.
     assert order.one_time_total == Decimal("11425.00")
     assert order.monthly_total == Decimal("250.00")
@@ -83,6 +85,7 @@ def test_main_flow_from_order_to_asset_and_billing(
     assert response.status_code == 302, response.content.decode()[:2000]
     order = Order.objects.filter(owner=a.owner).order_by("-id").first()
     assert order is not None and order.status == OrderStatus.SUBMITTED
+    send_due()
 
     # The approver's email carries the link; following it, the approver approves.
     (message,) = [m for m in mail.outbox if "attest@kommun-a.example" in m.to]
@@ -101,6 +104,8 @@ def test_main_flow_from_order_to_asset_and_billing(
     with django_capture_on_commit_callbacks(execute=True):
         assert with_commit.post(reverse("order_purchase", args=[order.pk])).status_code == 302
     po = PurchaseOrder.objects.get(order=order)
+    assert po.sent_at is None, "a purchase order is sent when the supplier's mail has gone out"
+    send_due()
     assert po.total == Decimal("10500.00")  # at the agreement price, without the handling fee
     (sent,) = [m for m in mail.outbox if "order@leverantor.example" in m.to]
     name, content, _mime = sent.attachments[0]
@@ -290,5 +295,6 @@ def test_agreement_alerts_12_and_6_months_before_the_end_once_each(
         assert actions.do_send_agreement_alerts(day=end - timedelta(days=300)) == []
         assert actions.do_send_agreement_alerts(day=end - timedelta(days=180)) == [(agreement.pk, 6)]
         assert actions.do_send_agreement_alerts(day=end - timedelta(days=10)) == []
+    send_due()
     subjects = [m.subject for m in mail.outbox if "ansvarig@bolaget.example" in m.to]
     assert len(subjects) == 2 and "12" in subjects[0] and "6" in subjects[1]

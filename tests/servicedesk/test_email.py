@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from samdrift.core.models import AuditEvent
+from samdrift.core.outbox import send_due
 from samdrift.servicedesk import actions, intake
 from samdrift.servicedesk.models import (
     Attachment,
@@ -61,7 +62,9 @@ def deliver(mailbox: Mailbox, raw: bytes) -> int:
 
 def poll(mailbox: Mailbox, capture: Any) -> dict[str, int]:
     with capture(execute=True):
-        return intake.poll_mailbox(Mailbox.objects.get(pk=mailbox.pk))
+        result = intake.poll_mailbox(Mailbox.objects.get(pk=mailbox.pk))
+    send_due()  # the replies it queued, sent as the worker would
+    return result
 
 
 def message(sender: str, subject: str, body: str, **headers: str) -> bytes:
@@ -98,6 +101,7 @@ def test_a_mail_becomes_a_ticket_the_reply_reaches_the_sender_and_the_answer_thr
     with django_capture_on_commit_callbacks(execute=True):
         actions.do_add_comment(ticket, "Starta om routern i aulan.", actor=world.agent)
         actions.do_change_ticket_status(ticket, Status.WAITING_REQUESTER, actor=world.agent)
+    send_due()
     reply = next(m for m in mailoutbox if "Starta om routern" in m.body)
     assert reply.to == [employee.email] and ticket.number in reply.subject
     assert "Auto-Submitted" not in reply.extra_headers

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from samdrift.core.outbox import send_due
 from samdrift.servicedesk import actions
 from samdrift.servicedesk.calendar import STOCKHOLM
 from samdrift.servicedesk.models import SecrecyGround, Status, Ticket
@@ -107,9 +108,12 @@ def test_the_periodic_check_warns_once_flags_breaches_and_skips_paused_tickets(
     later = open_ticket(world)  # due Thursday
     waiting = open_ticket(world, impact=1, urgency=1)
     actions.do_change_ticket_status(waiting, Status.WAITING_SUPPLIER, actor=world.agent)
+    send_due()
+    mailoutbox.clear()  # the acknowledgements of the new tickets
     clock.set(2026, 6, 1, 12, 30)
     with django_capture_on_commit_callbacks(execute=True):
         result = check_sla()
+    send_due()
     assert result == {"first_response_breached": 1, "resolution_breached": 0, "breaching_soon": 1}
     soon.refresh_from_db()
     assert soon.breaching_soon_at == clock.now and soon.first_response_breached
@@ -119,6 +123,7 @@ def test_the_periodic_check_warns_once_flags_breaches_and_skips_paused_tickets(
     assert len(mailoutbox) == 1 and mailoutbox[0].to == ["agent@samdrift.example"] and soon.number in mailoutbox[0].body
     with django_capture_on_commit_callbacks(execute=True):
         again = check_sla()
+    send_due()
     assert again["breaching_soon"] == 0 and len(mailoutbox) == 1
     clock.set(2026, 6, 1, 13, 30)
     assert check_sla()["resolution_breached"] == 1
@@ -134,4 +139,5 @@ def test_confidential_tickets_send_no_mail(
     with django_capture_on_commit_callbacks(execute=True):
         ticket = open_ticket(world, confidential=True, secrecy_ground=SecrecyGround.SECURITY)
         actions.do_add_comment(ticket, "Hemligt svar", actor=world.agent)
+    send_due()
     assert mailoutbox == []

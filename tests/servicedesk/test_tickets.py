@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from samdrift.core.models import AuditEvent
+from samdrift.core.outbox import send_due
 from samdrift.servicedesk import actions
 from samdrift.servicedesk.models import Comment, CommentKind, SecrecyGround, Status, Ticket, TimeEntry
 from tests.servicedesk.conftest import events_for
@@ -29,6 +30,7 @@ def test_create_numbers_prioritises_audits_and_mails_the_requester(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         ticket = new_ticket(world, impact=1, urgency=1)
+    send_due()  # what the worker does after the commit
     assert re.fullmatch(rf"SD-{timezone.localdate().year}-\d{{6}}", ticket.number)
     assert ticket.priority == 1 and ticket.status == Status.NEW
     assert ticket.cost_centre_id == world.a.employee.cost_centre_id
@@ -143,10 +145,13 @@ def test_first_public_reply_stops_the_first_response_clock(
     world: Any, mailoutbox: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     ticket = new_ticket(world)
+    send_due()
+    mailoutbox.clear()  # the acknowledgement of the new ticket
     actions.do_add_comment(ticket, "Intern", actor=world.agent, kind=CommentKind.NOTE)
     assert Ticket.objects.get(pk=ticket.pk).first_responded_at is None
     with django_capture_on_commit_callbacks(execute=True):
         reply = actions.do_add_comment(ticket, "Vi kollar", actor=world.agent)
+    send_due()
     ticket.refresh_from_db()
     assert ticket.first_responded_at == reply.created and not ticket.first_response_breached
     assert events_for(reply)[0].event_type == "created" and events_for(reply)[0].extra == {"ticket": ticket.pk}

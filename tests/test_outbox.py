@@ -1,0 +1,268 @@
+"""The outbox against a real SMTP server (aiosmtpd, in this process) that goes down and comes back.
+
+Messages queued while the server is down are recorded as failed with the reason, tried again after
+their backoff and delivered exactly once when it is back; an agent's reply saved during the outage
+answers as usual; order approvals and purchase orders (with their file) arrive through it; the
+outbox page lists, filters and retries with an audited action; a send cut off by a dead worker is
+never repeated by the machine."""
+
+from __future__ import annotations
+
+import socket
+from datetime import timedelta
+from email import message_from_bytes, policy
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from samdrift.core.actions import do_retry_outgoing_message
+from samdrift.core.models import AuditEvent, OutboxStatus, OutgoingMessage
+from samdrift.core.outbox import claim_due, outbox_summary, queue_message, send_due
+from samdrift.ordering import actions as ordering_actions
+from samdrift.ordering import purchasing
+from samdrift.ordering.models import Order, PurchaseOrder
+from samdrift.servicedesk import actions as sd_actions
+from samdrift.servicedesk.models import Comment
+
+pytestmark = pytest.mark.django_db
+
+PORTS = range(8320, 8400)  # this branch's port range
+
+
+def free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 8320-8399")
+
+
+class Recorder:
+    """aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.received: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.handler = Recorder()
+        self.controller: Controller | None = None
+
+    @property
+    def received(self) -> list[Any]:
+        return self.handler.received
+
+    def start(self) -> None:
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Any:
+    server = SmtpServer(free_port())
+    server.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 5},
+        }
+    }
+    yield server
+    server.stop()
+
+
+def later(minutes: float) -> Any:
+    return timezone.now() + timedelta(minutes=minutes)
+
+
+def new_ticket(world: Any, subject: str) -> Any:
+    return sd_actions.do_create_ticket(
+        {"requester": world.a.employee, "subject": subject, "impact": 2, "urgency": 2}, actor=world.agent
+    )
+
+
+def test_mail_queued_while_the_server_is_down_goes_out_once_when_it_is_back(world: Any, smtp: Any) -> None:
+    smtp.stop()
+    tickets = [new_ticket(world, f"Skrivaren {n} skriver inte") for n in range(3)]
+    rows = OutgoingMessage.objects.filter(object_type="servicedesk.ticket", object_id__in=[t.pk for t in tickets])
+    queued = rows.all()
+    assert queued.count() == 3 and {m.status for m in queued} == {OutboxStatus.QUEUED}
+
+    assert send_due() == {"sent": 0, "failed": 3, "interrupted": 0}
+    queued = rows.all()
+    for message in queued:
+        assert message.status == OutboxStatus.FAILED and message.attempts == 1
+        assert "Connection refused" in message.last_error or "ConnectionRefused" in message.last_error
+        assert message.will_retry and message.next_attempt_at > timezone.now()
+    summary = outbox_summary()
+    assert summary["counts"]["failed"] == 3 and summary["last_failure"] is not None
+    assert summary["oldest_waiting"]["id"] == min(m.pk for m in queued)
+
+    # Still down at the first retry: the backoff doubles.
+    first_retry = max(m.next_attempt_at for m in queued)
+    assert send_due(now=first_retry + timedelta(seconds=1))["failed"] == 3
+    queued = rows.all()
+    assert all(m.attempts == 2 and m.next_attempt_at - m.failed_at >= timedelta(minutes=2) for m in queued)
+
+    smtp.start()
+    assert send_due()["sent"] == 0, "not due yet: the backoff is kept"
+    assert send_due(now=later(10)) == {"sent": 3, "failed": 0, "interrupted": 0}
+    assert send_due(now=later(600))["sent"] == 0
+    assert len(smtp.received) == 3
+    ids = [m["Message-ID"] for m in smtp.received]
+    assert len(set(ids)) == 3 and set(ids) == {m.message_id for m in queued}
+    queued = rows.all()
+    assert sorted(m["To"] for m in smtp.received) == [world.a.employee.email] * 3
+    assert all(t.number in " ".join(m["Subject"] for m in smtp.received) for t in tickets)
+    assert {m.status for m in queued} == {OutboxStatus.SENT} and all(m.attempts == 3 for m in queued)
+
+
+def test_an_agents_reply_during_an_outage_is_saved_and_its_failure_recorded(
+    world: Any, smtp: Any, web: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    ticket = new_ticket(world, "VPN kopplar ner")
+    send_due()
+    smtp.received.clear()
+    smtp.stop()
+    # Even a task backend that runs the sender at once, on commit, does not make the request fail.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    client = web(world.agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("sd_ticket_comment", args=[ticket.pk]), {"body": "Starta om klienten.", "kind": "reply"}
+        )
+    assert response.status_code in {200, 302}
+    assert Comment.objects.filter(ticket=ticket, body="Starta om klienten.").exists()
+    (reply,) = OutgoingMessage.objects.filter(kind="servicedesk.reply", object_id=str(ticket.pk))
+    assert reply.status == OutboxStatus.FAILED and reply.attempts == 1 and reply.last_error and reply.will_retry
+
+    # The ticket page shows the failure to the desk.
+    page = client.get(reverse("sd_ticket_detail", args=[ticket.pk])).content.decode()
+    assert reply.subject in page and reply.get_status_display() in page
+
+    smtp.start()
+    send_due(now=later(5))
+    (received,) = smtp.received
+    assert "Starta om klienten." in received.get_body(("plain",)).get_content()
+    reply.refresh_from_db()
+    assert reply.status == OutboxStatus.SENT
+
+
+def test_the_database_task_backend_gets_one_send_task_per_transaction(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    before = DBTaskResult.objects.filter(task_path="samdrift.core.tasks.send_outbox").count()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for n in range(3):
+            queue_message(kind="test", to=[f"p{n}@example.org"], subject=f"Meddelande {n}", body="x")
+    assert DBTaskResult.objects.filter(task_path="samdrift.core.tasks.send_outbox").count() == before + 1
+
+
+def test_order_approval_and_purchase_order_arrive_through_smtp(
+    world: Any, smtp: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    a, cat = world.a, world.extra["ordering"]
+    order = ordering_actions.do_create_order(
+        {"cost_centre": a.cost_centre, "delivery_address": "Storgatan 1"},
+        [ordering_actions.OrderItem(recipients=[a.employee], package=cat["package"])],
+        actor=a.orderer,
+    )
+    send_due()
+    (approval,) = [m for m in smtp.received if m["To"] == a.approver.email]
+    assert order.number in approval["Subject"]
+    assert reverse("order_detail", args=[order.pk]) in approval.get_body(("plain",)).get_content()
+
+    ordering_actions.do_approve_order(order, actor=a.approver)
+    smtp.stop()
+    purchasing.bulk_create_purchase_orders(Order.objects.filter(pk=order.pk), actor=world.technician, send=True)
+    po = PurchaseOrder.objects.get(order=order)
+    send_due()
+    po.refresh_from_db()
+    assert po.sent_at is None, "not sent while the mail server is down"
+    (message,) = OutgoingMessage.objects.filter(object_type="ordering.purchaseorder", object_id=str(po.pk))
+    assert message.status == OutboxStatus.FAILED and message.attachments.count() == 1
+
+    smtp.start()
+    send_due(now=later(5))
+    (sent,) = [m for m in smtp.received if "order@leverantor.example" in m["To"]]
+    (attachment,) = list(sent.iter_attachments())
+    assert attachment.get_filename() == f"{po.number}.csv"
+    assert "LAP-14" in attachment.get_content()
+    po.refresh_from_db()
+    assert po.sent_at is not None
+    decided = [m for m in smtp.received if m["To"] == a.orderer.email]
+    assert len(decided) == 1 and order.number in decided[0]["Subject"]
+
+
+def test_a_refusal_is_not_retried_and_an_interrupted_send_is_never_repeated(world: Any, smtp: Any) -> None:
+    with transaction.atomic():
+        refused = queue_message(kind="test", to=["nobody@"], subject="Ogiltig", body="x")
+        cut = queue_message(kind="test", to=["a@example.org"], subject="Avbruten", body="x")
+    assert refused is not None and cut is not None
+    # A worker claims `cut` and dies before it could say whether the server took it.
+    OutgoingMessage.objects.filter(pk=cut.pk).update(next_attempt_at=later(-1))
+    assert claim_due(timezone.now(), limit=1) == [cut.pk]
+    assert claim_due(timezone.now(), limit=10) == [refused.pk], "a claimed message is not claimed again"
+    OutgoingMessage.objects.filter(pk=refused.pk).update(status=OutboxStatus.QUEUED, next_attempt_at=timezone.now())
+    result = send_due(now=later(11))
+    assert result["interrupted"] == 1
+    cut.refresh_from_db()
+    refused.refresh_from_db()
+    assert cut.status == OutboxStatus.FAILED and cut.gave_up and cut.last_error, "not sent again by the machine"
+    assert refused.status == OutboxStatus.FAILED and refused.gave_up, refused.last_error
+    assert smtp.received == []
+
+
+def test_outbox_page_filters_shows_the_error_and_retries_with_an_audited_action(
+    world: Any, smtp: Any, web: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    smtp.stop()
+    ticket = new_ticket(world, "Lösenordet har gått ut")
+    send_due()
+    (message,) = OutgoingMessage.objects.filter(object_id=str(ticket.pk), object_type="servicedesk.ticket")
+    OutgoingMessage.objects.filter(pk=message.pk).update(next_attempt_at=None)  # gave up
+    admin = web(world.admin)
+    listing = admin.get(reverse("outbox_list"), {"status": "failed"}).content.decode()
+    assert message.subject in listing and "Connection refused" in listing
+    assert message.subject not in admin.get(reverse("outbox_list"), {"status": "sent"}).content.decode()
+    assert message.subject in admin.get(reverse("outbox_list"), {"status": "gave_up"}).content.decode()
+    detail = admin.get(reverse("outbox_detail", args=[message.pk])).content.decode()
+    assert "Connection refused" in detail and ticket.number in detail
+
+    for user in (world.agent, world.a.orderer):
+        assert web(user).get(reverse("outbox_list")).status_code == 403
+        assert web(user).post(reverse("outbox_retry", args=[message.pk])).status_code in {403, 404}
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.FAILED
+
+    smtp.start()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin.post(reverse("outbox_retry", args=[message.pk])).status_code == 302
+    event = AuditEvent.objects.filter(object_type="core.outgoingmessage", object_id=str(message.pk)).get()
+    assert event.event_type == "mail_retried" and event.actor_id == world.admin.pk
+    assert event.changes["status"] == ["failed", "queued"] and event.owner_id == world.a.owner.pk
+    send_due()
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.SENT and len(smtp.received) == 1
+    with pytest.raises(ValidationError):
+        do_retry_outgoing_message(message, actor=world.admin)
