@@ -10,11 +10,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from samdrift.core.access import scope_for
+from samdrift.core.audit_reading import mask_unreadable
 from samdrift.core.filters import UtcDateTimeFilter
 from samdrift.core.models import AuditEvent
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
+    masked = serializers.SerializerMethodField(
+        help_text="True when the reader may not read the object: its subject, changes and details are left out."
+    )
+
+    def get_masked(self, obj: AuditEvent) -> bool:
+        return bool(getattr(obj, "masked", False))
+
     class Meta:
         model = AuditEvent
         fields = [
@@ -32,6 +40,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "extra",
             "request_id",
             "hash",
+            "masked",
         ]
 
 
@@ -54,6 +63,15 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> Any:
         return AuditEvent.objects.for_user(self.request.user)
+
+    # Each event carries only what its reader may read of its object (core/audit_reading.py).
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        return None if page is None else mask_unreadable(self.request.user, page)
+
+    def get_object(self) -> AuditEvent:
+        (event,) = mask_unreadable(self.request.user, [super().get_object()])
+        return event
 
 
 @extend_schema(

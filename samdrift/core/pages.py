@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 
 from samdrift.core.access import scope_for
+from samdrift.core.audit_reading import mask_unreadable
 from samdrift.core.models import AuditEvent, AuditEventType
 
 
@@ -68,3 +69,9 @@ class AuditSearch(LoginRequiredMixin, FilterView):
 
     def get_queryset(self) -> Any:
         return AuditEvent.objects.for_user(self.request.user).order_by("-id")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # Each event carries only what its reader may read of its object (core/audit_reading.py).
+        context["object_list"] = mask_unreadable(self.request.user, context["object_list"])
+        return context

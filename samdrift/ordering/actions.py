@@ -23,7 +23,7 @@ from samdrift.core.actions import create_audited, set_active_audited, update_aud
 from samdrift.core.audit import record_event
 from samdrift.core.models import AuditEventType
 from samdrift.core.money import to_money
-from samdrift.core.roles import Role
+from samdrift.core.roles import SYSTEM_ROLE, Role
 from samdrift.ordering.models import (
     MAX_ORDER_ITEMS,
     Agreement,
@@ -370,8 +370,29 @@ def do_remove_package_line(line: PackageLine, *, actor: Any) -> None:
 # --- approvers ---------------------------------------------------------------------------------
 
 
+def _approver_role_holders(owner_id: int | None, user_ids: Iterable[int]) -> set[int]:
+    """Of `user_ids`, those who hold the approver role at the owner (an active user, an active role)."""
+    from samdrift.tenancy.models import Membership
+
+    ids = [pk for pk in user_ids if pk is not None]
+    if owner_id is None or not ids:
+        return set()
+    return set(
+        Membership.objects.filter(
+            owner_id=owner_id, role=Role.APPROVER, active=True, user_id__in=ids, user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+
+
 def _check_approver(data: dict[str, Any], owner_id: int | None) -> None:
     errors = {}
+    # The approval mail carries the orderer, the cost centre and the amounts: only a user holding
+    # the approver role at this very owner may receive it, as approver or as substitute.
+    people = {name: _pk(data.get(name)) for name in ("user", "substitute")}
+    holders = _approver_role_holders(owner_id, [pk for pk in people.values() if pk is not None])
+    for name, pk in people.items():
+        if pk is not None and pk not in holders:
+            errors[name] = _("Must hold the approver role at this owner.")
     centre = data.get("cost_centre")
     if centre is not None and centre.owner_id != owner_id:
         errors["cost_centre"] = _("Must belong to the same owner.")
@@ -400,6 +421,8 @@ def do_create_approver(data: dict[str, Any], *, actor: Any) -> Approver:
 def do_update_approver(obj: Approver, data: dict[str, Any], *, actor: Any) -> Approver:
     role = _role(actor, "approver", obj.owner_id)
     merged = {
+        "user": data.get("user", obj.user_id),
+        "substitute": data.get("substitute", obj.substitute_id),
         "cost_centre": data.get("cost_centre", obj.cost_centre),
         "level": data.get("level", obj.level),
         "away_from": data.get("away_from", obj.away_from),
@@ -428,11 +451,13 @@ def approvers_for(order: Order, day: date | None = None) -> list[Any]:
         rules = [r for r in rules if r.level == 1 and (r.limit is None or r.limit >= order.approval_amount)]
     else:
         rules = [r for r in rules if r.level == 2]
+    # A rule outlives a revoked role; the mail and the decision must not.
+    holders = _approver_role_holders(order.owner_id, {r.user_id for r in rules} | {r.substitute_id for r in rules})
     users: dict[int, Any] = {}
     for rule in rules:
         away = rule.away_from is not None and rule.away_from <= day <= (rule.away_until or rule.away_from)
         who = rule.substitute if away and rule.substitute is not None else rule.user
-        if who.is_active:
+        if who.is_active and who.pk in holders:
             users.setdefault(who.pk, who)
     return list(users.values())
 
@@ -672,11 +697,41 @@ def do_reject_order(order: Order, reason: str, *, actor: Any) -> Order:
     return order
 
 
+def cancel_role(order: Order, actor: Any) -> str | None:
+    """The role in which `actor` may cancel the order, or None: its orderer (still an orderer at the
+    owner), an approver of its cost centre (or of the whole owner, or their substitute) holding the
+    approver role, or operator staff who may write orders. Other orderers of the owner may not."""
+    if actor is None:
+        return None
+    scope = scope_for(actor)
+    if scope.is_system:
+        return SYSTEM_ROLE
+    operator_roles, _owner_roles = WRITE_ROLES["order"]
+    for role in sorted(scope.operator_roles & operator_roles):
+        return role
+    held = scope.roles_in(order.owner_id)
+    if order.orderer_id == actor.pk and Role.ORDERER in held:
+        return Role.ORDERER
+    if Role.APPROVER in held:
+        rules = Approver.objects.filter(owner_id=order.owner_id, active=True).filter(
+            Q(cost_centre_id=order.cost_centre_id, level=1) | Q(level=2)
+        )
+        if rules.filter(Q(user_id=actor.pk) | Q(substitute_id=actor.pk)).exists():
+            return Role.APPROVER
+    return None
+
+
+def may_cancel(order: Order, actor: Any) -> bool:
+    return order.status in {OrderStatus.SUBMITTED, OrderStatus.APPROVED} and cancel_role(order, actor) is not None
+
+
 @transaction.atomic
 def do_cancel_order(order: Order, *, actor: Any, reason: str = "") -> Order:
-    """Cancel before anything is ordered from a supplier."""
+    """Cancel before anything is ordered from a supplier: the orderer, the approvers or the operator."""
     order = _lock(order)
-    role = _order_role(actor, order.owner_id)
+    role = cancel_role(order, actor)
+    if role is None:
+        raise PermissionDenied
     if order.status not in {OrderStatus.SUBMITTED, OrderStatus.APPROVED}:
         raise ValidationError(_("Only an order that has not been sent to a supplier can be cancelled."))
     before = order.status

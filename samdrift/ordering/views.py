@@ -604,7 +604,6 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         line.recipient_label = person_label(request.user, line.recipient)  # type: ignore[attr-defined]
     user = request.user
     may_decide = actions.may_decide(order, user)
-    may_order = may_write(user, "order", order.owner_id)
     may_buy = may_write(user, "purchasing", order.owner_id)
     purchase_orders = list(PurchaseOrder.objects.filter(order=order).select_related("supplier"))
     outbox_messages = messages_about(
@@ -621,7 +620,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "outbox_messages": outbox_messages,
             "may_see_outbox": may_see_outbox(user),
             "may_decide": may_decide,
-            "may_cancel": may_order and order.status in {OrderStatus.SUBMITTED, OrderStatus.APPROVED},
+            "may_cancel": actions.may_cancel(order, user),
             "may_purchase": may_buy and order.status == OrderStatus.APPROVED,
             "may_hand_over": may_buy,
             "decision_form": DecisionForm(),
@@ -657,7 +656,7 @@ def order_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @_model(Order)
 def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     order = access_object(Order, request.user, pk)
-    if not may_write(request.user, "order", order.owner_id):
+    if actions.cancel_role(order, request.user) is None:
         raise PermissionDenied
     try:
         actions.do_cancel_order(order, actor=request.user, reason=request.POST.get("reason", ""))

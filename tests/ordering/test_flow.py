@@ -212,6 +212,9 @@ def test_approval_limits_second_level_substitute_and_no_self_approval(world: Any
     assert second.status == OrderStatus.REJECTED and second.decision_reason == "Ingen budget"
 
     # The orderer cannot approve their own order, even holding the approver role.
+    from samdrift.tenancy.actions import do_grant_role
+
+    do_grant_role(a.orderer, "approver", a.owner, actor=None)
     actions.do_update_approver(rule, {"user": a.orderer, "away_from": None, "away_until": None}, actor=world.admin)
     third = _order(world)
     with translation.override("en"), pytest.raises(ValidationError, match="own order"):
