@@ -251,3 +251,9 @@ LOGGING = {
 
 # Import files larger than this are refused before they are parsed.
 SAMDRIFT_IMPORT_MAX_BYTES = int(os.environ.get("SAMDRIFT_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+
+# MAC address prefixes (e.g. "00:e0:4c" or a dock's full address) that inventory never matches a
+# device on alone, in addition to the virtual-machine and dock ranges built in (assets/inventory.py).
+SAMDRIFT_INVENTORY_UNTRUSTED_MAC_PREFIXES = env_list("SAMDRIFT_INVENTORY_UNTRUSTED_MAC_PREFIXES")
+# Seconds an inventory agent is asked to wait (Retry-After of a 503) while the database is away.
+SAMDRIFT_INVENTORY_RETRY_AFTER = int(os.environ.get("SAMDRIFT_INVENTORY_RETRY_AFTER", "300"))

@@ -3,19 +3,25 @@
 An agent POSTs zlib-compressed XML: first `QUERY=PROLOG`, answered with `PROLOG_FREQ` and
 `RESPONSE=SEND`, then `QUERY=INVENTORY` with the facts. Every payload is stored as received
 (InventoryUpload) before it is looked at, so that garbage can be inspected and a failure retried.
-A device is matched within the key's owner by serial number, then hardware UUID, then MAC address,
-then an earlier triage decision for the same agent; what matches nothing goes to triage.
+A device is matched within the key's owner by serial number, then the agent's device id (or an
+earlier triage decision for it), then hardware UUID, then a MAC address that identifies one machine;
+what matches nothing goes to triage. An inventory older than the one an asset shows (by the agent's
+own time where the format has one, else by the order received) is kept but never applied.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import logging
+import re
 import zlib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -57,6 +63,22 @@ PLACEHOLDER_SERIALS = {
     "0123456789",
 }
 PLACEHOLDER_MACS = {"", "00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"}
+# Address ranges that many machines share: virtual machines' network cards and the USB network
+# chips of docks and adapters (a dock at a hot desk reports its own address from every laptop
+# docked to it). Kept as facts, never used alone to say which machine reported.
+# SAMDRIFT_INVENTORY_UNTRUSTED_MAC_PREFIXES adds an installation's own ranges.
+UNTRUSTED_MAC_PREFIXES = (
+    "00:05:69",  # VMware
+    "00:0c:29",  # VMware
+    "00:1c:14",  # VMware
+    "00:50:56",  # VMware
+    "08:00:27",  # VirtualBox
+    "00:15:5d",  # Hyper-V
+    "00:16:3e",  # Xen
+    "00:1c:42",  # Parallels
+    "00:03:ff",  # Microsoft Virtual PC
+    "00:e0:4c",  # Realtek USB Ethernet of docks and adapters
+)
 REPLY_SEND = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<REPLY><PROLOG_FREQ>%d</PROLOG_FREQ><RESPONSE>SEND</RESPONSE></REPLY>\n'
 )
@@ -88,8 +110,11 @@ def decode_payload(raw: bytes) -> tuple[bytes, bool]:
     """The XML inside a payload, and whether it was compressed (the reply is compressed alike)."""
     if not raw:
         raise InventoryError(_("The request is empty."))
-    if raw.lstrip()[:1] == b"<":
-        return raw, False
+    # Plain XML, also with a UTF-8 byte-order mark (Windows tools write one) or leading blank lines,
+    # which XML parsers refuse before an <?xml ...?> declaration.
+    plain = raw.removeprefix(codecs.BOM_UTF8).lstrip()
+    if plain[:1] == b"<":
+        return plain, False
     inflater = zlib.decompressobj(wbits=47)  # zlib or gzip header, detected
     try:
         xml = inflater.decompress(raw, max_xml_bytes())
@@ -192,10 +217,7 @@ def extract_facts(root: Any) -> Facts:
     bios = content.find("BIOS")
     hw = content.find("HARDWARE")
     os_node = content.find("OPERATINGSYSTEM")
-    cpus = [
-        {"name": _text(c, "NAME"), "cores": _text(c, "CORE"), "threads": _text(c, "THREAD"), "speed": _text(c, "SPEED")}
-        for c in content.findall("CPUS")
-    ]
+    cpus = [_cpu(_fields(c)) for c in content.findall("CPUS")]
     disks = [
         {
             "volume": _text(d, "VOLUMN"),
@@ -237,9 +259,11 @@ def extract_facts(root: Any) -> Facts:
         key.lower(): _text(bios, key)
         for key in ("SMANUFACTURER", "SMODEL", "SSN", "BMANUFACTURER", "BVERSION", "BDATE", "MMANUFACTURER", "MMODEL")
     }
-    cpu = cpus[0]["name"] if cpus else _text(hw, "PROCESSORT")
+    cpu = (cpus[0]["name"] if cpus else "") or _text(hw, "PROCESSORT")
     if len(cpus) > 1:
         cpu = f"{len(cpus)} × {cpu}"
+    os_name = _text(os_node, "FULL_NAME") or _text(hw, "OSNAME")
+    os_version = _text(os_node, "VERSION") or _text(hw, "OSVERSION")
     return Facts(
         device_id=_text(root, "DEVICEID")[:200],
         serial=bios_facts["ssn"][:100],
@@ -247,8 +271,8 @@ def extract_facts(root: Any) -> Facts:
         hostname=_text(hw, "NAME")[:200],
         manufacturer=(bios_facts["smanufacturer"] or bios_facts["mmanufacturer"])[:200],
         model=(bios_facts["smodel"] or bios_facts["mmodel"])[:200],
-        os_name=(_text(os_node, "FULL_NAME") or _text(hw, "OSNAME"))[:200],
-        os_version=(_text(os_node, "VERSION") or _text(hw, "OSVERSION"))[:100],
+        os_name=os_name[:200],
+        os_version=os_version[:100],
         cpu=cpu[:200],
         memory_mb=_int(_text(hw, "MEMORY")),
         last_user=_text(hw, "LASTLOGGEDUSER")[:200],
@@ -260,11 +284,11 @@ def extract_facts(root: Any) -> Facts:
             "disks": disks,
             "storages": storages,
             "os": {
-                "name": _text(os_node, "NAME"),
-                "full_name": _text(os_node, "FULL_NAME"),
-                "version": _text(os_node, "VERSION"),
-                "kernel": _text(os_node, "KERNEL_VERSION"),
-                "arch": _text(os_node, "ARCH"),
+                "name": _text(os_node, "NAME") or _text(hw, "OSNAME"),
+                "full_name": os_name,
+                "version": os_version,
+                "kernel": _text(os_node, "KERNEL_VERSION") or _ocs_kernel(hw),
+                "arch": _text(os_node, "ARCH") or (cpus[0]["arch"] if cpus else "") or _ocs_arch(hw),
             },
             "network": interfaces,
             "vm": _text(hw, "VMSYSTEM"),
@@ -273,11 +297,85 @@ def extract_facts(root: Any) -> Facts:
     )
 
 
+def _cpu(f: dict[str, str]) -> dict[str, str]:
+    """One processor. FusionInventory names it NAME with CORE and THREAD; the OCS agent names it
+    TYPE with CORES, THREADS and LOGICAL_CPUS (and CPUARCH, CURRENT_SPEED)."""
+    return {
+        "name": f.get("NAME") or f.get("TYPE", ""),
+        "manufacturer": f.get("MANUFACTURER", ""),
+        "cores": f.get("CORE") or f.get("CORES", ""),
+        "threads": f.get("THREAD") or f.get("THREADS", ""),
+        "logical": f.get("LOGICAL_CPUS", ""),
+        "speed": f.get("SPEED") or f.get("CURRENT_SPEED", ""),
+        "arch": f.get("ARCH") or f.get("CPUARCH", ""),
+    }
+
+
+_KERNEL_RELEASE = re.compile(r"^\d+\.\d+\.\d+")
+_OCS_DESCRIPTION = re.compile(r"^([A-Za-z0-9_]+)/")
+
+
+def _ocs_kernel(hw: Any) -> str:
+    """The OCS agent reports no kernel field: on a Linux it has not recognised the distribution of,
+    HARDWARE/OSVERSION holds the kernel release (`uname -r`); elsewhere it holds the OS version."""
+    version = _text(hw, "OSVERSION")
+    return version if "linux" in _text(hw, "OSNAME").lower() and _KERNEL_RELEASE.match(version) else ""
+
+
+def _ocs_arch(hw: Any) -> str:
+    """The OCS agent's HARDWARE/DESCRIPTION is `<machine>/<uptime>` on Unix (x86_64/00-00-00 00:07:35)."""
+    found = _OCS_DESCRIPTION.match(_text(hw, "DESCRIPTION"))
+    return found.group(1) if found else ""
+
+
+# The agent's own time of an inventory (FusionInventory and OCS: ACCESSLOG/LOGDATE, its local time;
+# FusionInventory adds the offset under OPERATINGSYSTEM/TIMEZONE). Times beyond these bounds from
+# the moment we received it are a wrong clock, not an order, and the upload order is used instead:
+# one inventory from a clock in 2099 must not freeze a device's facts for good.
+AGENT_TIME_FUTURE = timedelta(days=1)
+AGENT_TIME_PAST = timedelta(days=366)
+_OFFSET = re.compile(r"^([+-])(\d\d):?(\d\d)$")
+
+
+def agent_time(root: Any, received_at: datetime) -> datetime | None:
+    content = root.find("CONTENT")
+    stamp = _text(content, "ACCESSLOG/LOGDATE")
+    try:
+        naive = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+    offset = _OFFSET.match(_text(content, "OPERATINGSYSTEM/TIMEZONE/OFFSET"))
+    if offset:
+        sign, hours, minutes = offset.groups()
+        delta = timedelta(hours=int(hours), minutes=int(minutes)) * (-1 if sign == "-" else 1)
+        when = naive.replace(tzinfo=dt_timezone(delta))
+    else:
+        when = naive.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+    if not received_at - AGENT_TIME_PAST <= when <= received_at + AGENT_TIME_FUTURE:
+        return None
+    return when
+
+
+def is_older(upload: InventoryUpload, last_upload_id: int | None, last_agent_time: datetime | None) -> bool:
+    """Whether this upload is older than the inventory already applied: by the agent's own time when
+    both have one, else by the order received (the upload's id)."""
+    if last_upload_id is None:
+        return False
+    if upload.agent_time is not None and last_agent_time is not None and upload.agent_time != last_agent_time:
+        return upload.agent_time < last_agent_time
+    return upload.pk < last_upload_id
+
+
 # --- matching --------------------------------------------------------------------------------
 
 
 def match_asset(owner_id: int, facts: Facts) -> tuple[Asset | None, str]:
-    """The owner's asset these facts describe, and by what; (None, reason) when not exactly one."""
+    """The owner's asset these facts describe, and by what; (None, "") when not exactly one.
+
+    Serial number first, then the agent's own device id, then the hardware UUID, and a MAC address
+    only when it names one machine. Anything weaker than the serial is refused when the asset and
+    the report carry different serial numbers or UUIDs: two machines are never merged into one.
+    """
     assets = Asset.objects.filter(owner_id=owner_id)
     if facts.usable_serial:
         found = list(assets.filter(serial_number=facts.usable_serial).select_related("manufacturer")[:5])
@@ -286,19 +384,11 @@ def match_asset(owner_id: int, facts: Facts) -> tuple[Asset | None, str]:
             found = [a for a in found if a.manufacturer.name.lower() in maker or maker in a.manufacturer.name.lower()]
         if len(found) == 1:
             return found[0], "serial"
-    if facts.usable_uuid:
-        found = list(assets.filter(hardware_uuid__iexact=facts.usable_uuid)[:2])
-        if len(found) == 1:
-            return found[0], "uuid"
-    if facts.macs:
-        ids = list(
-            AssetInterface.objects.filter(owner_id=owner_id, mac__in=facts.macs)
-            .values_list("asset_id", flat=True)
-            .distinct()[:2]
-        )
-        if len(ids) == 1:
-            return assets.get(pk=ids[0]), "mac"
     if facts.device_id:
+        found = list(assets.filter(agent_device_id=facts.device_id)[:2])
+        if len(found) == 1 and not _conflicts(found[0], facts):
+            return found[0], "device_id"
+        # A technician's decision in triage for this agent stands, whatever the agent reports.
         linked = (
             TriageDevice.objects.filter(owner_id=owner_id, device_id=facts.device_id, resolved_asset__isnull=False)
             .values_list("resolved_asset_id", flat=True)
@@ -307,13 +397,86 @@ def match_asset(owner_id: int, facts: Facts) -> tuple[Asset | None, str]:
         if linked is not None:
             asset = assets.filter(pk=linked).first()
             if asset is not None:
-                return asset, "device_id"
+                return asset, "triage"
+    if facts.usable_uuid:
+        found = list(assets.filter(hardware_uuid__iexact=facts.usable_uuid)[:2])
+        if len(found) == 1 and not _conflicts(found[0], facts):
+            return found[0], "uuid"
+    macs = identifying_macs(owner_id, facts)
+    if macs:
+        ids = list(
+            AssetInterface.objects.filter(owner_id=owner_id, mac__in=macs)
+            .values_list("asset_id", flat=True)
+            .distinct()[:2]
+        )
+        if len(ids) == 1:
+            asset = assets.get(pk=ids[0])
+            if not _conflicts(asset, facts):
+                return asset, "mac"
     return None, ""
 
 
-def apply_facts(asset: Asset, facts: Facts, upload: InventoryUpload | None, *, actor: Any, role: str) -> Asset:
-    """Write what the agent reported to the asset; replace its interfaces and software."""
-    now = timezone.now()
+def _conflicts(asset: Asset, facts: Facts) -> bool:
+    """The asset is known by another serial number or UUID than the report gives: another machine
+    (a cloned disk carries the agent's device id along, a dock its MAC address)."""
+    serial, uuid = facts.usable_serial, facts.usable_uuid
+    return bool(
+        (serial and asset.serial_number and asset.serial_number.lower() != serial.lower())
+        or (uuid and asset.hardware_uuid and asset.hardware_uuid.lower() != uuid.lower())
+    )
+
+
+def untrusted_mac_prefixes() -> tuple[str, ...]:
+    extra = settings.SAMDRIFT_INVENTORY_UNTRUSTED_MAC_PREFIXES
+    return UNTRUSTED_MAC_PREFIXES + tuple(_normal_mac(p) for p in extra)
+
+
+def is_unique_mac(mac: str) -> bool:
+    """A MAC address its maker gave one network card: not locally administered (the 0x02 bit of the
+    first octet, which virtual machines, containers and randomised Wi-Fi addresses set), not a
+    group address (0x01), and not in a range that many machines share."""
+    try:
+        first = int(mac[:2], 16)
+    except ValueError:
+        return False
+    return len(mac) == 17 and not first & 0x03 and not mac.startswith(untrusted_mac_prefixes())
+
+
+def identifying_macs(owner_id: int, facts: Facts) -> list[str]:
+    """The reported MAC addresses that may identify the machine on their own: unique by make, and not
+    seen on another device of the owner (on two assets, or on an unmatched device of another agent)."""
+    macs = [m for m in facts.macs if is_unique_mac(m)]
+    if not macs:
+        return []
+    on_assets: dict[str, set[int]] = {}
+    for mac, asset_id in AssetInterface.objects.filter(owner_id=owner_id, mac__in=macs).values_list("mac", "asset_id"):
+        on_assets.setdefault(mac, set()).add(asset_id)
+    shared = {mac for mac, ids in on_assets.items() if len(ids) > 1}
+    in_triage = Q()
+    for mac in macs:
+        in_triage |= Q(macs__contains=mac)
+    for listed in (
+        TriageDevice.objects.filter(in_triage, owner_id=owner_id, resolved_asset__isnull=True)
+        .exclude(device_id=facts.device_id)
+        .values_list("macs", flat=True)
+    ):
+        shared.update(m for m in macs if m in listed)
+    return [m for m in macs if m not in shared]
+
+
+def apply_facts(
+    asset: Asset, facts: Facts, upload: InventoryUpload | None, *, actor: Any, role: str
+) -> tuple[Asset, bool]:
+    """Write what the agent reported to the asset; replace its interfaces and software.
+
+    Returns the asset and whether the facts were applied: an upload older than the inventory the
+    asset shows (an interrupted upload processed late, an agent's spooled report) changes nothing,
+    not even `last_seen`. The caller holds the asset's row lock, so two uploads of one device
+    cannot both pass this check.
+    """
+    if upload is not None and is_older(upload, asset.inventory_upload_id, asset.inventory_agent_time):
+        return asset, False
+    seen = upload.received_at if upload is not None else timezone.now()
     new = {
         "hostname": facts.hostname,
         "hardware_uuid": facts.usable_uuid or asset.hardware_uuid,
@@ -331,13 +494,26 @@ def apply_facts(asset: Asset, facts: Facts, upload: InventoryUpload | None, *, a
     software_hash = _digest(sorted((x["name"], x["version"], x["publisher"]) for x in facts.software))
     network_hash = _digest(sorted((x["name"], x["mac"], x["ip"]) for x in facts.interfaces))
     asset.hardware = {**facts.hardware, "software_hash": software_hash, "network_hash": network_hash}
-    asset.last_seen = now
+    asset.last_seen = seen if asset.last_seen is None else max(asset.last_seen, seen)
+    if upload is not None:
+        asset.inventory_upload_id = upload.pk
+        asset.inventory_agent_time = upload.agent_time
     if facts.device_id:
         asset.agent_device_id = facts.device_id
     if not asset.serial_number and facts.usable_serial:
         changes["serial_number"] = ["", facts.usable_serial]
         asset.serial_number = facts.usable_serial
-    asset.save(update_fields=[*FACT_COLUMNS, "hardware", "last_seen", "agent_device_id", "serial_number"])
+    asset.save(
+        update_fields=[
+            *FACT_COLUMNS,
+            "hardware",
+            "last_seen",
+            "agent_device_id",
+            "serial_number",
+            "inventory_upload_id",
+            "inventory_agent_time",
+        ]
+    )
     # Most inventories repeat the last one: rewrite interfaces and software only when they changed.
     if network_hash != old_hashes[1]:
         AssetInterface.objects.filter(asset=asset).delete()
@@ -373,7 +549,7 @@ def apply_facts(asset: Asset, facts: Facts, upload: InventoryUpload | None, *, a
             changes=changes,
             extra={"action": "inventory", "upload": upload.pk if upload else None, "software": len(facts.software)},
         )
-    return asset
+    return asset, True
 
 
 def _digest(items: Any) -> str:
@@ -419,7 +595,7 @@ def _finish(upload: InventoryUpload, status: str, error: str = "", asset: Asset 
     upload.error = error
     upload.asset = asset
     upload.processed_at = timezone.now()
-    upload.save(update_fields=["status", "error", "asset", "processed_at", "query", "device_id"])
+    upload.save(update_fields=["status", "error", "asset", "processed_at", "query", "device_id", "agent_time"])
 
 
 def process_upload(upload: InventoryUpload) -> tuple[bytes, bool]:
@@ -448,28 +624,38 @@ def process_upload(upload: InventoryUpload) -> tuple[bytes, bool]:
         if not upload.device_id:
             raise InventoryError(_("The request has no DEVICEID."))
         facts = extract_facts(root)
+        upload.agent_time = agent_time(root, upload.received_at)
     except InventoryError as exc:
         _finish(upload, UploadStatus.REJECTED, str(exc))
         raise
     try:
         with transaction.atomic():
-            asset = do_apply_inventory(upload, facts, actor=None)
+            asset, applied = do_apply_inventory(upload, facts, actor=None)
     except Exception as exc:  # keep the upload for a retry whatever went wrong, and tell the agent
         log.exception("inventory upload %s failed", upload.pk)
         _finish(upload, UploadStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000])
         return REPLY_DONE, compressed
-    _finish(upload, UploadStatus.MATCHED if asset else UploadStatus.TRIAGE, asset=asset)
+    if not applied:
+        _finish(upload, UploadStatus.STALE, _("A newer inventory of this device was applied before."), asset=asset)
+    else:
+        _finish(upload, UploadStatus.MATCHED if asset else UploadStatus.TRIAGE, asset=asset)
     return REPLY_DONE, compressed
 
 
 @transaction.atomic
-def do_apply_inventory(upload: InventoryUpload, facts: Facts, *, actor: Any) -> Asset | None:
-    """Update the matched asset, or put the device in triage (never a silent new asset)."""
+def do_apply_inventory(upload: InventoryUpload, facts: Facts, *, actor: Any) -> tuple[Asset | None, bool]:
+    """Update the matched asset, or put the device in triage (never a silent new asset).
+
+    Returns the asset (None: in triage) and whether the upload was applied (False: it is older
+    than what the asset or the unmatched device already shows).
+    """
     role = _role(actor, "triage", upload.owner_id) if actor is not None else SYSTEM_ROLE
     asset, _how = match_asset(upload.owner_id, facts)
     if asset is not None:
+        # Lock the row, then compare orders on what is committed: a concurrent upload of the same
+        # device waits here and sees this one's result.
+        asset = Asset.objects.select_for_update().get(pk=asset.pk)
         return apply_facts(asset, facts, upload, actor=actor, role=role)
-    now = timezone.now()
     values = {
         "hostname": facts.hostname,
         "serial_number": facts.usable_serial,
@@ -477,19 +663,23 @@ def do_apply_inventory(upload: InventoryUpload, facts: Facts, *, actor: Any) -> 
         "macs": ", ".join(facts.macs)[:500],
         "manufacturer_name": facts.manufacturer,
         "model_name": facts.model,
-        "last_seen": now,
+        "last_seen": upload.received_at,
         "last_upload": upload,
+        "last_agent_time": upload.agent_time,
     }
-    device, created = TriageDevice.objects.get_or_create(
-        owner_id=upload.owner_id, device_id=facts.device_id, defaults={**values, "first_seen": now}
+    device, created = TriageDevice.objects.select_for_update().get_or_create(
+        owner_id=upload.owner_id, device_id=facts.device_id, defaults={**values, "first_seen": upload.received_at}
     )
     if created:
         record_event(actor, role, AuditEventType.CREATED, device, extra={"action": "triage", "upload": upload.pk})
-    else:
-        for k, v in values.items():
-            setattr(device, k, v)
-        device.save(update_fields=list(values))
-    return None
+        return None, True
+    if is_older(upload, device.last_upload_id, device.last_agent_time):
+        return None, False
+    values["last_seen"] = max(device.last_seen, upload.received_at)
+    for k, v in values.items():
+        setattr(device, k, v)
+    device.save(update_fields=list(values))
+    return None, True
 
 
 def facts_of(upload: InventoryUpload) -> Facts:
@@ -516,7 +706,8 @@ def do_link_triage_device(device: TriageDevice, asset: Asset, *, actor: Any) -> 
         extra={"action": "link"},
     )
     if device.last_upload is not None:
-        apply_facts(asset, facts_of(device.last_upload), device.last_upload, actor=actor, role=role)
+        locked = Asset.objects.select_for_update().get(pk=asset.pk)
+        return apply_facts(locked, facts_of(device.last_upload), device.last_upload, actor=actor, role=role)[0]
     return asset
 
 

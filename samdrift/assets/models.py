@@ -215,6 +215,10 @@ class Asset(OwnerScopedModel):
     last_seen = models.DateTimeField(_("last seen"), null=True, blank=True)
     hardware = models.JSONField(_("hardware facts"), default=dict, blank=True)
     agent_device_id = models.CharField(_("agent device id"), max_length=200, blank=True)
+    # Which inventory the facts above come from, so that an older one never overwrites them: the
+    # upload's id (the order we received them in) and the agent's own time of the inventory.
+    inventory_upload_id = models.BigIntegerField(_("inventory upload"), null=True, blank=True)
+    inventory_agent_time = models.DateTimeField(_("inventory time (agent)"), null=True, blank=True)
     created = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -236,6 +240,9 @@ class Asset(OwnerScopedModel):
             models.Index(fields=["asset_tag"], name="asset_tag_idx"),
             models.Index(fields=["serial_number"], name="asset_serial_idx"),
             models.Index(fields=["hardware_uuid"], name="asset_uuid_idx"),
+            models.Index(
+                fields=["owner", "agent_device_id"], condition=~Q(agent_device_id=""), name="asset_agent_device_idx"
+            ),
             models.Index(fields=["hostname"], name="asset_hostname_idx"),
             models.Index(fields=["model", "id"], name="asset_model_idx"),
             models.Index(fields=["org_unit", "id"], name="asset_orgunit_idx"),
@@ -430,6 +437,7 @@ class UploadStatus(models.TextChoices):
     TRIAGE = "triage", _("Unmatched, in triage")
     REJECTED = "rejected", _("Rejected")
     FAILED = "failed", _("Processing failed")
+    STALE = "stale", _("Older than the inventory applied, not applied")
 
 
 class InventoryUpload(OwnerScopedModel):
@@ -447,6 +455,7 @@ class InventoryUpload(OwnerScopedModel):
     raw = models.BinaryField(_("payload as received"))
     query = models.CharField(_("query"), max_length=20, blank=True)
     device_id = models.CharField(_("agent device id"), max_length=200, blank=True)
+    agent_time = models.DateTimeField(_("inventory time (agent)"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=UploadStatus.choices, default=UploadStatus.RECEIVED)
     error = models.TextField(_("error"), blank=True)
     asset = models.ForeignKey(
@@ -489,6 +498,7 @@ class TriageDevice(OwnerScopedModel):
     last_upload = models.ForeignKey(
         InventoryUpload, verbose_name=_("last upload"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    last_agent_time = models.DateTimeField(_("inventory time (agent)"), null=True, blank=True)
     resolved_asset = models.ForeignKey(
         Asset, verbose_name=_("linked asset"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

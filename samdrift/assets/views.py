@@ -672,6 +672,7 @@ class InventoryUploadDetail(ScopedDetailView):
         "truncated",
         "query",
         "device_id",
+        "agent_time",
         "status",
         "error",
         "asset",

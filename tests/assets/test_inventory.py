@@ -20,6 +20,35 @@ from tests.worlds.assets import tiny_inventory
 
 pytestmark = pytest.mark.django_db
 SAMPLE = Path(__file__).parent / "data" / "fusioninventory-local.xml"
+OCS_SAMPLE = Path(__file__).parent / "data" / "ocsinventory-2.10.xml"
+BOM = b"\xef\xbb\xbf"
+
+
+def inventory_xml(
+    device_id: str,
+    *,
+    mac: str = "3c:52:82:00:00:01",
+    serial: str = "",
+    memory: int = 8192,
+    logdate: str = "",
+    hostname: str = "h",
+) -> bytes:
+    """A small FusionInventory-style INVENTORY, compressed as agents send it."""
+    log = f"<ACCESSLOG><LOGDATE>{logdate}</LOGDATE></ACCESSLOG>" if logdate else ""
+    xml = f"""<?xml version="1.0" encoding="UTF-8" ?>
+<REQUEST><CONTENT>{log}
+  <BIOS><SSN>{serial}</SSN><SMANUFACTURER>Acme</SMANUFACTURER></BIOS>
+  <HARDWARE><NAME>{hostname}</NAME><MEMORY>{memory}</MEMORY></HARDWARE>
+  <NETWORKS><DESCRIPTION>eth0</DESCRIPTION><MACADDR>{mac}</MACADDR></NETWORKS>
+  <OPERATINGSYSTEM><TIMEZONE><OFFSET>+0100</OFFSET></TIMEZONE></OPERATINGSYSTEM>
+</CONTENT><DEVICEID>{device_id}</DEVICEID><QUERY>INVENTORY</QUERY></REQUEST>"""
+    return zlib.compress(xml.encode())
+
+
+def latest_upload() -> InventoryUpload:
+    upload = InventoryUpload.objects.order_by("-id").first()
+    assert upload is not None
+    return upload
 
 
 def post(client: Any, world: Any, body: bytes, owner: str = "a") -> Any:
@@ -85,10 +114,13 @@ def test_sample_inventory_lands_in_triage_then_becomes_an_asset_with_its_facts(w
     assert AuditEvent.objects.filter(object_id=str(asset.pk), extra__action="inventory").count() == 1
 
 
-@pytest.mark.parametrize("how", ["serial", "uuid", "mac"])
-def test_matching_by_serial_then_uuid_then_mac(world: Any, client: Any, how: str) -> None:
+@pytest.mark.parametrize("how", ["serial", "device_id", "uuid", "mac"])
+def test_matching_by_serial_then_device_id_then_uuid_then_mac(world: Any, client: Any, how: str) -> None:
     asset = world.a.extra["asset"]
-    if how == "serial":
+    if how == "device_id":
+        Asset.objects.filter(pk=asset.pk).update(agent_device_id="x1")
+        body = tiny_inventory("x1", "h1", "02:aa:00:00:00:01")
+    elif how == "serial":
         body = tiny_inventory("x1", "h1", "02:aa:00:00:00:01", serial=asset.serial_number)
     elif how == "uuid":
         Asset.objects.filter(pk=asset.pk).update(hardware_uuid="4C4C4544-0042-3510-8048-B4C04F4B4E31")
@@ -97,9 +129,12 @@ def test_matching_by_serial_then_uuid_then_mac(world: Any, client: Any, how: str
         )
         body = zlib.compress(xml)
     else:
-        body = tiny_inventory("x1", "h1", "02:00:00:00:00:01")  # the MAC the world's agent reported
-        actions_link = TriageDevice.objects.get(owner=world.a.owner, device_id=f"dev-{world.a.marker}")
-        inventory.do_link_triage_device(actions_link, asset, actor=world.technician)
+        # The asset's agent reported a maker-assigned MAC; another agent on it (reinstalled, with a
+        # new device id) reports no serial and that MAC.
+        device = TriageDevice.objects.get(owner=world.a.owner, device_id=f"dev-{world.a.marker}")
+        inventory.do_link_triage_device(device, asset, actor=world.technician)
+        assert post(client, world, tiny_inventory(device.device_id, "h0", "3c:52:82:aa:bb:01")).status_code == 200
+        body = tiny_inventory("x1", "h1", "3c:52:82:aa:bb:01")
     assert post(client, world, body).status_code == 200
     upload = InventoryUpload.objects.order_by("-id").first()
     assert upload is not None and upload.status == UploadStatus.MATCHED and upload.asset_id == asset.pk
@@ -201,6 +236,21 @@ def test_plain_xml_gets_a_plain_reply(world: Any, client: Any) -> None:
     assert response.status_code == 200 and response.content.startswith(b"<?xml")
 
 
+@pytest.mark.parametrize("prefix", [BOM, BOM + b"\r\n", b"\n  "])
+def test_plain_xml_with_a_byte_order_mark_or_leading_blanks_is_accepted(world: Any, client: Any, prefix: bytes) -> None:
+    prolog = b'<?xml version="1.0" encoding="UTF-8"?>\n<REQUEST><DEVICEID>bom</DEVICEID><QUERY>PROLOG</QUERY></REQUEST>'
+    response = post(client, world, prefix + prolog)
+    assert response.status_code == 200, response.content
+    assert b"<RESPONSE>SEND</RESPONSE>" in response.content
+    xml = zlib.decompress(inventory_xml("bom", serial=world.a.extra["asset"].serial_number, memory=4096))
+    response = post(client, world, prefix + xml)
+    assert response.status_code == 200, response.content
+    assert latest_upload().status == UploadStatus.MATCHED and bytes(latest_upload().raw) == prefix + xml
+    # Inside the compressed body too.
+    assert post(client, world, zlib.compress(BOM + xml)).status_code == 200
+    assert latest_upload().status == UploadStatus.MATCHED
+
+
 def test_the_key_records_when_it_was_last_used_to_the_minute(world: Any, client: Any) -> None:
     from samdrift.assets.models import AgentKey
 
@@ -227,3 +277,236 @@ def test_the_scheduler_runs_the_inventory_retry_on_the_worker(world: Any) -> Non
     result = DBTaskResult.objects.get(task_path="samdrift.assets.tasks.retry_inventory_uploads")
     assert result.status == "SUCCESSFUL", result.traceback
     assert result.return_value == {"processed": 0}
+
+
+# --- inventory in the agent's order ----------------------------------------------------------
+
+
+def test_an_older_inventory_never_overwrites_a_newer_one(world: Any, client: Any) -> None:
+    """The agent's own time (ACCESSLOG/LOGDATE) orders inventories of a device, not their arrival."""
+    asset = world.a.extra["asset"]
+    now = timezone.localtime(timezone.now(), timezone.get_fixed_timezone(60))
+    newer = (now - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
+    older = (now - timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S")
+    post(client, world, inventory_xml("d-1", serial=asset.serial_number, memory=32768, logdate=newer))
+    applied = latest_upload()
+    assert applied.status == UploadStatus.MATCHED and applied.agent_time is not None
+    assert abs(applied.agent_time - (now - timedelta(hours=1))) < timedelta(seconds=1)
+    events = AuditEvent.objects.filter(object_id=str(asset.pk), extra__action="inventory").count()
+
+    asset.refresh_from_db()
+    seen = asset.last_seen
+    response = post(client, world, inventory_xml("d-1", serial=asset.serial_number, memory=16384, logdate=older))
+    assert response.status_code == 200 and b"NO_ACCOUNT_UPDATE" in reply(response)  # the agent is answered
+    stale = latest_upload()
+    assert stale.status == UploadStatus.STALE and stale.asset_id == asset.pk and stale.agent_time is not None
+    asset.refresh_from_db()
+    assert asset.memory_mb == 32768 and asset.inventory_upload_id == applied.pk
+    assert asset.last_seen == seen  # stale data does not make the device look newly seen
+    assert AuditEvent.objects.filter(object_id=str(asset.pk), extra__action="inventory").count() == events
+
+    # A clock far off (a flat BIOS battery, 2099) is not an order: the arrival order decides.
+    post(client, world, inventory_xml("d-1", serial=asset.serial_number, memory=65536, logdate="2099-01-01 00:00:00"))
+    wrong_clock = latest_upload()
+    assert wrong_clock.agent_time is None and wrong_clock.status == UploadStatus.MATCHED
+    asset.refresh_from_db()
+    assert asset.memory_mb == 65536 and asset.last_seen > seen
+
+
+def test_an_interrupted_upload_processed_late_does_not_roll_the_device_back(world: Any, client: Any) -> None:
+    """A web worker killed after storing an upload: the retry task processes it minutes later, after
+    a newer upload of the same device. Without agent times the order received decides."""
+    asset = world.a.extra["asset"]
+    key = world.a.extra["agent_key"]
+    kept = inventory.do_receive_inventory_upload(
+        key,
+        inventory_xml("d-2", serial=asset.serial_number, memory=16384),
+        truncated=False,
+        content_type="",
+        remote_addr=None,
+    )  # stored, then the worker died: never processed
+    assert kept.status == UploadStatus.RECEIVED
+    post(client, world, inventory_xml("d-2", serial=asset.serial_number, memory=32768))
+    newer = latest_upload()
+    assert newer.status == UploadStatus.MATCHED
+    asset.refresh_from_db()
+    seen = asset.last_seen
+    assert seen == newer.received_at
+
+    InventoryUpload.objects.filter(pk=kept.pk).update(received_at=timezone.now() - timedelta(minutes=6))
+    assert retry_inventory_uploads.call() == {"processed": 1}
+    kept.refresh_from_db()
+    assert kept.status == UploadStatus.STALE and kept.processed_at is not None
+    asset.refresh_from_db()
+    assert asset.memory_mb == 32768 and asset.last_seen == seen and asset.inventory_upload_id == newer.pk
+
+    # The same holds for a device still in triage: its row keeps the newest report.
+    other = inventory.do_receive_inventory_upload(
+        key,
+        inventory_xml("d-3", mac="3c:52:82:00:00:33", hostname="old-name"),
+        truncated=False,
+        content_type="",
+        remote_addr=None,
+    )
+    post(client, world, inventory_xml("d-3", mac="3c:52:82:00:00:33", hostname="new-name"))
+    InventoryUpload.objects.filter(pk=other.pk).update(received_at=timezone.now() - timedelta(minutes=6))
+    retry_inventory_uploads.call()
+    other.refresh_from_db()
+    assert other.status == UploadStatus.STALE
+    device = TriageDevice.objects.get(owner=world.a.owner, device_id="d-3")
+    assert device.hostname == "new-name" and device.last_upload_id == latest_upload().pk
+
+
+# --- matching that does not merge machines ---------------------------------------------------
+
+
+def test_two_virtual_machines_sharing_02_fc_00_00_00_01_stay_two_assets(world: Any, client: Any) -> None:
+    """The case of issue 13: every VM of one kind reports 02:fc:00:00:00:01 and no serial. The OCS
+    agent's inventory of one is an asset; FusionInventory's of another must not overwrite it."""
+    post(client, world, zlib.compress(OCS_SAMPLE.read_bytes()))
+    first = latest_upload()
+    assert first.status == UploadStatus.TRIAGE
+    device = TriageDevice.objects.get(owner=world.a.owner, device_id=first.device_id)
+    assert "02:fc:00:00:00:01" in device.macs
+    asset = inventory.do_create_asset_from_triage(
+        device, {"asset_tag": "VM-OCS", "model": world.a.extra["asset_model"]}, actor=world.technician
+    )
+    assert InstalledSoftware.objects.filter(asset=asset).count() == 916
+
+    post(client, world, zlib.compress(SAMPLE.read_bytes()))  # another VM, another agent, the same MAC
+    second = latest_upload()
+    assert second.status == UploadStatus.TRIAGE and second.asset_id is None
+    assert InstalledSoftware.objects.filter(asset=asset).count() == 916
+    assert TriageDevice.objects.filter(owner=world.a.owner, device_id=second.device_id).exists()
+
+    post(client, world, zlib.compress(OCS_SAMPLE.read_bytes()))  # the first VM again: its device id
+    assert latest_upload().status == UploadStatus.MATCHED and latest_upload().asset_id == asset.pk
+
+
+def test_a_mac_seen_on_another_machine_does_not_match(world: Any, client: Any) -> None:
+    asset = world.a.extra["asset"]
+    dock = "3c:52:82:dd:00:01"  # a maker-assigned MAC, say of a dock at a hot desk
+    post(client, world, inventory_xml("own", serial=asset.serial_number, mac=dock))
+    assert latest_upload().status == UploadStatus.MATCHED
+    # Another laptop in the same dock: its serial differs from the asset's, so the MAC does not count.
+    post(client, world, inventory_xml("other", serial="SN-OTHER-1", mac=dock))
+    assert latest_upload().status == UploadStatus.TRIAGE
+    # A third without a serial: the MAC is now on two devices (the asset and the unmatched laptop).
+    post(client, world, inventory_xml("third", mac=dock))
+    assert latest_upload().status == UploadStatus.TRIAGE
+    asset.refresh_from_db()
+    assert asset.agent_device_id == "own"
+    # A device id copied with a cloned disk does not carry a machine with another serial along.
+    post(client, world, inventory_xml("own", serial="SN-CLONE-2", mac="3c:52:82:dd:00:02"))
+    assert latest_upload().status == UploadStatus.TRIAGE
+
+
+@pytest.mark.parametrize(
+    ("mac", "unique"),
+    [
+        ("3c:52:82:11:22:33", True),
+        ("02:fc:00:00:00:01", False),  # locally administered: VMs, containers, random Wi-Fi addresses
+        ("f6:ee:66:09:51:ad", False),  # locally administered too (0xf6 has the 0x02 bit)
+        ("01:00:5e:00:00:01", False),  # a group address
+        ("00:50:56:aa:bb:cc", False),  # VMware
+        ("08:00:27:aa:bb:cc", False),  # VirtualBox
+        ("00:15:5d:aa:bb:cc", False),  # Hyper-V
+        ("00:e0:4c:68:00:01", False),  # Realtek USB Ethernet of docks
+        ("a4:bb:6d:00:00:01", False),  # the installation's own dock range (setting)
+    ],
+)
+def test_which_macs_may_identify_a_machine_alone(settings: Any, mac: str, unique: bool) -> None:
+    settings.SAMDRIFT_INVENTORY_UNTRUSTED_MAC_PREFIXES = ["A4-BB-6D"]
+    assert inventory.is_unique_mac(mac) is unique
+
+
+# --- the OCS Inventory agent -----------------------------------------------------------------
+
+
+def test_the_ocs_agents_inventory_is_mapped_in_full() -> None:
+    """Debian's OCS agent 2.10 names the CPU CPUS/TYPE (with CORES, THREADS, LOGICAL_CPUS, CPUARCH)
+    and the OS in HARDWARE; the facts come out as FusionInventory's do."""
+    facts = inventory.extract_facts(inventory.parse_request(OCS_SAMPLE.read_bytes()))
+    assert facts.cpu == "Intel(R) Xeon(R) Processor @ 2.80GHz"
+    cpu = facts.hardware["cpus"][0]
+    assert (cpu["cores"], cpu["threads"], cpu["logical"], cpu["arch"], cpu["speed"]) == (
+        "2",
+        "2",
+        "2",
+        "x86_64",
+        "2800",
+    )
+    assert cpu["manufacturer"] == "Intel"
+    assert facts.hardware["os"] == {
+        "name": "Debian GNU/Linux 12",
+        "full_name": "Debian GNU/Linux 12",
+        "version": "12",
+        "kernel": "",  # OCS 2.10 sends none when it recognises the distribution
+        "arch": "x86_64",
+    }
+    assert (facts.hostname, facts.memory_mb, facts.os_name, facts.os_version) == (
+        "vm",
+        24105,
+        "Debian GNU/Linux 12",
+        "12",
+    )
+    assert facts.hardware["disks"][0] == {
+        "volume": "/dev/vda",
+        "mount": "/",
+        "filesystem": "ext4",
+        "total_mb": 258019,
+        "free_mb": 79113,
+    }
+    assert facts.hardware["storages"][0]["name"] == "vda" and facts.hardware["vm"] == "Physical"
+    assert "02:fc:00:00:00:01" in facts.macs and len(facts.software) == 916
+    assert facts.software[0] == {"name": "adduser", "version": "3.134", "publisher": ""}
+
+    # On a Linux it does not recognise, OSVERSION holds the kernel release; elsewhere the OS version.
+    unknown = OCS_SAMPLE.read_bytes().replace(b"<OSNAME>Debian GNU/Linux 12</OSNAME>", b"<OSNAME>Linux</OSNAME>")
+    unknown = unknown.replace(b"<OSVERSION>12</OSVERSION>", b"<OSVERSION>6.1.0-28-amd64</OSVERSION>")
+    assert inventory.extract_facts(inventory.parse_request(unknown)).hardware["os"]["kernel"] == "6.1.0-28-amd64"
+    # FusionInventory's own names still win.
+    fusion = inventory.extract_facts(inventory.parse_request(SAMPLE.read_bytes()))
+    assert fusion.cpu == "AMD EPYC" and fusion.hardware["os"]["kernel"] == "6.1.0-28-amd64"
+    assert fusion.hardware["os"]["arch"] == "x86_64" and fusion.hardware["cpus"][0]["cores"] == "2"
+
+
+# --- a database that is away -----------------------------------------------------------------
+
+
+def _database_away(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    from django.db import OperationalError
+
+    raise OperationalError("connection to server at 127.0.0.1, port 5432 failed: Connection refused")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_the_database_is_away_agents_get_503_with_retry_after(world: Any, client: Any) -> None:
+    from django.db import connection
+
+    uploads = InventoryUpload.objects.count()
+    body = inventory_xml("away", serial=world.a.extra["asset"].serial_number, memory=2048)
+    with connection.execute_wrapper(_database_away):
+        response = post(client, world, body)
+    assert response.status_code == 503 and response["Retry-After"] == "300"
+    assert response["Content-Type"].startswith("text/plain") and "database" in response.content.decode()
+    assert InventoryUpload.objects.count() == uploads  # nothing acknowledged, so nothing to lose
+
+    # The database goes away after the upload is stored (committed), while it is processed: kept,
+    # and processed by the retry task.
+    def away_after_storing(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        processing = "assets_asset" in sql or "assets_triagedevice" in sql or sql.startswith("UPDATE")
+        if processing and "assets_agentkey" not in sql:
+            return _database_away(execute, sql, params, many, context)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(away_after_storing):
+        response = post(client, world, body)
+    assert response.status_code == 503 and response["Retry-After"] == "300"
+    kept = latest_upload()
+    assert kept.status == UploadStatus.RECEIVED and bytes(kept.raw) == body
+    InventoryUpload.objects.filter(pk=kept.pk).update(received_at=timezone.now() - timedelta(minutes=6))
+    assert retry_inventory_uploads.call() == {"processed": 1}
+    kept.refresh_from_db()
+    assert kept.status == UploadStatus.MATCHED
+    assert Asset.objects.get(pk=world.a.extra["asset"].pk).memory_mb == 2048
