@@ -244,3 +244,13 @@ LOGGING = {
 
 # Import files larger than this are refused before they are parsed.
 SAMDRIFT_IMPORT_MAX_BYTES = int(os.environ.get("SAMDRIFT_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+
+# Long jobs and the processes that run them (samdrift/core/jobs.py, docs/operations.md).
+# A running job renews its lease every third of this; the sweep fails a job whose lease ran out.
+SAMDRIFT_JOB_LEASE_SECONDS = int(os.environ.get("SAMDRIFT_JOB_LEASE_SECONDS", "60"))
+# How often the scheduler runs the sweep of expired jobs and orphaned task rows.
+SAMDRIFT_SWEEP_SECONDS = int(os.environ.get("SAMDRIFT_SWEEP_SECONDS", "60"))
+# Seconds between heartbeats of the worker and the scheduler; silent for longer than
+# SAMDRIFT_SILENT_SECONDS means down (the health check answers 503, the sweep fails its tasks).
+SAMDRIFT_HEARTBEAT_SECONDS = float(os.environ.get("SAMDRIFT_HEARTBEAT_SECONDS", "15"))
+SAMDRIFT_SILENT_SECONDS = int(os.environ.get("SAMDRIFT_SILENT_SECONDS", "120"))

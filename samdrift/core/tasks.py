@@ -19,3 +19,12 @@ def verify_audit_chain() -> dict[str, Any]:
     else:
         log.error("audit chain BROKEN at event %s: %s", report.broken_at, report.reason)
     return {"ok": report.ok, "checked": report.checked, "broken_at": report.broken_at, "reason": report.reason}
+
+
+@task
+def sweep_jobs() -> dict[str, Any]:
+    """Every minute (in the scheduler): fail the jobs whose lease ran out and the task rows whose
+    worker is gone, so that nothing stays "running" for ever."""
+    from samdrift.core.jobs import sweep
+
+    return sweep()
