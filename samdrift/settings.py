@@ -257,3 +257,12 @@ SAMDRIFT_IMPORT_MAX_BYTES = int(os.environ.get("SAMDRIFT_IMPORT_MAX_BYTES", str(
 SAMDRIFT_INVENTORY_UNTRUSTED_MAC_PREFIXES = env_list("SAMDRIFT_INVENTORY_UNTRUSTED_MAC_PREFIXES")
 # Seconds an inventory agent is asked to wait (Retry-After of a 503) while the database is away.
 SAMDRIFT_INVENTORY_RETRY_AFTER = int(os.environ.get("SAMDRIFT_INVENTORY_RETRY_AFTER", "300"))
+# Long jobs and the processes that run them (samdrift/core/jobs.py, docs/operations.md).
+# A running job renews its lease every third of this; the sweep fails a job whose lease ran out.
+SAMDRIFT_JOB_LEASE_SECONDS = int(os.environ.get("SAMDRIFT_JOB_LEASE_SECONDS", "60"))
+# How often the scheduler runs the sweep of expired jobs and orphaned task rows.
+SAMDRIFT_SWEEP_SECONDS = int(os.environ.get("SAMDRIFT_SWEEP_SECONDS", "60"))
+# Seconds between heartbeats of the worker and the scheduler; silent for longer than
+# SAMDRIFT_SILENT_SECONDS means down (the health check answers 503, the sweep fails its tasks).
+SAMDRIFT_HEARTBEAT_SECONDS = float(os.environ.get("SAMDRIFT_HEARTBEAT_SECONDS", "15"))
+SAMDRIFT_SILENT_SECONDS = int(os.environ.get("SAMDRIFT_SILENT_SECONDS", "120"))

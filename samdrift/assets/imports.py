@@ -52,6 +52,7 @@ from samdrift.assets.models import (
 from samdrift.assets.permissions import WRITE_ROLES
 from samdrift.core.access import require_role
 from samdrift.core.audit import PendingEvent, record_event, record_events
+from samdrift.core.jobs import set_progress
 from samdrift.core.models import AuditEventType
 from samdrift.tenancy.imports import MAX_ROWS, _cell_text, _file_error, _normalise_header, read_table
 from samdrift.tenancy.models import CostCentre, OrgUnit, Owner
@@ -879,9 +880,9 @@ def plan_for(batch: AssetImport, *, progress: Callable[[int], None] | None = Non
     return build_plan(batch.owner, table, batch.options, progress=progress)
 
 
-def _progress_writer(batch_id: int) -> Callable[[int], None]:
+def _progress_writer(batch: AssetImport) -> Callable[[int], None]:
     def write(percent: int) -> None:
-        AssetImport.objects.filter(pk=batch_id).update(progress=min(percent, 99))
+        set_progress(batch, min(percent, 99), batch.message)
 
     return write
 
@@ -948,7 +949,7 @@ def check_asset_import(batch: AssetImport, *, actor: Any, in_background: bool = 
     role = importer_role(actor, batch.owner_id)
     if batch.status == ImportState.COMMITTED:
         raise ValidationError(_("This file has already been imported."))
-    plan = plan_for(batch, progress=_progress_writer(batch.pk) if in_background else None)
+    plan = plan_for(batch, progress=_progress_writer(batch) if in_background else None)
     with transaction.atomic():
         locked = AssetImport.objects.select_for_update().get(pk=batch.pk)
         _store_report(locked, plan, actor=actor, role=role)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samdrift.core.access import OwnerScopedModel, Scope, ScopedQuerySet
+from samdrift.core.models import Job
 from samdrift.core.roles import OPERATOR_ROLES, Role
 
 STAFF = frozenset({Role.ADMIN, Role.TECHNICIAN})
@@ -797,7 +798,7 @@ class ImportState(models.TextChoices):
     ERROR = "error", _("Stopped by an error")
 
 
-class AssetImport(OwnerScopedModel):
+class AssetImport(OwnerScopedModel, Job):
     """One uploaded file of assets for one owner (importfil), its column mapping and the outcome
     of its dry run. The file is kept as received, whatever happens to its rows."""
 
@@ -822,8 +823,6 @@ class AssetImport(OwnerScopedModel):
         related_name="+",
     )
     status = models.CharField(_("status"), max_length=20, choices=ImportState.choices, default=ImportState.UPLOADED)
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    message = models.CharField(_("message"), max_length=500, blank=True)
     file_errors = models.JSONField(_("errors in the file"), default=list, blank=True)
     notes = models.JSONField(_("notes"), default=list, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from samdrift.assets import inventory
 from samdrift.assets.models import InventoryUpload, UploadStatus
+from samdrift.core.jobs import holding_lease
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,8 @@ def check_asset_import_task(batch_id: int, user_id: int | None) -> dict[str, Any
 
     batch = AssetImport.objects.select_related("owner").get(pk=batch_id)
     try:
-        batch = imports.check_asset_import(batch, actor=_actor(user_id), in_background=True)
+        with holding_lease(batch):
+            batch = imports.check_asset_import(batch, actor=_actor(user_id), in_background=True)
     except Exception as exc:  # the batch records why; the worker logs the trace
         log.exception("asset import %s: dry run failed", batch_id)
         AssetImport.objects.filter(pk=batch_id).update(status=ImportState.ERROR, message=str(exc)[:500])
@@ -65,7 +67,8 @@ def commit_asset_import_task(batch_id: int, user_id: int | None) -> dict[str, An
 
     batch = AssetImport.objects.select_related("owner").get(pk=batch_id)
     try:
-        batch = imports.do_commit_asset_import(batch, actor=_actor(user_id))
+        with holding_lease(batch):
+            batch = imports.do_commit_asset_import(batch, actor=_actor(user_id))
     except ValidationError:
         return {"import": batch_id, "status": AssetImport.objects.get(pk=batch_id).status}
     except Exception as exc:

@@ -12,3 +12,20 @@ class BillingConfig(AppConfig):
         from samdrift.core.context_processors import add_nav
 
         add_nav("subscription_list", _("Subscriptions"), FINANCE_ROLES)
+
+        from samdrift.billing.models import BillingRun, RunStatus
+        from samdrift.core.jobs import JobKind, register_job_kind
+
+        register_job_kind(
+            JobKind(
+                key="billing.run",
+                label=_("Billing runs"),
+                model=BillingRun,
+                running={RunStatus.RUNNING: RunStatus.FAILED},
+                failed=frozenset({RunStatus.FAILED}),
+                expired_message=_(
+                    "The run stopped without finishing (its worker ended or lost the database). "
+                    "The period is open: run it again."
+                ),
+            )
+        )

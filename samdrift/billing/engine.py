@@ -56,6 +56,7 @@ from samdrift.billing.models import (
     UsageRow,
 )
 from samdrift.billing.sources import ChargeSource, charge_sources, const, insert_lines_from, register
+from samdrift.core.jobs import set_progress
 from samdrift.core.money import split_money, to_money
 from samdrift.tenancy.models import CostCentre, Owner
 
@@ -487,14 +488,6 @@ register(ChargeSource("pool", gettext_lazy("Shared cost pools"), build_pool_line
 # --- the run ---------------------------------------------------------------------------------
 
 
-def _set_progress(run: BillingRun, progress: int, message: str = "", **fields: Any) -> None:
-    run.progress = progress
-    run.message = message[:500]
-    for name, value in fields.items():
-        setattr(run, name, value)
-    BillingRun.objects.filter(pk=run.pk).update(progress=progress, message=run.message, **fields)
-
-
 def clear_period(period: BillingPeriod) -> None:
     """Remove the open period's draft invoices and lines (credit notes are never touched)."""
     if Invoice.objects.filter(period=period, kind=InvoiceKind.CREDIT_NOTE).exists():  # pragma: no cover
@@ -590,21 +583,21 @@ def execute_run(run: BillingRun, *, on_step: Callable[[], None] | None = None) -
     sources = charge_sources()
     steps = len(sources) + 2
     with translation.override(translation.get_language() or "sv"):
-        _set_progress(run, 0, _("Clearing the period's draft invoices"), status=RunStatus.RUNNING)
+        set_progress(run, 0, _("Clearing the period's draft invoices"), status=RunStatus.RUNNING)
         with transaction.atomic():
             clear_period(period)
         count = 0
         for number, source in enumerate(sources, start=1):
-            _set_progress(run, int(100 * number / steps), str(source.label))
+            set_progress(run, int(100 * number / steps), str(source.label))
             with transaction.atomic():
                 count += source.build(period, run)
             if on_step:
                 on_step()
-        _set_progress(run, int(100 * (steps - 1) / steps), _("Creating invoices"))
+        set_progress(run, int(100 * (steps - 1) / steps), _("Creating invoices"))
         with transaction.atomic():
             invoices = build_invoices(period, run)
         total = Invoice.objects.filter(period=period, kind=InvoiceKind.INVOICE).aggregate(s=Sum("net_amount"))["s"]
-        _set_progress(
+        set_progress(
             run,
             100,
             _("%(lines)s lines on %(invoices)s invoices") % {"lines": count, "invoices": len(invoices)},

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samdrift.core.access import OwnerScopedModel, Scope, ScopedQuerySet
+from samdrift.core.models import Job
 from samdrift.core.roles import Role
 
 FINANCE_ROLES: frozenset[str] = frozenset({Role.FINANCE, Role.ADMIN})
@@ -172,13 +173,11 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class BillingRun(FinanceOnly):
+class BillingRun(FinanceOnly, Job):
     """One run of the billing engine over a period (faktureringskörning), with its progress."""
 
     period = models.ForeignKey(BillingPeriod, verbose_name=_("period"), on_delete=models.PROTECT, related_name="runs")
     status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    message = models.CharField(_("message"), max_length=500, blank=True)
     line_count = models.PositiveIntegerField(_("lines"), default=0)
     invoice_count = models.PositiveIntegerField(_("invoices"), default=0)
     total_net = money_field(_("total excl. VAT"), default=Decimal(0))

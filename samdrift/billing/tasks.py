@@ -12,6 +12,7 @@ from django.utils import timezone
 from samdrift.billing import engine
 from samdrift.billing.models import FINANCE_ROLES, BillingRun, RunStatus
 from samdrift.core.access import require_role
+from samdrift.core.jobs import holding_lease
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,8 @@ def run_billing(run_id: int) -> dict[str, Any]:
     actor = run.created_by
     try:
         role = require_role(actor, owner_id=None, operator_roles=FINANCE_ROLES)
-        engine.execute_run(run)
+        with holding_lease(run):
+            engine.execute_run(run)
         with transaction.atomic():
             finish_run_audit(run, actor=actor, role=role)
     except Exception as exc:  # the run records why it failed; the worker logs the trace

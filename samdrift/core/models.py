@@ -95,6 +95,7 @@ class AuditEvent(models.Model):
         return qs.none()
 
 
+<<<<<<< HEAD
 class OutboxStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENDING = "sending", _("Sending")
@@ -218,3 +219,71 @@ class OutgoingAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+=======
+class Job(models.Model):
+    """What every long piece of work has in one place (körning): progress, a message and a lease.
+
+    The status stays the model's own (each kind of job has its own words for its states); the
+    kinds register which states are running and what a job becomes when its lease runs out, in
+    `samdrift.core.jobs`. A running job renews `lease_expires` while its process lives; the sweep
+    fails (or puts back) a job whose lease has run out, so that it can be run again at once.
+    """
+
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    lease_expires = models.DateTimeField(_("lease expires"), null=True, blank=True)
+    expired_at = models.DateTimeField(_("found abandoned"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ProcessKind(models.TextChoices):
+    WORKER = "worker", _("Task worker")
+    SCHEDULER = "scheduler", _("Scheduler")
+
+
+class ProcessHeartbeat(models.Model):
+    """The last sign of life of one worker or scheduler process (hjärtslag), written every few
+    seconds; the operations page and /health/ read them, the sweep trusts a task to a worker only
+    while its heartbeat is fresh."""
+
+    name = models.CharField(_("process"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=ProcessKind.choices)
+    host = models.CharField(_("host"), max_length=100, blank=True)
+    pid = models.PositiveIntegerField(_("process id"), default=0)
+    started = models.DateTimeField(_("started"), default=timezone.now)
+    last_seen = models.DateTimeField(_("last seen"), default=timezone.now)
+    stopped = models.DateTimeField(_("stopped"), null=True, blank=True)
+    reconnects = models.PositiveIntegerField(_("database reconnects"), default=0)
+    last_error = models.CharField(_("last problem"), max_length=500, blank=True)
+    last_error_at = models.DateTimeField(_("last problem at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("process heartbeat")
+        verbose_name_plural = _("process heartbeats")
+        ordering = ["kind", "-last_seen"]
+        indexes = [models.Index(fields=["kind", "last_seen"], name="heartbeat_kind_seen_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PeriodicState(models.Model):
+    """When a periodic task is next due; shared by every scheduler process so that two of them
+    (started by mistake) still enqueue each periodic task once."""
+
+    name = models.CharField(_("periodic task"), max_length=100, unique=True)
+    next_due = models.DateTimeField(_("next due"))
+    last_enqueued = models.DateTimeField(_("last enqueued"), null=True, blank=True)
+    last_by = models.CharField(_("enqueued by"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("periodic task state")
+        verbose_name_plural = _("periodic task states")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+>>>>>>> h/jobs

@@ -26,6 +26,22 @@ class RecordsConfig(AppConfig):
         add_nav("gdprrequest_list", _("GDPR"), officer)
         add_nav("accesslog_list", _("Reads of marked records"), officer)
         add_nav("archiveexport_list", _("Archive exports"), officer)
+        from samdrift.core.jobs import JobKind, register_job_kind
+        from samdrift.records.models import ArchiveExport, ExportStatus
+
+        register_job_kind(
+            JobKind(
+                key="records.archive_export",
+                label=_("Archive exports"),
+                model=ArchiveExport,
+                running={ExportStatus.RUNNING: ExportStatus.FAILED},
+                failed=frozenset({ExportStatus.FAILED}),
+                expired_message=_(
+                    "The package was not finished (its worker ended or lost the database); nothing was "
+                    "stored. Start a new export."
+                ),
+            )
+        )
         if not any(p.name == "records-propose-disposal" for p in PERIODIC_TASKS):
             PERIODIC_TASKS.append(
                 Periodic("records-propose-disposal", "samdrift.records.tasks.propose_disposals", timedelta(hours=24))

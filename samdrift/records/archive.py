@@ -36,6 +36,7 @@ from lxml import etree
 
 from samdrift.core.access import require_role
 from samdrift.core.audit import record_event
+from samdrift.core.jobs import set_progress
 from samdrift.core.models import AuditEventType
 from samdrift.records import sources
 from samdrift.records.models import READ_ROLES, ArchiveExport, Case, CaseStatus, ExportStatus, RecordType
@@ -315,13 +316,6 @@ def _operator_name() -> str:
     return Operator.objects.values_list("name", flat=True).first() or "Samdrift"
 
 
-def _set_progress(export: ArchiveExport, progress: int, message: str = "", **fields: Any) -> None:
-    export.progress, export.message = progress, message[:500]
-    for name, value in fields.items():
-        setattr(export, name, value)
-    ArchiveExport.objects.filter(pk=export.pk).update(progress=progress, message=export.message, **fields)
-
-
 def write_package(export: ArchiveExport, out: IO[bytes]) -> tuple[int, int]:
     """Write the package to `out`; (records, files). Raises if the metadata is not valid."""
     label, qs = closed_records(export.record_type, export.date_from, export.date_to)
@@ -359,7 +353,7 @@ def write_package(export: ArchiveExport, out: IO[bytes]) -> tuple[int, int]:
                 checksums += [(f.sha256, f.path) for f in record_files]
                 packed.append(PackedRecord(label, obj, rendered, _markings(rendered, named_grounds), record_files))
                 if len(packed) % PROGRESS_EVERY == 0:
-                    _set_progress(
+                    set_progress(
                         export,
                         min(95, 5 + int(90 * len(packed) / total)),
                         _("%(done)s of %(total)s records") % {"done": len(packed), "total": total},
@@ -380,7 +374,7 @@ def build_archive_export(export: ArchiveExport, *, actor: Any) -> ArchiveExport:
     if export.status == ExportStatus.DONE:
         return export  # a task run twice builds once
     with translation.override(translation.get_language() or "sv"):
-        _set_progress(export, 1, _("Finding the closed records"), status=ExportStatus.RUNNING)
+        set_progress(export, 1, _("Finding the closed records"), status=ExportStatus.RUNNING)
         with tempfile.TemporaryFile() as spool:
             records, files = write_package(export, spool)
             size = spool.tell()

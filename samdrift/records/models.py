@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from samdrift.core.access import Scope, ScopedQuerySet
+from samdrift.core.models import Job
 from samdrift.core.roles import Role
 
 # Who reads records management data, and who does the work (registers, decides, disposes).
@@ -671,7 +672,7 @@ class ExportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class ArchiveExport(RecordsModel):
+class ArchiveExport(RecordsModel, Job):
     """An archive package (arkivleverans) of the closed records of one record type that the plan
     delivers to the archive: a ZIP with metadata.xml, the records' files and checksums.sha256.
     Secret records are included (the archive receives them too); their markings travel in the
@@ -683,8 +684,6 @@ class ArchiveExport(RecordsModel):
     date_from = models.DateField(_("closed from"))
     date_to = models.DateField(_("closed until"))
     status = models.CharField(_("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    message = models.CharField(_("message"), max_length=500, blank=True)
     record_count = models.PositiveIntegerField(_("records"), default=0)
     file_count = models.PositiveIntegerField(_("files"), default=0)
     file = models.FileField(_("package"), upload_to="records/archive/%Y/%m/", max_length=255, blank=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.tasks import task
 
+from samdrift.core.jobs import holding_lease
 from samdrift.records.actions import propose_disposal
 from samdrift.records.models import RecordType
 
@@ -34,7 +35,8 @@ def build_archive_export_task(export_id: int) -> dict[str, Any]:
 
     export = ArchiveExport.objects.select_related("created_by").get(pk=export_id)
     try:
-        export = build_archive_export(export, actor=export.created_by)
+        with holding_lease(export):
+            export = build_archive_export(export, actor=export.created_by)
     except Exception as exc:  # the export records why; the worker logs the trace
         log.exception("archive export %s failed", export_id)
         fail_export(export_id, str(exc))

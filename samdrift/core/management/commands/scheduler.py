@@ -1,5 +1,7 @@
-"""`samdrift scheduler`: enqueue periodic tasks for the worker, forever."""
+"""`samdrift scheduler`: enqueue periodic tasks for the worker, forever (a lost database is waited out)."""
 
+import signal
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -20,7 +22,9 @@ class Command(BaseCommand):
             names = scheduler.tick()
             self.stdout.write("Enqueued: " + (", ".join(names) or "nothing"))
             return
-        self.stdout.write(f"Scheduler running: {len(PERIODIC_TASKS)} periodic task(s).")
+        # SIGTERM (systemd, run_all) ends the loop through its `finally`, which marks the heartbeat stopped.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        self.stdout.write(f"Scheduler {scheduler.heartbeat.name} running: {len(PERIODIC_TASKS)} periodic task(s).")
         try:
             scheduler.run_forever(options["poll"])
         except KeyboardInterrupt:
