@@ -95,7 +95,6 @@ class AuditEvent(models.Model):
         return qs.none()
 
 
-<<<<<<< HEAD
 class OutboxStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENDING = "sending", _("Sending")
@@ -219,7 +218,8 @@ class OutgoingAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
-=======
+
+
 class Job(models.Model):
     """What every long piece of work has in one place (körning): progress, a message and a lease.
 
@@ -286,4 +286,3 @@ class PeriodicState(models.Model):
 
     def __str__(self) -> str:
         return self.name
->>>>>>> h/jobs

@@ -38,16 +38,13 @@ class Periodic:
 
 
 PERIODIC_TASKS: list[Periodic] = [
-<<<<<<< HEAD
     Periodic("core-send-outbox", "samdrift.core.tasks.send_outbox", timedelta(minutes=1)),
-=======
     Periodic(
         "core-sweep-jobs",
         "samdrift.core.tasks.sweep_jobs",
         timedelta(seconds=settings.SAMDRIFT_SWEEP_SECONDS),
         inline=True,
     ),
->>>>>>> h/jobs
     Periodic("verify-audit-chain", "samdrift.core.tasks.verify_audit_chain", timedelta(hours=24)),
     Periodic("assets-retry-inventory", "samdrift.assets.tasks.retry_inventory_uploads", timedelta(minutes=15)),
     Periodic("servicedesk-sla-check", "samdrift.servicedesk.tasks.check_sla_task", timedelta(minutes=5)),

@@ -22,17 +22,17 @@ def verify_audit_chain() -> dict[str, Any]:
 
 
 @task
-<<<<<<< HEAD
 def send_outbox() -> dict[str, Any]:
     """After each action that queued mail, and every minute: send what is due in the outbox."""
     from samdrift.core.outbox import send_due
 
     return send_due()
-=======
+
+
+@task
 def sweep_jobs() -> dict[str, Any]:
     """Every minute (in the scheduler): fail the jobs whose lease ran out and the task rows whose
     worker is gone, so that nothing stays "running" for ever."""
     from samdrift.core.jobs import sweep
 
     return sweep()
->>>>>>> h/jobs
