@@ -33,6 +33,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", pages.AuditSearch.as_view(), name="audit_search"),
     path("health/", pages.health, name="health"),
+    path("operations/", pages.operations_page, name="operations"),
     path("operator/", operator_views.operator_detail, name="operator_detail"),
     path("operator/edit/", operator_views.operator_edit, name="operator_edit"),
     path("", include("samdrift.tenancy.urls")),
