@@ -51,7 +51,7 @@ fmt: venv
 	$(VENV)/bin/ruff check --fix .
 
 worker: migrate
-	$(PY) manage.py db_worker
+	$(PY) manage.py worker
 
 messages: venv
 	cd samdrift && ../$(PY) ../manage.py makemessages -l sv -l en --no-location && ../$(PY) ../manage.py compilemessages

@@ -36,6 +36,7 @@ urlpatterns = [
     path("outbox/", outbox_views.OutboxList.as_view(), name="outbox_list"),
     path("outbox/<int:pk>/", outbox_views.OutboxDetail.as_view(), name="outbox_detail"),
     path("outbox/<int:pk>/retry/", outbox_views.OutboxRetry.as_view(), name="outbox_retry"),
+    path("operations/", pages.operations_page, name="operations"),
     path("operator/", operator_views.operator_detail, name="operator_detail"),
     path("operator/edit/", operator_views.operator_edit, name="operator_edit"),
     path("", include("samdrift.tenancy.urls")),

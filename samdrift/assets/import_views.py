@@ -27,6 +27,7 @@ from samdrift.assets.permissions import may_write
 from samdrift.core.access import access_object
 from samdrift.core.audit import record_event_now
 from samdrift.core.forms import bootstrapify
+from samdrift.core.jobs import progress_context
 from samdrift.core.models import AuditEventType
 from samdrift.core.views import ScopedListView, apply_validation_error, permission_checks
 from samdrift.tenancy.models import Owner
@@ -280,6 +281,10 @@ FILTERS = {
 }
 
 
+def progress_url(batch: AssetImport) -> str:
+    return f"{batch.get_absolute_url()}?part=progress"
+
+
 @login_required
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -287,7 +292,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         AssetImport, request.user, pk, queryset=AssetImport.objects.select_related("owner", "created_by", "mapping")
     )
     if getattr(request, "htmx", False) and request.GET.get("part") == "progress":
-        return render(request, "assets/_import_progress.html", {"batch": batch})
+        return render(
+            request,
+            "core/_job_progress.html",
+            progress_context(batch, poll_url=progress_url(batch), after="assets/_import_done.html"),
+        )
     show = request.GET.get("show") or ("errors" if batch.error_count else "all")
     if show not in FILTERS:
         show = "all"
@@ -334,6 +343,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "columns": [(imports.field_label(n), batch.columns[n]) for n in imports.FIELDS if batch.columns.get(n)],
         "may_write": may_write(request.user, "asset", batch.owner_id),
         "checked": batch.checked_at is not None,
+        "progress_url": progress_url(batch),
     }
     return render(request, "assets/import_detail.html", context)
 

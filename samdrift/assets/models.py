@@ -860,6 +860,11 @@ class AssetImport(OwnerScopedModel, Job):
     def is_running(self) -> bool:
         return self.status in {ImportState.CHECKING, ImportState.COMMITTING}
 
+    @property
+    def progress_indeterminate(self) -> bool:
+        """The import is one transaction: nothing to count until it commits."""
+        return self.status == ImportState.COMMITTING
+
 
 class AssetImportRow(OwnerScopedModel):
     """One row of an import's dry-run report: what it would do, or why it cannot."""

@@ -203,6 +203,10 @@ class BillingRun(FinanceOnly, Job):
     def get_absolute_url(self) -> str:
         return reverse("billingrun_detail", args=[self.pk])
 
+    @property
+    def is_running(self) -> bool:
+        return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+
 
 # --- charge sources ---------------------------------------------------------------------------
 

@@ -54,7 +54,6 @@ from samdrift.billing.models import (
     Invoice,
     InvoiceKind,
     InvoiceLine,
-    RunStatus,
     Subscription,
     WorkTypeRate,
 )
@@ -70,6 +69,7 @@ from samdrift.billing.tables import (
 from samdrift.core.access import access_object, may
 from samdrift.core.audit import record_event_now
 from samdrift.core.forms import bootstrapify
+from samdrift.core.jobs import progress_context
 from samdrift.core.models import AuditEventType
 from samdrift.core.views import ActionFormView, ScopedDetailView, ScopedListView, apply_validation_error
 
@@ -233,9 +233,9 @@ period_sie.model = BillingPeriod  # type: ignore[attr-defined]
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The run's progress; htmx polls the fragment every second while the run is under way."""
     run = access_object(BillingRun, request.user, pk, queryset=BillingRun.objects.select_related("period"))
-    polling = run.status in (RunStatus.QUEUED, RunStatus.RUNNING)
-    template = "billing/_run_progress.html" if getattr(request, "htmx", False) else "billing/run_detail.html"
-    return render(request, template, {"object": run, "run": run, "polling": polling})
+    if getattr(request, "htmx", False):
+        return render(request, "core/_job_progress.html", progress_context(run, after="billing/_run_done.html"))
+    return render(request, "billing/run_detail.html", {"object": run, "run": run})
 
 
 run_detail.model = BillingRun  # type: ignore[attr-defined]

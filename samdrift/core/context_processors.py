@@ -19,6 +19,7 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
     ("user_list", _("Users"), frozenset({Role.ADMIN})),
     ("import_list", _("Imports"), frozenset({Role.ADMIN})),
     ("audit_search", _("Audit trail"), frozenset({Role.ADMIN, Role.RECORDS_OFFICER})),
+    ("operations", _("Operations"), frozenset({Role.ADMIN})),
     ("operator_detail", _("Operator"), frozenset(OPERATOR_ROLES)),
     ("outbox_list", _("Outgoing e-mail"), frozenset({Role.ADMIN})),
     ("invoice_list", _("Invoices"), frozenset({Role.FINANCE, Role.ADMIN, Role.OWNER_VIEWER})),

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connection, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from samdrift.core.audit import record_event
@@ -88,14 +88,14 @@ def set_progress(job: Job, progress: int, message: Any = "", **fields: Any) -> N
     )
 
 
-def renew_lease(model: Any, pk: Any) -> bool:
+def renew_lease(model: Any, pk: Any, **fields: Any) -> bool:
     """Extend the lease of a job that is still running; False when it no longer is."""
     kind = next((k for k in JOB_KINDS.values() if k.model is model), None)
     now = timezone.now()
     qs: Any = model._default_manager.filter(pk=pk)
     if kind is not None:
         qs = qs.filter(status__in=list(kind.running))
-    return bool(qs.update(heartbeat_at=now, lease_expires=now + lease_length()))
+    return bool(qs.update(heartbeat_at=now, lease_expires=now + lease_length(), **fields))
 
 
 @contextmanager
@@ -110,7 +110,7 @@ def holding_lease(job: Job) -> Iterator[None]:
         return
     model: Any = type(job)
     pk = job.pk
-    renew_lease(model, pk)
+    renew_lease(model, pk, expired_at=None)  # started again: no longer the abandoned one
     stop = threading.Event()
 
     def beat() -> None:
@@ -134,9 +134,15 @@ def holding_lease(job: Job) -> Iterator[None]:
         thread.join(timeout=5)
 
 
+def progress_context(job: Job, *, poll_url: str = "", after: str = "") -> dict[str, Any]:
+    """The context of core/_job_progress.html, the one progress fragment of every kind of job."""
+    return {"job": job, "poll_url": poll_url or job.get_absolute_url(), "after": after}  # type: ignore[attr-defined]
+
+
 def _expire(kind: JobKind, pk: Any, status: str, now: datetime) -> bool:
     with transaction.atomic():
         job = (
+            # A row locked by another transaction belongs to a process that is alive: skip it.
             kind.model._default_manager.select_for_update(skip_locked=True)
             .filter(pk=pk, status=status, lease_expires__lt=now)
             .first()
@@ -221,8 +227,9 @@ def sweep_orphaned_tasks(now: datetime | None = None) -> list[str]:
 def sweep() -> dict[str, Any]:
     """The periodic sweep: expired jobs, orphaned task rows, long-stopped heartbeats."""
     now = timezone.now()
-    jobs = sweep_expired_jobs(now)
-    tasks = sweep_orphaned_tasks(now)
+    with translation.override(settings.LANGUAGE_CODE):  # the messages stored are read in Swedish first
+        jobs = sweep_expired_jobs(now)
+        tasks = sweep_orphaned_tasks(now)
     ProcessHeartbeat.objects.filter(last_seen__lt=now - timedelta(days=7)).delete()
     return {"jobs": [f"{key}:{pk}" for key, pk in jobs], "tasks": tasks}
 

@@ -1,21 +1,24 @@
-"""Home page, audit search and health check."""
+"""Home page, audit search, the operations page and the health check."""
 
 from typing import Any
 
 import django_filters
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django_filters.views import FilterView
 
+from samdrift.core import operations
 from samdrift.core.access import scope_for
 from samdrift.core.audit_reading import mask_unreadable
 from samdrift.core.models import AuditEvent, AuditEventType
+from samdrift.core.roles import Role
 
 
 @login_required
@@ -35,10 +38,24 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"owners": owners, "scope": scope})
 
 
+@never_cache
 def health(request: HttpRequest) -> HttpResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """For a load balancer or a monitor: 200 while the database answers and the worker and the
+    scheduler have been heard from lately, 503 otherwise; the JSON says which."""
+    healthy, body = operations.health()
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+@login_required
+def operations_page(request: HttpRequest) -> HttpResponse:
+    """The operations page (driftläge), for operator administrators."""
+    if not scope_for(request.user).has_operator_role({Role.ADMIN}):
+        raise PermissionDenied
+    data = operations.snapshot()
+    if data["database"]["ok"]:
+        data["sections"] = operations.sections(data["now"])
+    data["silent_seconds"] = settings.SAMDRIFT_SILENT_SECONDS
+    return render(request, "core/operations.html", data)
 
 
 class AuditFilter(django_filters.FilterSet):

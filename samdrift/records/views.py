@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from samdrift.core.access import access_object
 from samdrift.core.audit import record_event_now
+from samdrift.core.jobs import progress_context
 from samdrift.core.models import AuditEventType
 from samdrift.core.views import ScopedListView, apply_validation_error
 from samdrift.records import actions, archive, package, sources
@@ -865,8 +866,9 @@ def archive_detail(request: HttpRequest, pk: int) -> HttpResponse:
     export = access_object(
         ArchiveExport, request.user, pk, queryset=ArchiveExport.objects.select_related("record_type", "created_by")
     )
-    template = "records/_archive_progress.html" if getattr(request, "htmx", False) else "records/archive_detail.html"
-    return render(request, template, {"object": export, "export": export})
+    if getattr(request, "htmx", False):
+        return render(request, "core/_job_progress.html", progress_context(export, after="records/_archive_done.html"))
+    return render(request, "records/archive_detail.html", {"object": export, "export": export})
 
 
 archive_detail.model = ArchiveExport  # type: ignore[attr-defined]

@@ -40,9 +40,9 @@ def test_background_run_page_polls_its_progress(billing: Billing, web: Any) -> N
     response = client.post(reverse("billingperiod_run", args=[billing.period.pk]), {"background": "1"})
     run_url = response["Location"]
     page = client.get(run_url).content.decode()
-    assert 'hx-trigger="every 1s"' in page
+    assert 'hx-trigger="every 2s"' in page
     fragment = client.get(run_url, headers={"HX-Request": "true"}).content.decode()
-    assert fragment.lstrip().startswith('<div id="run-progress"')
+    assert fragment.lstrip().startswith('<div id="job-progress"')
 
 
 def test_owner_viewer_sees_own_invoice_lines_per_cost_centre_and_downloads(billing: Billing, web: Any) -> None:  # noqa: F811

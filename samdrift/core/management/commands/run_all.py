@@ -1,9 +1,11 @@
-"""Serve Samdrift on one machine: web server, task worker and scheduler, stopped together."""
+"""Serve Samdrift on one machine: web server, task worker and scheduler, stopped together; a worker
+or scheduler that exits is started again (as systemd's Restart=always does in production)."""
 
 import os
 import signal
 import subprocess
 import sys
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -27,14 +29,21 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<22} {description}")
         self.stdout.write(f"(password: {DEMO_PASSWORD})  Stop with Ctrl+C.\n")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        helpers = [
-            subprocess.Popen([*manage, "db_worker", "--interval", "2"], env=env),  # noqa: S603
-            subprocess.Popen([*manage, "scheduler"], env=env),  # noqa: S603
-        ]
+        commands = [[*manage, "worker", "--interval", "2"], [*manage, "scheduler"]]
+        helpers = [subprocess.Popen(command, env=env) for command in commands]  # noqa: S603
         try:
-            server = subprocess.run(  # noqa: S603
-                [*manage, "runserver", f"{options['host']}:{options['port']}", "--noreload"], env=env, check=False
+            server = subprocess.Popen(  # noqa: S603
+                [*manage, "runserver", f"{options['host']}:{options['port']}", "--noreload"], env=env
             )
+            while server.poll() is None:
+                time.sleep(1)
+                for index, process in enumerate(helpers):
+                    if process.poll() is not None:
+                        self.stderr.write(
+                            f"{' '.join(commands[index][2:])} exited ({process.returncode}); starting it again"
+                        )
+                        time.sleep(2)
+                        helpers[index] = subprocess.Popen(commands[index], env=env)  # noqa: S603
             sys.exit(server.returncode)
         except KeyboardInterrupt:
             pass

@@ -68,7 +68,7 @@ class Command(DbWorkerCommand):
 
     def add_arguments(self, parser: Any) -> None:
         super().add_arguments(parser)
-        parser.set_defaults(worker_id="", reload=False)
+        parser.set_defaults(worker_id=None, reload=False)
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.configure_logging(options["verbosity"])
