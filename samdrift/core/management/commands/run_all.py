@@ -25,15 +25,23 @@ class Command(BaseCommand):
 
         for username, description in demo_logins():
             self.stdout.write(f"  {username:<22} {description}")
-        self.stdout.write(f"(password: {DEMO_PASSWORD})  Stop with Ctrl+C.\n")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.stdout.write(f"(password: {DEMO_PASSWORD})  Stop with Ctrl+C.")
+        self.stdout.write(f"E-mail is not sent in development: read it at {url}outbox/ (as admin).\n")
+        # Only the lines above: the worker and the scheduler log warnings and errors only, the
+        # server's banner is dropped (its errors and request log still reach the terminal), and
+        # mail goes to the outbox, not to the console (issue 13: 12,000 lines hid the logins).
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "DJANGO_RUNSERVER_HIDE_WARNING": "true"}
+        quiet = {**env, "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}
         helpers = [
-            subprocess.Popen([*manage, "db_worker", "--interval", "2"], env=env),  # noqa: S603
-            subprocess.Popen([*manage, "scheduler"], env=env),  # noqa: S603
+            subprocess.Popen([*manage, "db_worker", "--interval", "2", "--verbosity", "0"], env=quiet),  # noqa: S603
+            subprocess.Popen([*manage, "scheduler", "--verbosity", "0"], env=quiet),  # noqa: S603
         ]
         try:
             server = subprocess.run(  # noqa: S603
-                [*manage, "runserver", f"{options['host']}:{options['port']}", "--noreload"], env=env, check=False
+                [*manage, "runserver", f"{options['host']}:{options['port']}", "--noreload", "--skip-checks"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                check=False,
             )
             sys.exit(server.returncode)
         except KeyboardInterrupt:

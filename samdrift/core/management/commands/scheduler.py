@@ -20,7 +20,8 @@ class Command(BaseCommand):
             names = scheduler.tick()
             self.stdout.write("Enqueued: " + (", ".join(names) or "nothing"))
             return
-        self.stdout.write(f"Scheduler running: {len(PERIODIC_TASKS)} periodic task(s).")
+        if options["verbosity"] > 0:
+            self.stdout.write(f"Scheduler running: {len(PERIODIC_TASKS)} periodic task(s).")
         try:
             scheduler.run_forever(options["poll"])
         except KeyboardInterrupt:
