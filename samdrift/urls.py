@@ -22,6 +22,7 @@ router.register("users", tenancy_api.UserViewSet)
 router.register("memberships", tenancy_api.MembershipViewSet)
 router.register("imports", tenancy_api.ImportBatchViewSet)
 router.register("audit-events", core_api.AuditEventViewSet)
+router.register("outbox", core_api.OutgoingMessageViewSet)
 # Each capability registers its own API routes.
 for app_api in (assets_api, servicedesk_api, billing_api, ordering_api, records_api):
     app_api.register(router)

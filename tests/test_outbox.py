@@ -266,3 +266,19 @@ def test_outbox_page_filters_shows_the_error_and_retries_with_an_audited_action(
     assert message.status == OutboxStatus.SENT and len(smtp.received) == 1
     with pytest.raises(ValidationError):
         do_retry_outgoing_message(message, actor=world.admin)
+
+
+def test_the_api_lists_and_retries_for_administrators_only(world: Any, smtp: Any, api: Any) -> None:
+    smtp.stop()
+    ticket = new_ticket(world, "Wi-Fi i aulan")
+    send_due()
+    (message,) = OutgoingMessage.objects.filter(object_id=str(ticket.pk), object_type="servicedesk.ticket")
+    rows = api(world.admin).get("/api/v1/outbox/", {"status": "failed"}).json()["results"]
+    assert [r["id"] for r in rows] == [message.pk] and "Connection refused" in rows[0]["last_error"]
+    for user in (world.agent, world.a.orderer, world.a.viewer):
+        assert api(user).get("/api/v1/outbox/").json()["results"] == []
+        assert api(user).post(f"/api/v1/outbox/{message.pk}/retry/").status_code == 404
+    smtp.start()
+    response = api(world.admin).post(f"/api/v1/outbox/{message.pk}/retry/")
+    assert response.status_code == 200 and response.json()["status"] == "queued"
+    assert api(world.admin).post(f"/api/v1/outbox/{message.pk}/retry/").status_code == 400

@@ -5,14 +5,17 @@ from typing import Any
 import django_filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
-from rest_framework.decorators import api_view
+from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from samdrift.core.access import scope_for
 from samdrift.core.audit_reading import mask_unreadable
+from samdrift.core.actions import do_retry_outgoing_message
+from samdrift.core.api import ERRORS
 from samdrift.core.filters import UtcDateTimeFilter
-from samdrift.core.models import AuditEvent
+from samdrift.core.models import AuditEvent, OutgoingMessage
+from samdrift.core.outbox import may_see_outbox
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -96,3 +99,55 @@ def me(request: Request) -> Response:
             "owner_roles": {str(k): sorted(v) for k, v in scope.owner_roles.items()},
         }
     )
+
+
+class OutgoingMessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OutgoingMessage
+        fields = [
+            "id",
+            "created",
+            "owner",
+            "kind",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "from_email",
+            "to",
+            "cc",
+            "subject",
+            "body_text",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "sent_at",
+            "failed_at",
+            "last_error",
+        ]
+        read_only_fields = fields
+
+
+class OutgoingMessageFilter(django_filters.FilterSet):
+    class Meta:
+        model = OutgoingMessage
+        fields = ["status", "kind", "object_type", "object_id"]
+
+
+class OutgoingMessageViewSet(viewsets.ReadOnlyModelViewSet):
+    """The outbox, for operator administrators: every outgoing e-mail with its status and error."""
+
+    queryset = OutgoingMessage.objects.all()
+    serializer_class = OutgoingMessageSerializer
+    filterset_class = OutgoingMessageFilter
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self) -> Any:
+        qs = OutgoingMessage.objects.for_user(self.request.user)
+        return qs if may_see_outbox(self.request.user) else qs.none()
+
+    @extend_schema(request=None, responses={200: OutgoingMessageSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: str | None = None) -> Response:
+        """Send a failed message again (audited as `mail_retried`)."""
+        message = do_retry_outgoing_message(self.get_object(), actor=request.user)
+        return Response(self.get_serializer(message).data)

@@ -167,6 +167,11 @@ class OutgoingMessage(models.Model):
     def __str__(self) -> str:
         return self.subject
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("outbox_detail", args=[self.pk])
+
     @classmethod
     def scope_queryset(cls, qs: models.QuerySet, scope: Scope) -> models.QuerySet:
         """Operator staff see every message; an owner's viewers, orderers and approvers see that
@@ -181,11 +186,6 @@ class OutgoingMessage(models.Model):
     @property
     def scope_owner_id(self) -> int | None:
         return self.owner_id
-
-    def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("outbox_detail", args=[self.pk])
 
     @property
     def message_id(self) -> str:

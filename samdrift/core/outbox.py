@@ -116,7 +116,8 @@ def kick_on_commit() -> None:
     """Enqueue the sender once when the current transaction commits, however many messages it queued."""
     # A kick registered in this block or an enclosing one still open runs at the same commit.
     open_savepoints = set(connection.savepoint_ids)
-    if not any(func is _kick and sids <= open_savepoints for sids, func, _robust in connection.run_on_commit):
+    pending = [(entry[0], entry[1]) for entry in connection.run_on_commit]  # (savepoints, callback, robust)
+    if not any(func is _kick and set(sids) <= open_savepoints for sids, func in pending):
         transaction.on_commit(_kick, robust=True)
 
 

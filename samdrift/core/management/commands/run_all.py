@@ -27,13 +27,23 @@ class Command(BaseCommand):
 
         for username, description in demo_logins():
             self.stdout.write(f"  {username:<22} {description}")
-        self.stdout.write(f"(password: {DEMO_PASSWORD})  Stop with Ctrl+C.\n")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        commands = [[*manage, "worker", "--interval", "2"], [*manage, "scheduler"]]
-        helpers = [subprocess.Popen(command, env=env) for command in commands]  # noqa: S603
+        self.stdout.write(f"(password: {DEMO_PASSWORD})  Stop with Ctrl+C.")
+        self.stdout.write(f"E-mail is not sent in development: read it at {url}outbox/ (as admin).\n")
+        # Only the lines above: the worker and the scheduler log warnings and errors only, the
+        # server's banner is dropped (its errors and request log still reach the terminal), and
+        # mail goes to the outbox, not to the console (issue 13: 12,000 lines hid the logins).
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "DJANGO_RUNSERVER_HIDE_WARNING": "true"}
+        quiet = {**env, "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}
+        commands = [
+            [*manage, "worker", "--interval", "2", "--verbosity", "0"],
+            [*manage, "scheduler", "--verbosity", "0"],
+        ]
+        helpers = [subprocess.Popen(command, env=quiet) for command in commands]  # noqa: S603
         try:
             server = subprocess.Popen(  # noqa: S603
-                [*manage, "runserver", f"{options['host']}:{options['port']}", "--noreload"], env=env
+                [*manage, "runserver", f"{options['host']}:{options['port']}", "--noreload", "--skip-checks"],
+                env=env,
+                stdout=subprocess.DEVNULL,
             )
             while server.poll() is None:
                 time.sleep(1)
@@ -43,7 +53,7 @@ class Command(BaseCommand):
                             f"{' '.join(commands[index][2:])} exited ({process.returncode}); starting it again"
                         )
                         time.sleep(2)
-                        helpers[index] = subprocess.Popen(commands[index], env=env)  # noqa: S603
+                        helpers[index] = subprocess.Popen(commands[index], env=quiet)  # noqa: S603
             sys.exit(server.returncode)
         except KeyboardInterrupt:
             pass

@@ -24,7 +24,8 @@ class Command(BaseCommand):
             return
         # SIGTERM (systemd, run_all) ends the loop through its `finally`, which marks the heartbeat stopped.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        self.stdout.write(f"Scheduler {scheduler.heartbeat.name} running: {len(PERIODIC_TASKS)} periodic task(s).")
+        if options["verbosity"] > 0:
+            self.stdout.write(f"Scheduler {scheduler.heartbeat.name} running: {len(PERIODIC_TASKS)} periodic task(s).")
         try:
             scheduler.run_forever(options["poll"])
         except KeyboardInterrupt:
