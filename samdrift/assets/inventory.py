@@ -311,7 +311,7 @@ def _cpu(f: dict[str, str]) -> dict[str, str]:
     }
 
 
-_KERNEL_RELEASE = re.compile(r"^\d+\.\d+\.\d+")
+_KERNEL_RELEASE = re.compile(r"^\d+\.\d+\.\d+[-+]")  # 6.1.0-28-amd64, not an OS version such as 15.6.0
 _OCS_DESCRIPTION = re.compile(r"^([A-Za-z0-9_]+)/")
 
 
@@ -402,17 +402,11 @@ def match_asset(owner_id: int, facts: Facts) -> tuple[Asset | None, str]:
         found = list(assets.filter(hardware_uuid__iexact=facts.usable_uuid)[:2])
         if len(found) == 1 and not _conflicts(found[0], facts):
             return found[0], "uuid"
-    macs = identifying_macs(owner_id, facts)
-    if macs:
-        ids = list(
-            AssetInterface.objects.filter(owner_id=owner_id, mac__in=macs)
-            .values_list("asset_id", flat=True)
-            .distinct()[:2]
-        )
-        if len(ids) == 1:
-            asset = assets.get(pk=ids[0])
-            if not _conflicts(asset, facts):
-                return asset, "mac"
+    asset_id = asset_by_mac(owner_id, facts)
+    if asset_id is not None:
+        asset = assets.get(pk=asset_id)
+        if not _conflicts(asset, facts):
+            return asset, "mac"
     return None, ""
 
 
@@ -442,26 +436,30 @@ def is_unique_mac(mac: str) -> bool:
     return len(mac) == 17 and not first & 0x03 and not mac.startswith(untrusted_mac_prefixes())
 
 
-def identifying_macs(owner_id: int, facts: Facts) -> list[str]:
-    """The reported MAC addresses that may identify the machine on their own: unique by make, and not
-    seen on another device of the owner (on two assets, or on an unmatched device of another agent)."""
+def asset_by_mac(owner_id: int, facts: Facts) -> int | None:
+    """The one asset that the reported MAC addresses identify on their own, if any: addresses unique
+    by make (see is_unique_mac) and not seen on another device of the owner (on two assets, or on an
+    unmatched device of another agent)."""
     macs = [m for m in facts.macs if is_unique_mac(m)]
     if not macs:
-        return []
+        return None
     on_assets: dict[str, set[int]] = {}
     for mac, asset_id in AssetInterface.objects.filter(owner_id=owner_id, mac__in=macs).values_list("mac", "asset_id"):
         on_assets.setdefault(mac, set()).add(asset_id)
-    shared = {mac for mac, ids in on_assets.items() if len(ids) > 1}
+    candidates = {mac: ids for mac, ids in on_assets.items() if len(ids) == 1}
+    if not candidates:
+        return None
     in_triage = Q()
-    for mac in macs:
+    for mac in candidates:
         in_triage |= Q(macs__contains=mac)
     for listed in (
         TriageDevice.objects.filter(in_triage, owner_id=owner_id, resolved_asset__isnull=True)
         .exclude(device_id=facts.device_id)
         .values_list("macs", flat=True)
     ):
-        shared.update(m for m in macs if m in listed)
-    return [m for m in macs if m not in shared]
+        candidates = {mac: ids for mac, ids in candidates.items() if mac not in listed}
+    found = set().union(*candidates.values()) if candidates else set()
+    return found.pop() if len(found) == 1 else None
 
 
 def apply_facts(

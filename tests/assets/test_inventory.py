@@ -360,7 +360,7 @@ def test_an_interrupted_upload_processed_late_does_not_roll_the_device_back(worl
 # --- matching that does not merge machines ---------------------------------------------------
 
 
-def test_two_virtual_machines_sharing_02_fc_00_00_00_01_stay_two_assets(world: Any, client: Any) -> None:
+def test_two_virtual_machines_sharing_02_fc_00_00_00_01_stay_two_assets(world: Any, client: Any, web: Any) -> None:
     """The case of issue 13: every VM of one kind reports 02:fc:00:00:00:01 and no serial. The OCS
     agent's inventory of one is an asset; FusionInventory's of another must not overwrite it."""
     post(client, world, zlib.compress(OCS_SAMPLE.read_bytes()))
@@ -372,6 +372,8 @@ def test_two_virtual_machines_sharing_02_fc_00_00_00_01_stay_two_assets(world: A
         device, {"asset_tag": "VM-OCS", "model": world.a.extra["asset_model"]}, actor=world.technician
     )
     assert InstalledSoftware.objects.filter(asset=asset).count() == 916
+    page = web(world.technician).get(asset.get_absolute_url()).content.decode()
+    assert "Intel(R) Xeon(R) Processor @ 2.80GHz (2 kärnor, 2 trådar)" in page and "x86_64" in page
 
     post(client, world, zlib.compress(SAMPLE.read_bytes()))  # another VM, another agent, the same MAC
     second = latest_upload()
@@ -510,3 +512,33 @@ def test_while_the_database_is_away_agents_get_503_with_retry_after(world: Any, 
     kept.refresh_from_db()
     assert kept.status == UploadStatus.MATCHED
     assert Asset.objects.get(pk=world.a.extra["asset"].pk).memory_mb == 2048
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_postgresql_outage_gets_503_and_the_agent_is_served_when_it_is_back(world: Any, client: Any) -> None:
+    """PostgreSQL only: the server drops our connection and refuses new ones (as during a restart);
+    the agent gets 503 with Retry-After each time, and a normal answer once the database is back."""
+    import psycopg
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a real outage needs PostgreSQL; the SQLite run covers the same path by execute_wrapper")
+    params = connection.get_connection_params()
+    name = connection.settings_dict["NAME"]
+    admin = psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True)
+    body = inventory_xml("outage", serial=world.a.extra["asset"].serial_number, memory=1024)
+    uploads = InventoryUpload.objects.count()
+    try:
+        admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        admin.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+        for _attempt in range(2):  # a dropped connection, then a refused one
+            response = post(client, world, body)
+            assert response.status_code == 503 and response["Retry-After"] == "300", response.content
+    finally:
+        admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+        admin.close()
+    connection.close()
+    assert InventoryUpload.objects.count() == uploads
+    response = post(client, world, body)
+    assert response.status_code == 200 and latest_upload().status == UploadStatus.MATCHED
+    assert Asset.objects.get(pk=world.a.extra["asset"].pk).memory_mb == 1024
