@@ -172,10 +172,10 @@ def decode_sie(data: bytes) -> tuple[str, str, list[str]]:
     if lost >= 0:
         warnings.append(
             _(
-                "line %(line)s: the file holds replacement characters (\ufffd) where the program that "
+                "line %(line)s: the file holds replacement characters (%(char)s) where the program that "
                 "wrote it lost letters; names and texts there are incomplete."
             )
-            % {"line": text.count("\n", 0, lost) + 1}
+            % {"line": text.count("\n", 0, lost) + 1, "char": "\ufffd"}
         )
     odd = _odd_characters(text.replace("\ufffd", ""))
     if odd:
