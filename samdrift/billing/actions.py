@@ -614,6 +614,8 @@ def do_export_sie_month(year: int, month: int, *, actor: Any, today: date | None
             return sie_export.SieMonthFile(
                 content, False, sie_export.filename(year, month, final=False), tuple(reasons)
             )
+        # One numbering of the fiscal year at a time: exports of two months never take the same number.
+        list(BillingPeriod.objects.select_for_update().filter(year=year))
         sie_export.assign_numbers(year, sie_export.last_day(year, month))
         content, count = sie_export.build_month(year, month, final=True, today=today, operator=operator)
         try:

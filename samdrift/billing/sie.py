@@ -26,6 +26,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 ENCODING_PC8 = "cp437"
 ENCODING_WINDOWS = "cp1252"
@@ -125,12 +126,15 @@ def _utf8_text_char(ch: str) -> bool:
 _TEXT_SYMBOLS = frozenset("§°´–—‘’‚“”„€£¥¢₧½¼¾±µ·«»©®™•…†‡‰¤ªº¿¡⌐¬\xa0")
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def _latin_letter(ch: str) -> bool:
     return "\u00c0" <= ch <= "\u024f" and ch.isalpha()
 
 
 def _letter_score(text: str) -> int:
-    return sum(1 for ch in text if ch >= "\x80" and _latin_letter(ch))
+    return sum(1 for m in _NON_ASCII.finditer(text) if _latin_letter(m.group()))
 
 
 def _odd(ch: str) -> bool:
@@ -138,15 +142,17 @@ def _odd(ch: str) -> bool:
 
 
 def _odd_count(text: str) -> int:
-    return sum(1 for ch in text if _odd(ch))
+    return sum(1 for m in _NON_ASCII.finditer(text) if _odd(m.group()))
 
 
 def _odd_characters(text: str) -> tuple[int, str] | None:
     """The first line holding characters no accounting text holds, and those characters."""
-    for lineno, line in enumerate(text.split("\n"), start=1):
-        odd = sorted({ch for ch in line if _odd(ch)})
-        if odd:
-            return lineno, "".join(odd)
+    for match in _NON_ASCII.finditer(text):
+        if _odd(match.group()):
+            start = text.rfind("\n", 0, match.start()) + 1
+            end = text.find("\n", match.start())
+            line = text[start : end if end >= 0 else len(text)]
+            return text.count("\n", 0, start) + 1, "".join(sorted({ch for ch in line if _odd(ch)}))
     return None
 
 
@@ -172,10 +178,10 @@ def decode_sie(data: bytes) -> tuple[str, str, list[str]]:
     if lost >= 0:
         warnings.append(
             _(
-                "line %(line)s: the file holds replacement characters (\ufffd) where the program that "
+                "line %(line)s: the file holds replacement characters (%(char)s) where the program that "
                 "wrote it lost letters; names and texts there are incomplete."
             )
-            % {"line": text.count("\n", 0, lost) + 1}
+            % {"line": text.count("\n", 0, lost) + 1, "char": "\ufffd"}
         )
     odd = _odd_characters(text.replace("\ufffd", ""))
     if odd:
@@ -282,7 +288,7 @@ def tokenize(line: str, lineno: int, warnings: list[str] | None = None) -> list[
     return tokens
 
 
-def _date(value: str | list[str], lineno: int, what: str) -> date:
+def _date(value: str | list[str], lineno: int, what: object) -> date:
     if isinstance(value, str) and re.fullmatch(r"\d{8}", value):
         try:
             return date(int(value[:4]), int(value[4:6]), int(value[6:]))
@@ -291,7 +297,7 @@ def _date(value: str | list[str], lineno: int, what: str) -> date:
     raise SieError(_("%(what)s is not a date (YYYYMMDD): %(value)r") % {"what": what, "value": value}, lineno)
 
 
-def _opt_date(tokens: list[str | list[str]], index: int, lineno: int, what: str) -> date | None:
+def _opt_date(tokens: list[str | list[str]], index: int, lineno: int, what: object) -> date | None:
     if len(tokens) <= index or tokens[index] in ("", "0"):
         return None
     return _date(tokens[index], lineno, what)
@@ -328,7 +334,7 @@ def _need(tokens: list[str | list[str]], count: int, label: str, lineno: int) ->
 
 def checksum(lines: list[str], encoding: str = ENCODING_PC8) -> int:
     """CRC-32 of the items in `lines` as `#KSUMMA` defines it: labels and field contents only."""
-    crc = 0
+    parts: list[str] = []
     for lineno, raw in enumerate(lines, start=1):
         line = raw.rstrip("\r").strip()
         if line.startswith("{"):
@@ -338,9 +344,8 @@ def checksum(lines: list[str], encoding: str = ENCODING_PC8) -> int:
         for item in tokenize(line, lineno, []):
             if item == "}":  # a voucher's closing brace
                 continue
-            for part in item if isinstance(item, list) else [item]:
-                crc = zlib.crc32(part.encode(encoding, errors="replace"), crc)
-    return crc
+            parts.extend(item if isinstance(item, list) else [item])
+    return zlib.crc32("".join(parts).encode(encoding, errors="replace"))
 
 
 def _ksumma(lines: list[str], encoding: str) -> bool:
@@ -433,9 +438,9 @@ def read_sie(data: bytes, *, check_balance: bool = True) -> SieFile:
                 "series": series,
                 "number": number,
                 "label": f"{series} {number}".strip(),
-                "date": _date(args[2], lineno, _("the voucher date")),
+                "date": _date(args[2], lineno, gettext_lazy("the voucher date")),
                 "text": _text(args, 3),
-                "registered": _opt_date(args, 4, lineno, _("the registration date")),
+                "registered": _opt_date(args, 4, lineno, gettext_lazy("the registration date")),
                 "transactions": [],
                 "line": lineno,
                 "state": "open-expected",
@@ -517,7 +522,7 @@ def _transaction(args: list[str | list[str]], lineno: int) -> SieTransaction:
         account=str(args[0]),
         objects=_objects(args[1], lineno),
         amount=_amount(args[2], lineno),
-        date=_opt_date(args, 3, lineno, _("the transaction date")),
+        date=_opt_date(args, 3, lineno, gettext_lazy("the transaction date")),
         text=_text(args, 4),
         quantity=_amount(args[5], lineno) if len(args) > 5 and args[5] != "" else None,
         line=lineno,

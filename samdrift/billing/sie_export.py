@@ -178,7 +178,7 @@ def build_month(year: int, month: int, *, final: bool, today: date, operator: An
                 sie.accounts.setdefault(account, _("Output VAT %(rate)s%%") % {"rate": format(rate.normalize(), "f")})
                 rows.append(SieTransaction(account, (), -sign * to_money(base * rate / 100)))
             text = f"{inv.number} {inv.owner.name}"
-            if inv.credited_invoice_id:
+            if inv.credited_invoice is not None:
                 text += " " + _("credits %(number)s") % {"number": inv.credited_invoice.number}
             number = ""
             if final:

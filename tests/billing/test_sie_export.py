@@ -102,7 +102,7 @@ def test_an_open_period_exports_only_a_marked_preliminary_file(billing: Billing)
     actions.do_run_billing(billing.period, actor=fin)  # a preview run: drafts only
     sie, result = _export(2026, 11, fin, DEC_6)
     assert not result.final and result.filename.endswith("-PRELIMINAR.se")
-    assert "the period 2026-11 is open" in result.reasons
+    assert "perioden 2026-11 är öppen" in result.reasons  # Swedish by default
     assert sie.prosa.startswith("PRELIMINÄR")
     assert len(sie.vouchers) == 3
     assert all(v.number == "" and v.text.startswith("PRELIMINÄR") for v in sie.vouchers)
@@ -115,7 +115,7 @@ def test_a_closed_period_whose_month_is_not_over_is_still_preliminary(billing: B
     fin = billing.world.finance
     _closed_november(billing)
     _sie, result = _export(2026, 11, fin, date(2026, 11, 30))
-    assert not result.final and "the month is not over" in result.reasons
+    assert not result.final and "månaden är inte slut" in result.reasons
     assert not SieExport.objects.exists()
 
 
