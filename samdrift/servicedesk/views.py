@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from samdrift.assets.models import Asset
 from samdrift.core import cells
 from samdrift.core.access import access_object, scope_for
 from samdrift.core.audit import record_event_now
+from samdrift.core.context_processors import is_portal_user
 from samdrift.core.models import AuditEvent, AuditEventType
 from samdrift.core.views import (
     ActionFormView,
@@ -107,6 +108,13 @@ class TicketList(ScopedListView):
     create_url_name = "sd_ticket_create"
     may_create = _creator("ticket")
 
+    def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        # The desk's queue opens on the open tickets; "All" (`?queue=`) shows closed ones too.
+        if not self.request.GET and is_desk(self.request.user):
+            kwargs["data"] = QueryDict("queue=open")
+        return kwargs
+
     def get_table(self, **kwargs: Any) -> Any:
         table = super().get_table(**kwargs)
         if not is_desk(self.request.user):
@@ -115,8 +123,11 @@ class TicketList(ScopedListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["queues"] = QUEUES
-        context["current_queue"] = self.request.GET.get("queue", "")
+        # Owner staff follow their owner's tickets; the agents' work queues are not theirs.
+        rows = list(context["table"].page.object_list) if context.get("table") is not None else []
+        context["first_ticket_id"] = rows[0].record.pk if rows else None
+        context["queues"] = QUEUES if is_desk(self.request.user) else []
+        context["current_queue"] = self.filterset.form.data.get("queue", "") if self.filterset is not None else ""
         if is_desk(self.request.user):
             context["saved_views"] = list(SavedView.objects.for_user(self.request.user).order_by("name", "id")[:50])
             context["saved_views_enabled"] = True
@@ -650,12 +661,23 @@ class ArticleList(ScopedListView):
     create_url_name = "sd_article_create"
     may_create = _creator("article")
 
+    def get_template_names(self) -> list[str]:
+        # End users read help articles, they do not administer a table of them.
+        if is_portal_user(scope_for(self.request.user).all_roles):
+            return ["servicedesk/portal_articles.html"]
+        return super().get_template_names()
+
 
 class ArticleDetail(ScopedDetailView):
     model = Article
     detail_fields = ("owner", "title", "body", "visibility", "category", "updated", "active")
     edit_url_name, history_url_name, active_url_name = "sd_article_edit", "sd_article_history", "sd_article_active"
     may_edit = _writer("article")
+
+    def get_template_names(self) -> list[str]:
+        if is_portal_user(scope_for(self.request.user).all_roles):
+            return ["servicedesk/portal_article.html"]
+        return super().get_template_names()
 
 
 class ArticleFormView(ActionFormView):
