@@ -144,6 +144,21 @@ class TicketCreate(ActionFormView):
     success_url_name = "sd_ticket_detail"
 
 
+# What a ticket's audit events mean, as the timeline says it.
+TIMELINE_ACTIONS = {
+    "devices": gettext_lazy("changed the devices"),
+    "update": gettext_lazy("changed the ticket"),
+    "status": gettext_lazy("changed the status"),
+    "reopen": gettext_lazy("reopened the ticket"),
+    "assign": gettext_lazy("assigned the ticket"),
+    "merge": gettext_lazy("merged the ticket"),
+    "merged_from": gettext_lazy("took in a merged ticket"),
+    "rate": gettext_lazy("rated the help"),
+    "link": gettext_lazy("linked a ticket"),
+    "bulk_assign": gettext_lazy("assigned the ticket"),
+}
+
+
 def ticket_context(request: HttpRequest, ticket: Ticket, **forms: Any) -> dict[str, Any]:
     """Everything the ticket page shows; also what an HTMX action re-renders."""
     user = request.user
@@ -154,7 +169,13 @@ def ticket_context(request: HttpRequest, ticket: Ticket, **forms: Any) -> dict[s
         .order_by("id")
     )
     timeline: list[tuple[Any, str, Any]] = [(c.created, "comment", c) for c in comments]
-    timeline += [(e.created, "event", e) for e in events]
+    event_rows: list[Any] = list(events.select_related("actor"))
+    for event in event_rows:
+        # In words: what happened, and who did it by name (not a username or a code).
+        action = (event.extra or {}).get("action", "")
+        event.action_label = TIMELINE_ACTIONS.get(action) or event.get_event_type_display()
+        event.actor_name = (event.actor.get_full_name() if event.actor else "") or event.actor_label or _("System")
+    timeline += [(e.created, "event", e) for e in event_rows]
     timeline.sort(key=lambda row: row[0])
     desk = is_desk(user)
     now = timezone.now()
@@ -233,24 +254,28 @@ class TicketActionView(LoginRequiredMixin, View):
         if not is_desk(request.user) and not (self.requester_may and is_requester(request.user, ticket)):
             raise PermissionDenied
         form = self.make_form(request)
-        status = 200
+        htmx = getattr(request, "htmx", False)
+        done = ""
         if form.is_valid():
             try:
                 done = self.perform(ticket, form.cleaned_data)
             except ValidationError as exc:
                 apply_validation_error(form, exc)
-                status = 400
             else:
-                messages.success(request, done)
+                if not htmx:
+                    messages.success(request, done)
                 form = None
-        else:
-            status = 400
-        if getattr(request, "htmx", False):
+        if htmx:
             # htmx swaps only 2xx answers: errors come back as 200 with the form showing them.
-            status = 200
             ticket = access_object(Ticket, request.user, pk)
             context = ticket_context(request, ticket, **({self.form_key: form} if form is not None else {}))
-            return render(request, "servicedesk/_ticket_panel.html", context, status=status)
+            # Say what happened (a polite live region outside the panel, and a message that takes
+            # the focus), and keep a reply being typed when another action re-renders the panel.
+            context["announce"] = done or _("Not saved: see the errors in the form.")
+            context["announce_error"] = not done
+            if self.form_key != "comment_form" and context.get("comment_form") is not None:
+                context["comment_form"].fields["body"].widget.attrs["hx-preserve"] = "true"
+            return render(request, "servicedesk/_ticket_panel.html", context, status=200)
         if form is not None:
             for error in form.errors.values():
                 messages.error(request, " ".join(error))
