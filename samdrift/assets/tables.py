@@ -58,7 +58,17 @@ class PupilSafeTable(tables.Table):
 
 
 class AssetTable(PupilSafeTable):
-    select = tables.CheckBoxColumn(accessor="pk", attrs={"input": {"form": "bulk-form", "name": "ids"}})
+    select = tables.CheckBoxColumn(
+        accessor="pk",
+        attrs={
+            "input": {
+                "form": "bulk-form",
+                "name": "ids",
+                "aria-label": lambda record: _("Select %(thing)s") % {"thing": record.asset_tag},
+            },
+            "th__input": {"aria-label": _("Select all")},
+        },
+    )
     asset_tag = tables.Column(linkify=True)
     model = tables.Column(accessor="model__name", verbose_name=_("model"))
 

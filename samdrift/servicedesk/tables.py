@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -10,12 +11,17 @@ class TicketTable(tables.Table):
     select = tables.CheckBoxColumn(
         accessor="pk",
         attrs={
-            "input": {"form": "bulk-form", "name": "ids", "aria-label": _("Select")},
+            "input": {
+                "form": "bulk-form",
+                "name": "ids",
+                "aria-label": lambda record: _("Select %(thing)s") % {"thing": record.number},
+            },
             "th__input": {"aria-label": _("Select all")},
         },
         orderable=False,
     )
     number = tables.Column(linkify=True)
+    status = tables.Column()
     resolution_due = tables.DateTimeColumn(verbose_name=_("Resolution due"), format="Y-m-d H:i")
 
     class Meta:
@@ -33,6 +39,19 @@ class TicketTable(tables.Table):
             "resolution_due",
         )
         attrs = {**TABLE_ATTRS, "aria-label": capfirst(Ticket._meta.verbose_name_plural)}
+        # The queue's skip link lands on the first row: one Tab further is its first control.
+        row_attrs = {"id": lambda record: f"ticket-{record.pk}"}
+
+    def render_status(self, record: Ticket) -> str:
+        return status_badge(record)
+
+
+def status_badge(ticket: Ticket) -> str:
+    """The status in words on a colour that says how far along the ticket is (text, not colour
+    alone, carries the meaning; every badge has at least 4.5:1 contrast)."""
+    return format_html(
+        '<span class="badge sd-status sd-status-{}">{}</span>', ticket.status, ticket.get_status_display()
+    )
 
 
 class PortalTicketTable(tables.Table):

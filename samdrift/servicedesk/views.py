@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from samdrift.assets.models import Asset
 from samdrift.core import cells
 from samdrift.core.access import access_object, scope_for
 from samdrift.core.audit import record_event_now
+from samdrift.core.context_processors import is_portal_user
 from samdrift.core.models import AuditEvent, AuditEventType
 from samdrift.core.outbox import may_see_outbox, messages_about
 from samdrift.core.views import (
@@ -108,6 +109,13 @@ class TicketList(ScopedListView):
     create_url_name = "sd_ticket_create"
     may_create = _creator("ticket")
 
+    def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        # The desk's queue opens on the open tickets; "All" (`?queue=`) shows closed ones too.
+        if not self.request.GET and is_desk(self.request.user):
+            kwargs["data"] = QueryDict("queue=open")
+        return kwargs
+
     def get_table(self, **kwargs: Any) -> Any:
         table = super().get_table(**kwargs)
         if not is_desk(self.request.user):
@@ -116,8 +124,11 @@ class TicketList(ScopedListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["queues"] = QUEUES
-        context["current_queue"] = self.request.GET.get("queue", "")
+        # Owner staff follow their owner's tickets; the agents' work queues are not theirs.
+        rows = list(context["table"].page.object_list) if context.get("table") is not None else []
+        context["first_ticket_id"] = rows[0].record.pk if rows else None
+        context["queues"] = QUEUES if is_desk(self.request.user) else []
+        context["current_queue"] = self.filterset.form.data.get("queue", "") if self.filterset is not None else ""
         if is_desk(self.request.user):
             context["saved_views"] = list(SavedView.objects.for_user(self.request.user).order_by("name", "id")[:50])
             context["saved_views_enabled"] = True
@@ -134,6 +145,21 @@ class TicketCreate(ActionFormView):
     success_url_name = "sd_ticket_detail"
 
 
+# What a ticket's audit events mean, as the timeline says it.
+TIMELINE_ACTIONS = {
+    "devices": gettext_lazy("changed the devices"),
+    "update": gettext_lazy("changed the ticket"),
+    "status": gettext_lazy("changed the status"),
+    "reopen": gettext_lazy("reopened the ticket"),
+    "assign": gettext_lazy("assigned the ticket"),
+    "merge": gettext_lazy("merged the ticket"),
+    "merged_from": gettext_lazy("took in a merged ticket"),
+    "rate": gettext_lazy("rated the help"),
+    "link": gettext_lazy("linked a ticket"),
+    "bulk_assign": gettext_lazy("assigned the ticket"),
+}
+
+
 def ticket_context(request: HttpRequest, ticket: Ticket, **forms: Any) -> dict[str, Any]:
     """Everything the ticket page shows; also what an HTMX action re-renders."""
     user = request.user
@@ -144,7 +170,13 @@ def ticket_context(request: HttpRequest, ticket: Ticket, **forms: Any) -> dict[s
         .order_by("id")
     )
     timeline: list[tuple[Any, str, Any]] = [(c.created, "comment", c) for c in comments]
-    timeline += [(e.created, "event", e) for e in events]
+    event_rows: list[Any] = list(events.select_related("actor"))
+    for event in event_rows:
+        # In words: what happened, and who did it by name (not a username or a code).
+        action = (event.extra or {}).get("action", "")
+        event.action_label = TIMELINE_ACTIONS.get(action) or event.get_event_type_display()
+        event.actor_name = (event.actor.get_full_name() if event.actor else "") or event.actor_label or _("System")
+    timeline += [(e.created, "event", e) for e in event_rows]
     timeline.sort(key=lambda row: row[0])
     desk = is_desk(user)
     now = timezone.now()
@@ -226,24 +258,28 @@ class TicketActionView(LoginRequiredMixin, View):
         if not is_desk(request.user) and not (self.requester_may and is_requester(request.user, ticket)):
             raise PermissionDenied
         form = self.make_form(request)
-        status = 200
+        htmx = getattr(request, "htmx", False)
+        done = ""
         if form.is_valid():
             try:
                 done = self.perform(ticket, form.cleaned_data)
             except ValidationError as exc:
                 apply_validation_error(form, exc)
-                status = 400
             else:
-                messages.success(request, done)
+                if not htmx:
+                    messages.success(request, done)
                 form = None
-        else:
-            status = 400
-        if getattr(request, "htmx", False):
+        if htmx:
             # htmx swaps only 2xx answers: errors come back as 200 with the form showing them.
-            status = 200
             ticket = access_object(Ticket, request.user, pk)
             context = ticket_context(request, ticket, **({self.form_key: form} if form is not None else {}))
-            return render(request, "servicedesk/_ticket_panel.html", context, status=status)
+            # Say what happened (a polite live region outside the panel, and a message that takes
+            # the focus), and keep a reply being typed when another action re-renders the panel.
+            context["announce"] = done or _("Not saved: see the errors in the form.")
+            context["announce_error"] = not done
+            if self.form_key != "comment_form" and context.get("comment_form") is not None:
+                context["comment_form"].fields["body"].widget.attrs["hx-preserve"] = "true"
+            return render(request, "servicedesk/_ticket_panel.html", context, status=200)
         if form is not None:
             for error in form.errors.values():
                 messages.error(request, " ".join(error))
@@ -654,12 +690,23 @@ class ArticleList(ScopedListView):
     create_url_name = "sd_article_create"
     may_create = _creator("article")
 
+    def get_template_names(self) -> list[str]:
+        # End users read help articles, they do not administer a table of them.
+        if is_portal_user(scope_for(self.request.user).all_roles):
+            return ["servicedesk/portal_articles.html"]
+        return super().get_template_names()
+
 
 class ArticleDetail(ScopedDetailView):
     model = Article
     detail_fields = ("owner", "title", "body", "visibility", "category", "updated", "active")
     edit_url_name, history_url_name, active_url_name = "sd_article_edit", "sd_article_history", "sd_article_active"
     may_edit = _writer("article")
+
+    def get_template_names(self) -> list[str]:
+        if is_portal_user(scope_for(self.request.user).all_roles):
+            return ["servicedesk/portal_article.html"]
+        return super().get_template_names()
 
 
 class ArticleFormView(ActionFormView):

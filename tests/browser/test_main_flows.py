@@ -38,7 +38,9 @@ def test_operator_main_flow(page: Page, world: Any) -> None:
     )
 
     # The people list, filtered by htmx as one types (no page load), the URL kept in step.
-    page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Personer").click()
+    menu = page.get_by_role("navigation", name="Huvudmeny")
+    menu.get_by_role("button", name="Administration").click()
+    menu.get_by_role("link", name="Personer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Personer")
     check_page_basics(page)
     expect(page.locator("nav a[aria-current]")).to_have_text("Personer")
@@ -77,7 +79,9 @@ def test_operator_main_flow(page: Page, world: Any) -> None:
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"History of {a.employee}")
     assert page.locator("html").get_attribute("lang") == "en"
-    expect(page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="People")).to_be_visible()
+    english_menu = page.get_by_role("navigation", name="Main navigation")
+    english_menu.get_by_role("button", name="Administration").click()
+    expect(english_menu.get_by_role("link", name="People")).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="Updated")).to_contain_text("Title")
 
     # Log out.
@@ -155,8 +159,15 @@ def test_keyboard_reaches_skip_link_then_main_navigation(page: Page, world: Any)
     page.keyboard.press("Tab")
     nav = page.get_by_role("navigation", name="Huvudmeny")
     expect(nav.get_by_role("link", name="Översikt")).to_be_focused()
-    for _ in range(4):  # Ägare, Organisationsenheter, Kostnadsställen, Personer
+    # The menu is grouped by capability; Administration is the sixth group.
+    for _ in range(6):  # Servicedesk, Tillgångar, Beställningar, Ekonomi, Diarium, Administration
         page.keyboard.press("Tab")
+    group = nav.get_by_role("button", name="Administration")
+    expect(group).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(group).to_have_attribute("aria-expanded", "true")
+    for _ in range(4):  # Ägare, Organisationsenheter, Kostnadsställen, Personer
+        page.keyboard.press("ArrowDown")
     current = nav.get_by_role("link", name="Personer")
     expect(current).to_be_focused()
     expect(current).to_have_attribute("aria-current", "page")

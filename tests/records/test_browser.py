@@ -18,6 +18,7 @@ pytestmark = pytest.mark.browser
 def test_request_to_masked_pdf(page: Page, rw: Any) -> None:
     log_in(page, rw.officer.username)
     nav = page.get_by_role("navigation", name="Huvudmeny")
+    nav.get_by_role("button", name="Diarium").click()
     nav.get_by_role("link", name="Begäran om handling").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Begäran om allmän handling")
     check_page_basics(page)

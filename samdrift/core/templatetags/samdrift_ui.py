@@ -169,7 +169,13 @@ def change_value(context: Any, obj: Any, name: str, value: Any) -> str:
         if key not in cache:
             found = related._default_manager.filter(pk=value).first()
             user = context.get("user")
-            cache[key] = str(found) if found is not None and (user is None or may_view(user, found)) else f"#{value}"
+            if found is not None and hasattr(found, "get_full_name"):
+                # A user named in a change: the person's name (who did or got the work).
+                cache[key] = found.get_full_name() or found.get_username()
+            elif found is not None and (user is None or may_view(user, found)):
+                cache[key] = str(found)
+            else:
+                cache[key] = f"#{value}"
         return cache[key]
     if isinstance(field, DecimalField):
         return format_number(value, field.decimal_places)
