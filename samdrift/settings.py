@@ -145,6 +145,7 @@ TEMPLATES = [
 FORM_RENDERER = "samdrift.core.renderers.FormRenderer"
 
 AUTHENTICATION_BACKENDS = [
+    "samdrift.tenancy.login.LoginThrottleBackend",  # first: refuses while a failed-login limit holds
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -289,3 +290,26 @@ SAMDRIFT_API_DOCS_PUBLIC = env_bool("SAMDRIFT_API_DOCS_PUBLIC", default=not PROD
 # be rotated apart.
 SAMDRIFT_AUDIT_CHECKPOINT_KEY = os.environ.get("SAMDRIFT_AUDIT_CHECKPOINT_KEY", "")
 SAMDRIFT_AUDIT_CHECKPOINT_DIR = Path(os.environ.get("SAMDRIFT_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints"))
+
+# Throttling (issue 18; docs/identity.md). Counters live in Django's cache, which must be shared
+# when several web processes run: Redis when REDIS_URL is set, else this process's memory.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# Behind this many reverse proxies the client address is read from X-Forwarded-For.
+SAMDRIFT_TRUSTED_PROXIES = int(os.environ.get("SAMDRIFT_TRUSTED_PROXIES", "0"))
+SAMDRIFT_LOGIN_WINDOW_SECONDS = int(os.environ.get("SAMDRIFT_LOGIN_WINDOW_SECONDS", str(15 * 60)))
+SAMDRIFT_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("SAMDRIFT_LOGIN_FAILURES_PER_ACCOUNT", "10"))
+SAMDRIFT_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("SAMDRIFT_LOGIN_FAILURES_PER_ADDRESS", "100"))
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "samdrift.core.throttling.TokenRateThrottle",
+    "samdrift.core.throttling.UserRateThrottle",
+]
+SAMDRIFT_API_THROTTLE_RATES = {
+    "token": os.environ.get("SAMDRIFT_API_RATE_TOKEN", "1200/min"),
+    "user": os.environ.get("SAMDRIFT_API_RATE_USER", "1200/min"),
+    "anon": os.environ.get("SAMDRIFT_API_RATE_ANON", "60/min"),
+}
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "samdrift.core.throttling.add_throttled_responses",
+]

@@ -13,6 +13,7 @@ from samdrift.records import api as records_api
 from samdrift.servicedesk import api as servicedesk_api
 from samdrift.tenancy import api as tenancy_api
 from samdrift.tenancy import operator_views
+from samdrift.tenancy.login import ThrottledLoginView
 
 router = DefaultRouter()
 router.register("owners", tenancy_api.OwnerViewSet)
@@ -29,7 +30,7 @@ for app_api in (assets_api, servicedesk_api, billing_api, ordering_api, records_
 
 urlpatterns = [
     path("", pages.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", pages.AuditSearch.as_view(), name="audit_search"),

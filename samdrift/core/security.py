@@ -68,6 +68,19 @@ class SecurityHeadersMiddleware:
         return response
 
 
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or behind SAMDRIFT_TRUSTED_PROXIES reverse proxies the
+    address the outermost trusted proxy saw (X-Forwarded-For is read from the right)."""
+    remote = request.META.get("REMOTE_ADDR") or "unknown"
+    proxies = settings.SAMDRIFT_TRUSTED_PROXIES
+    if proxies <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return remote
+
+
 def api_docs_public() -> bool:
     return bool(settings.SAMDRIFT_API_DOCS_PUBLIC)
 
