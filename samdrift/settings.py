@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -67,7 +68,11 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)  # ASVS 14.4.5
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_CONTENT_TYPE_NOSNIFF = True
+    # ASVS 3.4.4: the __Host- prefix binds the session cookie to this host, Secure and path /.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
 elif not SECRET_KEY:
     SECRET_KEY = "development-only-not-secret"  # noqa: S105 - never used in production (checked above)
 
@@ -98,6 +103,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "samdrift.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "samdrift.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -105,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "samdrift.core.security.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -126,6 +134,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
                 "samdrift.core.context_processors.navigation",
             ],
         },
@@ -136,6 +145,7 @@ TEMPLATES = [
 FORM_RENDERER = "samdrift.core.renderers.FormRenderer"
 
 AUTHENTICATION_BACKENDS = [
+    "samdrift.tenancy.login.LoginThrottleBackend",  # first: refuses while a failed-login limit holds
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -266,3 +276,61 @@ SAMDRIFT_SWEEP_SECONDS = int(os.environ.get("SAMDRIFT_SWEEP_SECONDS", "60"))
 # SAMDRIFT_SILENT_SECONDS means down (the health check answers 503, the sweep fails its tasks).
 SAMDRIFT_HEARTBEAT_SECONDS = float(os.environ.get("SAMDRIFT_HEARTBEAT_SECONDS", "15"))
 SAMDRIFT_SILENT_SECONDS = int(os.environ.get("SAMDRIFT_SILENT_SECONDS", "120"))
+# --- sessions, headers and the content security policy (issue 18; docs/identity.md) -----------
+# ASVS 3.3.2 (level 2): sign in again after 12 hours, or after 30 minutes without a request.
+SESSION_COOKIE_AGE = int(os.environ.get("SAMDRIFT_SESSION_MAX_SECONDS", str(12 * 3600)))
+SAMDRIFT_SESSION_IDLE_SECONDS = int(os.environ.get("SAMDRIFT_SESSION_IDLE_SECONDS", str(30 * 60)))
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Django's own CSP (django.middleware.csp). Scripts only from this origin or with the request's
+# nonce (inline scripts in templates carry it; htmx gives it to the scripts it swaps in); no eval,
+# so htmx's hx-on is not used. Inline style attributes stay allowed (Bootstrap markup and Swagger
+# UI set them); a style cannot run code.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# The API schema and its docs page answer only signed-in users unless this is on (default: on
+# outside production, off in production).
+SAMDRIFT_API_DOCS_PUBLIC = env_bool("SAMDRIFT_API_DOCS_PUBLIC", default=not PRODUCTION)
+
+# Audit checkpoints (samdrift/core/checkpoint.py): the signing key lives here, never in the database.
+# Unset, a key derived from SECRET_KEY is used; set its own key in production so that the two can
+# be rotated apart.
+SAMDRIFT_AUDIT_CHECKPOINT_KEY = os.environ.get("SAMDRIFT_AUDIT_CHECKPOINT_KEY", "")
+SAMDRIFT_AUDIT_CHECKPOINT_DIR = Path(os.environ.get("SAMDRIFT_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints"))
+
+# Throttling (issue 18; docs/identity.md). Counters live in Django's cache, which must be shared
+# when several web processes run: Redis when REDIS_URL is set, else this process's memory.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# Behind this many reverse proxies the client address is read from X-Forwarded-For.
+SAMDRIFT_TRUSTED_PROXIES = int(os.environ.get("SAMDRIFT_TRUSTED_PROXIES", "0"))
+SAMDRIFT_LOGIN_WINDOW_SECONDS = int(os.environ.get("SAMDRIFT_LOGIN_WINDOW_SECONDS", str(15 * 60)))
+SAMDRIFT_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("SAMDRIFT_LOGIN_FAILURES_PER_ACCOUNT", "10"))
+SAMDRIFT_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("SAMDRIFT_LOGIN_FAILURES_PER_ADDRESS", "100"))
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "samdrift.core.throttling.TokenRateThrottle",
+    "samdrift.core.throttling.UserRateThrottle",
+]
+SAMDRIFT_API_THROTTLE_RATES = {
+    "token": os.environ.get("SAMDRIFT_API_RATE_TOKEN", "1200/min"),
+    "user": os.environ.get("SAMDRIFT_API_RATE_USER", "1200/min"),
+    "anon": os.environ.get("SAMDRIFT_API_RATE_ANON", "60/min"),
+}
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "samdrift.core.throttling.add_throttled_responses",
+]

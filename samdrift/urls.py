@@ -1,17 +1,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from samdrift.assets import api as assets_api
 from samdrift.billing import api as billing_api
 from samdrift.core import api_views as core_api
 from samdrift.core import outbox_views, pages
+from samdrift.core.security import ApiDocsPermission, login_unless_docs_public
 from samdrift.ordering import api as ordering_api
 from samdrift.records import api as records_api
 from samdrift.servicedesk import api as servicedesk_api
 from samdrift.tenancy import api as tenancy_api
 from samdrift.tenancy import operator_views
+from samdrift.tenancy.login import ThrottledLoginView
 
 router = DefaultRouter()
 router.register("owners", tenancy_api.OwnerViewSet)
@@ -29,7 +31,7 @@ for app_api in (assets_api, servicedesk_api, billing_api, ordering_api, records_
 
 urlpatterns = [
     path("", pages.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", pages.AuditSearch.as_view(), name="audit_search"),
@@ -49,6 +51,14 @@ urlpatterns = [
     path("api/v1/me/", core_api.me, name="api_me"),
     path("api/v1/operator/", operator_views.OperatorAPIView.as_view(), name="api_operator"),
     path("api/v1/", include(router.urls)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    # Behind login in production (settings.SAMDRIFT_API_DOCS_PUBLIC); the split view serves Swagger
+    # UI's start script as a file, so the page runs under the content security policy.
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[ApiDocsPermission]), name="api_schema"),
+    path(
+        "api/docs/",
+        login_unless_docs_public(
+            SpectacularSwaggerSplitView.as_view(url_name="api_schema", permission_classes=[ApiDocsPermission])
+        ),
+        name="api_docs",
+    ),
 ]

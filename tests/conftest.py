@@ -29,6 +29,16 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _throttles_out_of_the_way(settings: Any) -> None:
+    """Throttle counters live in the cache, which outlives a test: each test starts with none, and
+    with API rates no walk over every route reaches (tests/test_throttling.py sets its own)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.SAMDRIFT_API_THROTTLE_RATES = {"token": "100000/min", "user": "100000/min", "anon": "100000/min"}
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_keeps_audit_triggers() -> Any:
     """TransactionTestCase (live_server) empties tables between tests; the append-only triggers

@@ -10,9 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from samdrift.core.access import scope_for
-from samdrift.core.audit_reading import mask_unreadable
 from samdrift.core.actions import do_retry_outgoing_message
 from samdrift.core.api import ERRORS
+from samdrift.core.audit_reading import mask_unreadable
 from samdrift.core.filters import UtcDateTimeFilter
 from samdrift.core.models import AuditEvent, OutgoingMessage
 from samdrift.core.outbox import may_see_outbox

@@ -23,6 +23,7 @@ class AuditEventType(models.TextChoices):
     TOKEN_CREATED = "token_created", _("API token created")
     LOGIN = "login", _("Logged in")
     LOGIN_FAILED = "login_failed", _("Login failed")
+    LOGIN_THROTTLED = "login_throttled", _("Login refused after too many failures")
     LOGOUT = "logout", _("Logged out")
     EXPORTED = "exported", _("Exported")
     DEMO_LOADED = "demo_loaded", _("Demo data loaded")

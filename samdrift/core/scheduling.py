@@ -46,6 +46,7 @@ PERIODIC_TASKS: list[Periodic] = [
         inline=True,
     ),
     Periodic("verify-audit-chain", "samdrift.core.tasks.verify_audit_chain", timedelta(hours=24)),
+    Periodic("audit-checkpoint", "samdrift.core.tasks.export_audit_checkpoint", timedelta(hours=24)),
     Periodic("assets-retry-inventory", "samdrift.assets.tasks.retry_inventory_uploads", timedelta(minutes=15)),
     Periodic("servicedesk-sla-check", "samdrift.servicedesk.tasks.check_sla_task", timedelta(minutes=5)),
 ]

@@ -36,3 +36,12 @@ def sweep_jobs() -> dict[str, Any]:
     from samdrift.core.jobs import sweep
 
     return sweep()
+
+
+@task
+def export_audit_checkpoint() -> dict[str, Any]:
+    """Daily: write the signed head of the audit chain to a file and mail it to the records officers."""
+    from samdrift.core.checkpoint import do_export_audit_checkpoint
+
+    path = do_export_audit_checkpoint(actor=None)
+    return {"file": str(path)}

@@ -370,7 +370,7 @@ def do_remove_package_line(line: PackageLine, *, actor: Any) -> None:
 # --- approvers ---------------------------------------------------------------------------------
 
 
-def _approver_role_holders(owner_id: int | None, user_ids: Iterable[int]) -> set[int]:
+def _approver_role_holders(owner_id: int | None, user_ids: Iterable[int | None]) -> set[int]:
     """Of `user_ids`, those who hold the approver role at the owner (an active user, an active role)."""
     from samdrift.tenancy.models import Membership
 

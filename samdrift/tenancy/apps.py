@@ -8,4 +8,4 @@ class TenancyConfig(AppConfig):
     verbose_name = _("Tenancy")
 
     def ready(self) -> None:
-        from samdrift.tenancy import signals  # noqa: F401  (login auditing)
+        from samdrift.tenancy import login, signals  # noqa: F401  (login auditing and throttling)

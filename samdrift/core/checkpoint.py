@@ -1,0 +1,172 @@
+"""Audit checkpoints: the head of the audit chain anchored outside the database (DESIGN.md rule 3).
+
+The hash chain finds an event edited or removed from the middle, but not the newest events
+deleted: the chain that is left is still whole. So once a day the head (the newest event's id and
+hash, and how many events lead up to it) is written to a checkpoint file signed with an HMAC whose
+key lives in the settings (the environment), not in the database, and mailed to the records
+officers. `samdrift audit verify --head FILE` checks the signature, the chain, and that the
+checkpoint's head event is still there with the same hash and the same number of events before
+it. Deleting the newest events then fails verification; deleting events newer than the last
+checkpoint is found by the next one only if it is exported before the deletion (at most a day).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from samdrift.core.audit import GENESIS, record_event, verify_chain
+from samdrift.core.models import AuditEvent, AuditEventType
+
+log = logging.getLogger(__name__)
+
+FORMAT = "samdrift-audit-checkpoint/1"
+SIGNED_FIELDS = ("format", "created", "head_id", "head_hash", "events")
+
+
+def _key() -> bytes:
+    key = settings.SAMDRIFT_AUDIT_CHECKPOINT_KEY
+    if key:
+        return key.encode()
+    # No key of its own: one derived from SECRET_KEY (also outside the database).
+    return hmac.new(settings.SECRET_KEY.encode(), b"samdrift.audit.checkpoint", hashlib.sha256).digest()
+
+
+def _signature(body: dict[str, Any]) -> str:
+    payload = json.dumps({k: body[k] for k in SIGNED_FIELDS}, sort_keys=True, separators=(",", ":"))
+    return hmac.new(_key(), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def current_head() -> dict[str, Any]:
+    """The unsigned head of the chain now."""
+    head = AuditEvent.objects.order_by("-id").values("id", "hash").first()
+    return {
+        "format": FORMAT,
+        "created": timezone.now().isoformat(timespec="seconds"),
+        "head_id": head["id"] if head else 0,
+        "head_hash": head["hash"] if head else GENESIS,
+        "events": AuditEvent.objects.count(),
+    }
+
+
+def sign(body: dict[str, Any]) -> dict[str, Any]:
+    return {**body, "signature": _signature(body)}
+
+
+@dataclass
+class HeadReport:
+    ok: bool
+    reason: str = ""
+    checked: int = 0
+
+
+def verify_head(checkpoint: dict[str, Any]) -> HeadReport:
+    """Check a checkpoint's signature, the whole chain, and that the head it names is still there."""
+    try:
+        body = {k: checkpoint[k] for k in SIGNED_FIELDS}
+        given = str(checkpoint["signature"])
+    except (KeyError, TypeError):
+        return HeadReport(False, "the checkpoint file lacks a field (not a Samdrift audit checkpoint)")
+    if body["format"] != FORMAT:
+        return HeadReport(False, f"unknown checkpoint format {body['format']!r}")
+    if not hmac.compare_digest(given, _signature(body)):
+        return HeadReport(False, "the checkpoint's signature does not match (wrong key or an edited file)")
+    chain = verify_chain()
+    if not chain.ok:
+        return HeadReport(False, f"chain broken at event {chain.broken_at}: {chain.reason}", chain.checked)
+    head_id, head_hash, count = int(body["head_id"]), str(body["head_hash"]), int(body["events"])
+    if head_id == 0:
+        return HeadReport(True, "", chain.checked)
+    found = AuditEvent.objects.filter(pk=head_id).values_list("hash", flat=True).first()
+    if found is None:
+        newest = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+        return HeadReport(
+            False,
+            f"the checkpoint's head event {head_id} is missing (the newest event now is {newest}): "
+            "events were deleted from the end of the trail",
+            chain.checked,
+        )
+    if found != head_hash:
+        return HeadReport(False, f"event {head_id} has another hash than the checkpoint says", chain.checked)
+    before = AuditEvent.objects.filter(pk__lte=head_id).count()
+    if before != count:
+        return HeadReport(
+            False,
+            f"{count} events led up to the checkpoint's head, {before} do now: events were removed",
+            chain.checked,
+        )
+    return HeadReport(True, "", chain.checked)
+
+
+def checkpoint_dir() -> Path:
+    return Path(settings.SAMDRIFT_AUDIT_CHECKPOINT_DIR)
+
+
+@transaction.atomic
+def do_export_audit_checkpoint(*, actor: Any = None, directory: Path | None = None) -> Path:
+    """Write today's signed checkpoint file and, on commit, mail it to the records officers."""
+    signed = sign(current_head())
+    target = directory or checkpoint_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    stamp = timezone.localtime().strftime("%Y%m%dT%H%M%S")
+    path = target / f"audit-checkpoint-{stamp}-{signed['head_id']}.json"
+    path.write_text(json.dumps(signed, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    record_event(
+        actor, "system" if actor is None else "admin", AuditEventType.EXPORTED,
+        object_type="core.auditevent", object_id=str(signed["head_id"]), object_repr=path.name,
+        extra={"action": "audit_checkpoint", "head_hash": signed["head_hash"], "events": signed["events"]},
+    )  # fmt: skip
+    transaction.on_commit(lambda: notify_records_officers(path))
+    return path
+
+
+def records_officers() -> list[Any]:
+    from samdrift.core.roles import Role
+    from samdrift.tenancy.models import User
+
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__active=True,
+            memberships__role=Role.RECORDS_OFFICER,
+            memberships__owner__isnull=True,
+        )
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def notify_records_officers(path: Path) -> int:
+    """Mail the checkpoint file to every records officer (a copy outside the database and the server)."""
+    from django.core.mail import EmailMessage
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    sent = 0
+    content = path.read_bytes()
+    for user in records_officers():
+        with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
+            message = EmailMessage(
+                _("Audit trail checkpoint %(name)s") % {"name": path.name},
+                _(
+                    "Attached is today's signed checkpoint of the audit trail. Keep it: "
+                    "`samdrift audit verify --head FILE` uses it to find events deleted from the end of the trail."
+                ),
+                None,
+                [user.email],
+            )
+        message.attach(path.name, content, "application/json")
+        message.send(fail_silently=False)
+        sent += 1
+    log.info("audit checkpoint %s mailed to %s records officer(s)", path.name, sent)
+    return sent
