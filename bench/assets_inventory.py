@@ -52,6 +52,8 @@ def send(url: str, body: bytes) -> tuple[int, float]:
             status = response.status
     except urllib.error.HTTPError as exc:
         status = exc.code
+    except (urllib.error.URLError, OSError):  # a timeout or a dropped connection: counted, not fatal
+        status = 0
     return status, time.perf_counter() - start
 
 
@@ -76,7 +78,7 @@ def main() -> None:
         f"latency: p50 {statistics.median(latencies) * 1000:.0f} ms, "
         f"p95 {latencies[int(len(latencies) * 0.95) - 1] * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms"
     )
-    print(f"status codes: {dict(codes)}")
+    print(f"status codes: {dict(codes)} (0: timed out or connection lost)")
 
 
 if __name__ == "__main__":
