@@ -5,8 +5,8 @@ An app adds a section from its AppConfig.ready():
 
     register_section(Section("outbox", _("Outbox"), "outbox/_operations.html", outbox_context, order=50))
 
-`context(now)` returns the template's context (a few aggregate queries, never one per row), and
-may return {"problem": True} to mark the section as needing attention.
+`context(now)` returns a dict (a few aggregate queries, never one per row) that the section's
+template sees as `data`; the page shows the sections after its own, by `order`.
 """
 
 from __future__ import annotations

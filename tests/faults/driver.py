@@ -1,7 +1,8 @@
 """The fault test's hands inside Samdrift: a process on the test's own PostgreSQL cluster that reads
 one JSON command per line and answers one JSON line, calling the same actions the UI calls.
 
-Run as `python -m tests.faults.driver` with DATABASE_URL set. A command that meets a lost
+Run as `python -m tests.faults.driver` with DATABASE_URL set and DJANGO_SETTINGS_MODULE
+tests.faults.settings (the real settings, but `schema` makes the tables without migrations). A command that meets a lost
 database answers {"error": ...} and the next one reconnects.
 """
 
@@ -46,6 +47,14 @@ def _user(username: str, role: str) -> User:
     user = tenancy.do_create_user({"username": username, "email": f"{username}@example.org"}, actor=None)
     tenancy.do_grant_role(user, role, None, actor=None)
     return User.objects.get(pk=user.pk)
+
+
+def schema() -> dict[str, Any]:
+    """The tables straight from the models (the driver runs with tests.faults.settings)."""
+    from django.core.management import call_command
+
+    call_command("migrate", run_syncdb=True, verbosity=0)
+    return {}
 
 
 def setup() -> dict[str, Any]:
@@ -162,6 +171,7 @@ def state(assets: bool = False) -> dict[str, Any]:
 
 
 COMMANDS = {
+    "schema": schema,
     "setup": setup,
     "run_billing": run_billing,
     "check_import": check_import,
