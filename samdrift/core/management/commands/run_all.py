@@ -33,7 +33,7 @@ class Command(BaseCommand):
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "DJANGO_RUNSERVER_HIDE_WARNING": "true"}
         quiet = {**env, "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}
         helpers = [
-            subprocess.Popen([*manage, "db_worker", "--interval", "2", "--verbosity", "0"], env=quiet),  # noqa: S603
+            subprocess.Popen([*manage, "db_worker", "--interval", "2", "--verbosity", "0", "--no-reload"], env=quiet),  # noqa: S603
             subprocess.Popen([*manage, "scheduler", "--verbosity", "0"], env=quiet),  # noqa: S603
         ]
         try:
