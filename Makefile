@@ -34,7 +34,7 @@ migrate: venv
 	@$(PY) manage.py migrate --noinput -v 0
 
 run: migrate
-	@$(PY) manage.py demo --if-empty
+	@$(PY) manage.py demo --if-empty -v 0
 	@$(PY) manage.py run_all --port 8000
 
 test: venv

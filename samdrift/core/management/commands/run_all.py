@@ -35,7 +35,7 @@ class Command(BaseCommand):
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "DJANGO_RUNSERVER_HIDE_WARNING": "true"}
         quiet = {**env, "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}
         commands = [
-            [*manage, "worker", "--interval", "2", "--verbosity", "0"],
+            [*manage, "worker", "--interval", "2", "--verbosity", "0", "--no-reload"],
             [*manage, "scheduler", "--verbosity", "0"],
         ]
         helpers = [subprocess.Popen(command, env=quiet) for command in commands]  # noqa: S603

@@ -38,7 +38,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not is_empty():
             if options["if_empty"]:
-                self.stdout.write("Existing data kept (demo data is loaded only into an empty database).")
+                if options["verbosity"] > 0:
+                    self.stdout.write("Existing data kept (demo data is loaded only into an empty database).")
                 return
             raise CommandError("The database already has owners; demo data is only loaded into an empty one.")
         for name in ("owners", "people"):
@@ -49,14 +50,19 @@ class Command(BaseCommand):
         counts = load_demo(
             owners=options["owners"], people=options["people"], seed=options["seed"], progress=self._progress()
         )
-        self.stdout.write(self.style.SUCCESS("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items())))
+        # -v 0 (make run) loads quietly: `run_all` prints the logins and nothing else.
+        out = self.stdout if self.verbosity > 0 else None
+        if out:
+            out.write(self.style.SUCCESS("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items())))
         if options["owners"] is None and options["people"] is None:
             for app_label, app_counts in load_app_demos():
-                self.stdout.write(f"  {app_label}: " + ", ".join(f"{v} {k}" for k, v in app_counts.items()))
+                if out:
+                    out.write(f"  {app_label}: " + ", ".join(f"{v} {k}" for k, v in app_counts.items()))
         if options["people"] is not None:
             peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             self.stdout.write(f"Took {time.monotonic() - started:.0f} s, peak memory {peak_mib:.0f} MiB.")
-        self.stdout.write(f"Logins (password {DEMO_PASSWORD}): " + ", ".join(u for u, _ in demo_logins()))
+        if out:
+            out.write(f"Logins (password {DEMO_PASSWORD}): " + ", ".join(u for u, _ in demo_logins()))
 
     def _progress(self) -> Any:
         """Report every 10% of a large load (verbosity 1+); small loads stay quiet."""
