@@ -12,3 +12,10 @@ class AssetsConfig(AppConfig):
         from samdrift.core.context_processors import add_nav
 
         add_nav("assetimport_list", _("Asset imports"), STAFF)
+
+        from samdrift.assets.models import Asset
+        from samdrift.core.pickers import Picker, register_picker
+
+        register_picker(
+            "asset", Picker(Asset, ("asset_tag", "serial_number", "hostname"), ("asset_tag", "id"), ("model",), None)
+        )
