@@ -7,6 +7,7 @@ from samdrift.assets import api as assets_api
 from samdrift.billing import api as billing_api
 from samdrift.core import api_views as core_api
 from samdrift.core import outbox_views, pages
+from samdrift.core import pickers as core_pickers
 from samdrift.core.security import ApiDocsPermission, login_unless_docs_public
 from samdrift.ordering import api as ordering_api
 from samdrift.records import api as records_api
@@ -30,6 +31,7 @@ for app_api in (assets_api, servicedesk_api, billing_api, ordering_api, records_
     app_api.register(router)
 
 urlpatterns = [
+    path("pick/<slug:kind>/", core_pickers.pick, name="core_pick"),
     path("", pages.home, name="home"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

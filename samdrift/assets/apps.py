@@ -36,3 +36,10 @@ class AssetsConfig(AppConfig):
                 },
             )
         )
+
+        from samdrift.assets.models import Asset
+        from samdrift.core.pickers import Picker, register_picker
+
+        register_picker(
+            "asset", Picker(Asset, ("asset_tag", "serial_number", "hostname"), ("asset_tag", "id"), ("model",), None)
+        )

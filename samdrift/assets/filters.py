@@ -23,6 +23,7 @@ from samdrift.assets.models import (
     TriageDevice,
     UploadStatus,
 )
+from samdrift.core.pickers import SearchPicker
 from samdrift.tenancy.filters import OrgUnitChoices, SearchFilterSet
 from samdrift.tenancy.models import CostCentre, OrgUnit, Owner, Person
 
@@ -75,9 +76,9 @@ class AssetFilter(SearchFilterSet):
     model = django_filters.ModelChoiceFilter(queryset=_scoped(AssetModel), label=_("Model"))
     org_unit = django_filters.ModelChoiceFilter(queryset=_scoped(OrgUnit), label=_("Org unit"))
     cost_centre = django_filters.ModelChoiceFilter(queryset=_scoped(CostCentre), label=_("Cost centre"))
-    # A person's id, not a drop-down: an owner has thousands of people.
+    # Found by searching, not a drop-down: an owner has thousands of people.
     assigned_to = django_filters.ModelChoiceFilter(
-        queryset=_scoped(Person), label=_("Assigned to (person id)"), widget=forms.NumberInput
+        queryset=_scoped(Person), label=_("Assigned to"), widget=SearchPicker("person")
     )
     site = django_filters.ModelChoiceFilter(queryset=_scoped(Site), label=_("Site"))
     supplier = django_filters.CharFilter(lookup_expr="istartswith", label=_("Supplier"))

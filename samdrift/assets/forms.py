@@ -15,6 +15,7 @@ from samdrift.assets.models import (
 )
 from samdrift.core.access import ScopedQuerySet
 from samdrift.core.forms import bootstrapify
+from samdrift.core.pickers import SearchPicker
 from samdrift.core.views import ScopedModelForm
 from samdrift.tenancy.models import CostCentre, OrgUnit, Owner, Person
 
@@ -119,7 +120,9 @@ class UserForm(forms.Form):
 
 
 class CheckOutForm(UserForm):
-    person = forms.ModelChoiceField(Person.objects.filter(active=True), label=_("Person"))
+    person = forms.ModelChoiceField(
+        Person.objects.filter(active=True), label=_("Person"), widget=SearchPicker("person")
+    )
     cost_centre = forms.ModelChoiceField(
         CostCentre.objects.filter(active=True),
         label=_("Cost centre"),
@@ -137,8 +140,15 @@ class MoveForm(UserForm):
     owner = forms.ModelChoiceField(
         Owner.objects.all(), label=_("Owner"), required=False, help_text=_("Empty: unchanged.")
     )
-    person = forms.ModelChoiceField(Person.objects.filter(active=True), label=_("Person"), required=False)
-    cost_centre = forms.ModelChoiceField(CostCentre.objects.filter(active=True), label=_("Cost centre"), required=False)
+    person = forms.ModelChoiceField(
+        Person.objects.filter(active=True), label=_("Person"), required=False, widget=SearchPicker("person")
+    )
+    cost_centre = forms.ModelChoiceField(
+        CostCentre.objects.filter(active=True),
+        label=_("Cost centre"),
+        required=False,
+        widget=SearchPicker("costcentre"),
+    )
     org_unit = forms.ModelChoiceField(OrgUnit.objects.filter(active=True), label=_("Org unit"), required=False)
     site = forms.ModelChoiceField(Site.objects.filter(active=True), label=_("Site"), required=False)
 

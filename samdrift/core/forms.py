@@ -1,13 +1,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from samdrift.core.pickers import SearchPicker
+
 
 def bootstrapify(form: forms.BaseForm) -> forms.BaseForm:
     """Give every widget Bootstrap's class. Django itself adds aria-invalid and an
     aria-describedby naming both the help text and the error (`id_<name>_helptext`, `_error`)."""
     for name, field in form.fields.items():
         widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
+        if isinstance(widget, SearchPicker):
+            css = "form-control form-control-sm" if getattr(form, "compact", False) else "form-control"
+        elif isinstance(widget, forms.CheckboxInput):
             css = "form-check-input"
         elif isinstance(widget, forms.RadioSelect):  # CheckboxSelectMultiple too
             # A group of checkboxes or radio buttons: each a Bootstrap check with its own label,

@@ -89,6 +89,11 @@ class ScopedListView(LoginRequiredMixin, SingleTableMixin, FilterView):
 
     def get_table(self, **kwargs: Any) -> Any:
         table = self.get_table_class()(data=self.get_table_data(), **kwargs)
+        if not table.empty_text:
+            # An empty table says so, and whether the filters are the reason.
+            table.empty_text = (
+                _("Nothing matches the filters.") if self.request.GET else _("There is nothing here yet.")
+            )
         RequestConfig(self.request, paginate=False).configure(table)  # applies ?sort=
         page = seek_page(
             table.data.data, self.request.GET.get(CURSOR_PARAM), self.paginate_by, sort_matches=self.is_search()

@@ -8,4 +8,17 @@ class TenancyConfig(AppConfig):
     verbose_name = _("Tenancy")
 
     def ready(self) -> None:
+        from samdrift.core.pickers import Picker, register_picker
         from samdrift.tenancy import login, signals  # noqa: F401  (login auditing and throttling)
+        from samdrift.tenancy.models import CostCentre, Person
+
+        register_picker(
+            "person",
+            Picker(
+                Person,
+                ("first_name", "last_name", "email", "external_id"),
+                ("last_name", "first_name", "id"),
+                ("owner",),
+            ),
+        )
+        register_picker("costcentre", Picker(CostCentre, ("code", "name"), ("code", "id"), ("owner",)))

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from samdrift.core.pickers import SearchPicker
 from samdrift.core.roles import Role
 from samdrift.core.views import ScopedModelForm
 from samdrift.tenancy.models import CostCentre, Operator, OrgUnit, Owner, Person, User
@@ -87,6 +88,7 @@ class UserForm(ScopedModelForm):
     class Meta:
         model = User
         fields = ["username", "first_name", "last_name", "email", "language", "person"]
+        widgets = {"person": SearchPicker("person")}  # an owner has thousands of people
 
 
 class RoleGrantForm(forms.Form):

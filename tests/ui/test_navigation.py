@@ -98,3 +98,9 @@ def test_the_portal_shows_help_articles_as_articles_and_devices_as_cards(world: 
     assert "<table" not in devices
     # staff keep the table
     assert "<table" in web(world.agent).get(reverse("sd_article_list")).content.decode()
+
+
+@pytest.mark.django_db
+def test_an_empty_list_says_so(world: Any, web: Any) -> None:
+    html = web(world.agent).get(reverse("sd_ticket_list"), {"q": "finns-inte-alls-xyz"}).content.decode()
+    assert "Inget matchar filtren." in html
