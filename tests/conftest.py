@@ -238,3 +238,4 @@ def _media_root(settings: Any, tmp_path: Any) -> None:
     """Files the tests store (imports, received email, attachments) go to the test's own folder,
     never to var/media."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.SAMDRIFT_AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"

@@ -130,11 +130,13 @@ def do_export_audit_checkpoint(*, actor: Any = None, directory: Path | None = No
 
 
 def records_officers() -> list[Any]:
+    from django.contrib.auth import get_user_model
+
     from samdrift.core.roles import Role
-    from samdrift.tenancy.models import User
 
     return list(
-        User.objects.filter(
+        get_user_model()
+        .objects.filter(
             is_active=True,
             memberships__active=True,
             memberships__role=Role.RECORDS_OFFICER,
