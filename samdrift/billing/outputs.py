@@ -18,15 +18,15 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from samdrift.billing.models import BillingPeriod, Invoice, InvoiceKind, InvoiceLine
+from samdrift.billing.models import BillingPeriod, BillingProfile, Invoice, InvoiceKind, InvoiceLine
 from samdrift.billing.peppol import Party, PeppolDocument, PeppolLine, build_xml
 from samdrift.billing.sie import SieFile, SieTransaction, SieVoucher, write_sie
+from samdrift.billing.units import swedish_money
+from samdrift.billing.vat import breakdown
 from samdrift.core import cells
-from samdrift.core.money import to_money
 from samdrift.tenancy.models import Operator
 
 RECEIVABLE_ACCOUNT = "1510"  # Kundfordringar (BAS)
-VAT_ACCOUNTS = {Decimal(25): "2611", Decimal(12): "2621", Decimal(6): "2631"}  # Utgående moms
 DIM_COST_CENTRE = "1"  # SIE's standard dimension 1: kostnadsställe
 DIM_OWNER = "20"  # a dimension of our own (20 and up are free): the owner (ägare)
 
@@ -56,12 +56,14 @@ def peppol_document(invoice: Invoice) -> PeppolDocument:
         bankgiro=op.bankgiro,
         email=op.email,
     )
+    profile = BillingProfile.objects.filter(owner_id=owner.pk).only("peppol_endpoint").first()
     buyer = Party(
         name=owner.name,
         org_number=owner.org_number,
         street=owner.invoice_street,
         postcode=owner.invoice_postcode,
         city=owner.invoice_city,
+        endpoint=profile.peppol_endpoint if profile else "",
     )
     lines = tuple(
         PeppolLine(
@@ -73,6 +75,7 @@ def peppol_document(invoice: Invoice) -> PeppolDocument:
             unit_code=line.unit_code,
             base_quantity=line.base_quantity,
             vat_rate=line.vat_rate,
+            vat_category=line.vat_category,
             accounting_cost=line.cost_centre.code,
             note=_("Cost centre %(code)s %(name)s, reference %(ref)s")
             % {"code": line.cost_centre.code, "name": line.cost_centre.name, "ref": line.buyer_reference},
@@ -80,6 +83,13 @@ def peppol_document(invoice: Invoice) -> PeppolDocument:
         for n, line in enumerate(_lines(invoice), start=1)
     )
     period = invoice.period
+    credited = invoice.credited_invoice
+    note = ""
+    if invoice.is_credit_note:
+        note = _("Credit note for invoice %(number)s. Not to be paid: %(amount)s is credited to you.") % {
+            "number": credited.number if credited else "",
+            "amount": swedish_money(invoice.total_amount),
+        }
     return PeppolDocument(
         number=invoice.number,
         issue_date=invoice.issue_date,
@@ -91,8 +101,11 @@ def peppol_document(invoice: Invoice) -> PeppolDocument:
         is_credit_note=invoice.is_credit_note,
         period_start=period.first_day,
         period_end=period.last_day,
-        credited_invoice=invoice.credited_invoice.number if invoice.credited_invoice else "",
+        credited_invoice=credited.number if credited else "",
+        credited_issue_date=credited.issue_date if credited else None,
+        note=note,
         payment_terms=_("%(days)s days net") % {"days": (invoice.due_date - invoice.issue_date).days},
+        payment_id=invoice.ocr,
     )
 
 
@@ -184,6 +197,7 @@ def period_sie(period: BillingPeriod) -> bytes:
                 "invoice_id",
                 "revenue_account",
                 "vat_rate",
+                "vat_category",
                 "cost_centre__code",
                 "cost_centre__name",
                 "owner__municipality_code",
@@ -201,7 +215,7 @@ def period_sie(period: BillingPeriod) -> bytes:
             rows = [
                 SieTransaction(RECEIVABLE_ACCOUNT, ((DIM_OWNER, owner_obj),), sign * inv.total_amount, text=inv.number)
             ]
-            vat_base: dict[Decimal, Decimal] = defaultdict(Decimal)
+            vat_items: list[tuple[str, Decimal, Decimal]] = []
             for r in per_invoice[inv.pk]:
                 cc_obj = f"{r['owner__municipality_code']}-{r['cost_centre__code']}"
                 sie.objects[(DIM_COST_CENTRE, cc_obj)] = r["cost_centre__name"]
@@ -213,11 +227,14 @@ def period_sie(period: BillingPeriod) -> bytes:
                         -sign * r["net"],
                     )
                 )
-                vat_base[r["vat_rate"]] += r["net"]
-            for rate, base in sorted(vat_base.items(), reverse=True):
-                account = VAT_ACCOUNTS.get(rate, "2611")
-                sie.accounts.setdefault(account, _("Output VAT %(rate)s%%") % {"rate": format(rate.normalize(), "f")})
-                rows.append(SieTransaction(account, (), -sign * to_money(base * rate / 100)))
+                vat_items.append((r["vat_category"], r["vat_rate"], r["net"]))
+            for sub in breakdown(vat_items):  # the same VAT as on the invoice (vat.py)
+                if not sub.tax:
+                    continue  # E, Z, O (and a zero total): no VAT row, no -0.00
+                sie.accounts.setdefault(
+                    sub.account, _("Output VAT %(rate)s%%") % {"rate": format(sub.rate.normalize(), "f")}
+                )
+                rows.append(SieTransaction(sub.account, (), -sign * sub.tax))
             sie.vouchers.append(
                 SieVoucher(
                     series="F" if inv.kind == InvoiceKind.INVOICE else "K",
