@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from samdrift.billing import engine
+from samdrift.billing import documents, engine
 from samdrift.billing.models import (
     FINANCE_ROLES,
     RATE_EPOCH,
@@ -70,9 +70,44 @@ def check_period_open(day: date) -> None:
 # --- reference data --------------------------------------------------------------------------
 
 
+def _check_article_data(data: dict[str, Any], current: Any = None) -> dict[str, Any]:
+    """VAT category and rate must go together (vat.py); unit codes are UN/ECE Rec. 20."""
+    from samdrift.billing.units import normalise_unit
+    from samdrift.billing.vat import check_vat
+
+    category = data.get("vat_category", getattr(current, "vat_category", "S"))
+    rate = data.get("vat_rate", getattr(current, "vat_rate", Decimal(25)))
+    check_vat(category, rate)
+    if "unit_code" in data:
+        data = {**data, "unit_code": normalise_unit(data["unit_code"])}
+    return data
+
+
 @transaction.atomic
 def do_create_article(data: dict[str, Any], *, actor: Any) -> Article:
-    return create_audited(Article, data, actor=actor, role=_role(actor))
+    return create_audited(Article, _check_article_data(data), actor=actor, role=_role(actor))
+
+
+def check_peppol_endpoint(value: str) -> str:
+    """A Peppol address "scheme:identifier"; an organisation number (0007) must be a valid one."""
+    from stdnum.se import orgnr
+
+    value = (value or "").strip()
+    if not value:
+        return ""
+    scheme, sep, ident = value.partition(":")
+    if not sep or not scheme.isdigit() or len(scheme) != 4 or not ident.strip():
+        raise ValidationError(
+            {"peppol_endpoint": _("Write the Peppol address as scheme:identifier, e.g. 0007:2120001234.")}
+        )
+    ident = ident.strip()
+    if scheme == "0007":
+        ident = ident.replace("-", "")
+        if not orgnr.is_valid(ident):
+            raise ValidationError(
+                {"peppol_endpoint": _("%(value)s is not a valid organisation number.") % {"value": ident}}
+            )
+    return f"{scheme}:{ident}"
 
 
 @transaction.atomic
@@ -80,6 +115,8 @@ def do_save_billing_profile(data: dict[str, Any], *, actor: Any) -> BillingProfi
     owner = data["owner"]
     role = _role(actor, owner.pk)
     check_cost_centre(owner, data.get("default_cost_centre"))
+    if "peppol_endpoint" in data:
+        data = {**data, "peppol_endpoint": check_peppol_endpoint(data["peppol_endpoint"])}
     existing = BillingProfile.objects.filter(owner=owner).first()
     if existing is None:
         return create_audited(BillingProfile, data, actor=actor, role=role)
@@ -215,9 +252,12 @@ def do_import_usage(text: str, month: date, *, actor: Any, filename: str = "", d
 
 @transaction.atomic
 def do_create_cost_pool(data: dict[str, Any], *, actor: Any) -> CostPool:
+    from samdrift.billing.vat import check_vat
+
     role = _role(actor)
     if data.get("kind") == "investment" and not data.get("depreciation_months"):
         raise ValidationError({"depreciation_months": _("An investment needs a number of depreciation months.")})
+    check_vat(data.get("vat_category", "S"), data.get("vat_rate", Decimal(25)))
     return create_audited(CostPool, data, actor=actor, role=role)
 
 
@@ -390,6 +430,17 @@ def do_close_period(period: BillingPeriod, *, actor: Any) -> BillingPeriod:
         raise ValidationError(_("Run the billing for %(period)s successfully before closing it.") % {"period": period})
     if InvoiceLine.objects.filter(period=period, invoice__isnull=True).exists():  # pragma: no cover - defensive
         raise ValidationError(_("The period has lines without an invoice; run it again."))
+    # Issue every invoice: dated today, OCR number, XML and PDF made, checked and stored. One
+    # failing document refuses the close and the transaction leaves everything as it was.
+    today = timezone.localdate()
+    issued = []
+    for invoice in (
+        Invoice.objects.filter(period=period, kind=InvoiceKind.INVOICE, issued_at__isnull=True)
+        .select_related("owner", "period", "credited_invoice")
+        .order_by("number")
+    ):
+        documents.issue(invoice, today)
+        issued.append(invoice.number)
     period.status = PeriodStatus.CLOSED
     period.closed_at = timezone.now()
     period.closed_by = actor if getattr(actor, "pk", None) else None
@@ -400,9 +451,26 @@ def do_close_period(period: BillingPeriod, *, actor: Any) -> BillingPeriod:
         AuditEventType.UPDATED,
         period,
         changes={"status": [PeriodStatus.OPEN, PeriodStatus.CLOSED]},
-        extra={"action": "close_period"},
+        extra={"action": "close_period", "issued": issued, "issue_date": today.isoformat()},
     )
     return period
+
+
+@transaction.atomic
+def do_check_period(period: BillingPeriod, *, actor: Any) -> int:
+    """Check every not yet issued document of the period against the rules and store what fails
+    (shown on the period page, rule and line). Returns how many documents fail."""
+    role = _role(actor)
+    failed = 0
+    for invoice in (
+        Invoice.objects.filter(period=period, issued_at__isnull=True)
+        .select_related("owner", "period", "credited_invoice")
+        .order_by("number")
+    ):
+        if documents.check_invoice(invoice):
+            failed += 1
+    record_event(actor, role, AuditEventType.UPDATED, period, extra={"action": "check_documents", "failed": failed})
+    return failed
 
 
 @transaction.atomic
@@ -419,7 +487,8 @@ def do_credit_invoice(invoice: Invoice, *, actor: Any, reason: str = "") -> Invo
         raise ValidationError(_("The period is open: correct the sources and run it again instead."))
     if Invoice.objects.filter(credited_invoice=invoice).exists():
         raise ValidationError(_("The invoice %(number)s is already credited.") % {"number": invoice.number})
-    today = timezone.localdate()
+    # Never dated before the invoice it credits; not to be paid, so no due date of its own.
+    today = max(timezone.localdate(), invoice.issue_date)
     note = Invoice.objects.create(
         owner_id=invoice.owner_id,
         period=invoice.period,
@@ -427,7 +496,8 @@ def do_credit_invoice(invoice: Invoice, *, actor: Any, reason: str = "") -> Invo
         number=f"K{invoice.number}",
         buyer_reference=invoice.buyer_reference,
         issue_date=today,
-        due_date=today + timedelta(days=30),
+        due_date=today,
+        outside_scope=invoice.outside_scope,
         net_amount=invoice.net_amount,
         vat_amount=invoice.vat_amount,
         total_amount=invoice.total_amount,
@@ -440,6 +510,7 @@ def do_credit_invoice(invoice: Invoice, *, actor: Any, reason: str = "") -> Invo
         line.invoice = note
         copies.append(line)
     InvoiceLine.objects.bulk_create(copies, batch_size=2000)
+    documents.issue(note, today)
     record_event(
         actor,
         role,
@@ -650,6 +721,7 @@ def do_export_sie_month(year: int, month: int, *, actor: Any, today: date | None
 @transaction.atomic
 def do_update_article(article: Article, data: dict[str, Any], *, actor: Any) -> Article:
     """Change an article's name, unit, price, account or VAT; the code stays."""
+    data = _check_article_data(data, article)
     return update_audited(article, data, actor=actor, role=_role(actor), immutable=("code",))
 
 
@@ -683,10 +755,13 @@ def do_update_charge(charge: Charge, data: dict[str, Any], *, actor: Any) -> Cha
 def do_update_cost_pool(pool: CostPool, data: dict[str, Any], *, actor: Any) -> CostPool:
     """Change a pool's cost, dates, account or SIE object; its code stays. Closed periods keep
     what they billed."""
+    from samdrift.billing.vat import check_vat
+
     role = _role(actor)
     kind = data.get("kind", pool.kind)
     if kind == "investment" and not data.get("depreciation_months", pool.depreciation_months):
         raise ValidationError({"depreciation_months": _("An investment needs a number of depreciation months.")})
+    check_vat(data.get("vat_category", pool.vat_category), data.get("vat_rate", pool.vat_rate))
     return update_audited(pool, data, actor=actor, role=role, immutable=("code",))
 
 

@@ -18,7 +18,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from samdrift.billing import actions, outputs
+from samdrift.billing import actions, documents
 from samdrift.billing.filters import (
     ArticleFilter,
     ChargeFilter,
@@ -140,7 +140,7 @@ class InvoiceViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["get"])
     def xml(self, request: Request, pk: str | None = None) -> HttpResponse:
         invoice = self.get_object()
-        content = outputs.invoice_xml(invoice)  # a missing operator is a ValidationError: 400
+        content = documents.xml_bytes(invoice)  # a missing operator is a ValidationError: 400
         response = HttpResponse(content, content_type="application/xml")
         response["Content-Disposition"] = f'attachment; filename="{invoice.number}.xml"'
         return response
@@ -148,10 +148,9 @@ class InvoiceViewSet(ScopedReadOnlyViewSet):
     @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="PDF invoice"), **ERRORS})
     @action(detail=True, methods=["get"])
     def pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
-        from samdrift.billing import pdf
 
         invoice = self.get_object()
-        content = pdf.invoice_pdf(invoice)  # a missing operator is a ValidationError: 400
+        content = documents.pdf_bytes(invoice)  # a missing operator is a ValidationError: 400
         response = HttpResponse(content, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
         return response

@@ -19,8 +19,8 @@ ARTICLES = [
     ("KLIENT-ELEV", "Klientpaket elev", "MON", "0", "3011"),
     ("SERVER", "Virtuell server", "MON", "0", "3021"),
     ("EPOST", "E-postlåda", "MON", "0", "3022"),
-    ("LAGRING", "Lagring per GB och månad", "GB", "0.85", "3031"),
-    ("BACKUP", "Backup per GB och månad", "GB", "0.40", "3031"),
+    ("LAGRING", "Lagring per GB och månad", "E34", "0.85", "3031"),
+    ("BACKUP", "Backup per GB och månad", "E34", "0.40", "3031"),
     ("INSTALLATION", "Installation och uppsättning", "C62", "0", "3041"),
 ]
 

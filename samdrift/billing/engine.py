@@ -56,6 +56,7 @@ from samdrift.billing.models import (
     UsageRow,
 )
 from samdrift.billing.sources import ChargeSource, charge_sources, const, insert_lines_from, register
+from samdrift.billing.vat import VatCategory, breakdown, total_tax
 from samdrift.core.jobs import set_progress
 from samdrift.core.money import split_money, to_money
 from samdrift.tenancy.models import CostCentre, Owner
@@ -503,14 +504,17 @@ def build_invoices(period: BillingPeriod, run: BillingRun | None) -> list[Invoic
     """One invoice per owner (or per owner and reference), lines attached, totals computed."""
     groups = (
         InvoiceLine.objects.filter(period=period, invoice__isnull=True)
-        .values("owner_id", "buyer_reference", "cost_centre__code")
+        .annotate(outside=Case(When(vat_category=VatCategory.OUTSIDE, then=Value(1)), default=Value(0)))
+        .values("owner_id", "buyer_reference", "cost_centre__code", "outside")
         .annotate(net=Sum("amount"))
-        .order_by("owner_id", "cost_centre__code", "buyer_reference")
+        .order_by("owner_id", "outside", "cost_centre__code", "buyer_reference")
     )
     profiles = {p.owner_id: p for p in BillingProfile.objects.select_related("default_cost_centre")}
     owners = {o.pk: o for o in Owner.objects.filter(pk__in={g["owner_id"] for g in groups})}
-    issue = period.last_day
-    invoices: dict[tuple[int, str], Invoice] = {}
+    # A preview is dated the day it is made; closing the period dates each invoice the day it is
+    # issued and counts the due date from that day (actions.do_close_period).
+    issue = timezone.localdate()
+    invoices: dict[tuple[int, int, str], Invoice] = {}
     split_owners: set[int] = set()
     for g in groups:
         owner = owners[g["owner_id"]]
@@ -518,10 +522,10 @@ def build_invoices(period: BillingPeriod, run: BillingRun | None) -> list[Invoic
         days = profile.payment_days if profile else 30
         if profile and profile.split_by_reference:
             split_owners.add(owner.pk)
-            key = (owner.pk, g["buyer_reference"])
+            key = (owner.pk, g["outside"], g["buyer_reference"])
             reference = g["buyer_reference"]
         else:
-            key = (owner.pk, "")
+            key = (owner.pk, g["outside"], "")
             reference = profile.default_cost_centre.invoice_reference if profile else g["buyer_reference"]
         if key in invoices:
             continue
@@ -533,39 +537,64 @@ def build_invoices(period: BillingPeriod, run: BillingRun | None) -> list[Invoic
             buyer_reference=reference,
             issue_date=issue,
             due_date=issue + timedelta(days=days),
+            outside_scope=bool(g["outside"]),
             run=run,
         )
+    # Lines outside the scope of VAT (O) go on an invoice of their own (BR-O-11..14): such an
+    # owner has two invoices, numbered like the invoices of an owner invoiced per reference.
+    count_per_owner: dict[int, int] = defaultdict(int)
+    for owner_id, _outside, _ref in invoices:
+        count_per_owner[owner_id] += 1
     per_owner: dict[int, int] = defaultdict(int)
-    for (owner_id, _ref), inv in invoices.items():
+    for (owner_id, _outside, _ref), inv in invoices.items():
         per_owner[owner_id] += 1
         base = f"{period.year}{period.month:02d}-{owners[owner_id].municipality_code}"
-        inv.number = base if owner_id not in split_owners else f"{base}-{per_owner[owner_id]:02d}"
+        inv.number = base if count_per_owner[owner_id] == 1 else f"{base}-{per_owner[owner_id]:02d}"
     created = Invoice.objects.bulk_create(list(invoices.values()), batch_size=2000)
     pending = InvoiceLine.objects.filter(period=period, invoice__isnull=True)
     own = Invoice.objects.filter(period=period, kind=InvoiceKind.INVOICE, owner_id=OuterRef("owner_id")).order_by()
-    pending.filter(owner_id__in=split_owners).update(
-        invoice_id=Subquery(own.filter(buyer_reference=OuterRef("buyer_reference")).values("pk")[:1])
-    )
-    pending.exclude(owner_id__in=split_owners).update(invoice_id=Subquery(own.values("pk")[:1]))
+    for outside in (False, True):
+        category = Q(vat_category=VatCategory.OUTSIDE) if outside else ~Q(vat_category=VatCategory.OUTSIDE)
+        same = own.filter(outside_scope=outside)
+        pending.filter(category, owner_id__in=split_owners).update(
+            invoice_id=Subquery(same.filter(buyer_reference=OuterRef("buyer_reference")).values("pk")[:1])
+        )
+        pending.filter(category).exclude(owner_id__in=split_owners).update(invoice_id=Subquery(same.values("pk")[:1]))
     compute_totals(Invoice.objects.filter(period=period, kind=InvoiceKind.INVOICE))
     return created
 
 
+def apply_vat_categories(period: BillingPeriod) -> None:
+    """Give the period's new lines the VAT category of their pool or article (two UPDATEs), and
+    rate 0 to every line of a category without VAT. Sources of other apps only set the rate."""
+    from samdrift.billing.models import Article
+
+    pending = InvoiceLine.objects.filter(period=period, invoice__isnull=True)
+    pending.filter(pool__isnull=False).update(
+        vat_category=Subquery(CostPool.objects.filter(pk=OuterRef("pool_id")).values("vat_category")[:1])
+    )
+    pending.filter(pool__isnull=True, article__isnull=False).update(
+        vat_category=Subquery(Article.objects.filter(pk=OuterRef("article_id")).values("vat_category")[:1])
+    )
+    pending.exclude(vat_category=VatCategory.STANDARD).exclude(vat_rate=0).update(vat_rate=Decimal(0))
+
+
 def compute_totals(invoices: models.QuerySet) -> None:
-    """Net, VAT (rounded per rate, as in the XML) and total for each invoice, from one aggregate."""
-    sums: dict[int, dict[Decimal, Decimal]] = defaultdict(dict)
+    """Net, VAT (per category and rate, rounded once per breakdown as in the XML: `vat.breakdown`)
+    and total for each invoice, from one aggregate."""
+    sums: dict[int, list[tuple[str, Decimal, Decimal]]] = defaultdict(list)
     for row in (
         InvoiceLine.objects.filter(invoice__in=invoices)
-        .values("invoice_id", "vat_rate")
+        .values("invoice_id", "vat_category", "vat_rate")
         .annotate(net=Sum("amount"))
         .order_by()
     ):
-        sums[row["invoice_id"]][row["vat_rate"]] = row["net"]
+        sums[row["invoice_id"]].append((row["vat_category"], row["vat_rate"], row["net"]))
     updated = []
     for inv in invoices:
-        rates = sums.get(inv.pk, {})
-        inv.net_amount = to_money(sum(rates.values(), Decimal(0)))
-        inv.vat_amount = sum((to_money(net * rate / 100) for rate, net in rates.items()), Decimal("0.00"))
+        items = sums.get(inv.pk, [])
+        inv.net_amount = to_money(sum((net for _c, _r, net in items), Decimal(0)))
+        inv.vat_amount = total_tax(breakdown(items))
         inv.total_amount = inv.net_amount + inv.vat_amount
         updated.append(inv)
     Invoice.objects.bulk_update(updated, ["net_amount", "vat_amount", "total_amount"], batch_size=2000)
@@ -595,6 +624,7 @@ def execute_run(run: BillingRun, *, on_step: Callable[[], None] | None = None) -
                 on_step()
         set_progress(run, int(100 * (steps - 1) / steps), _("Creating invoices"))
         with transaction.atomic():
+            apply_vat_categories(period)
             invoices = build_invoices(period, run)
         total = Invoice.objects.filter(period=period, kind=InvoiceKind.INVOICE).aggregate(s=Sum("net_amount"))["s"]
         set_progress(

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from samdrift.billing.models import BillingPeriod, BillingRun, InvoiceLine, WorkTypeRate
 from samdrift.billing.sources import ChargeSource, register
+from samdrift.billing.units import swedish_number
 from samdrift.core.money import to_money
 
 # Devices that count in a "devices" key: those in use (deployed) or away for repair. Devices in
@@ -71,7 +72,7 @@ def build_time_lines(period: BillingPeriod, run: BillingRun | None) -> int:
     lines = []
     for (owner_id, centre, rate_id), entry in merged.items():
         rate = rates[rate_id]
-        hours = (Decimal(entry["minutes"]) / 60).quantize(Decimal("0.0001"))
+        minutes = Decimal(entry["minutes"])
         since = (
             " " + _("(rate from %(day)s)") % {"day": rate.valid_from.isoformat()}
             if rate.valid_from > period.first_day
@@ -87,15 +88,18 @@ def build_time_lines(period: BillingPeriod, run: BillingRun | None) -> int:
                 % {
                     "article": rate.article.name,
                     "work_type": rate.get_work_type_label().lower(),
-                    "hours": format(hours.normalize(), "f"),
+                    "hours": swedish_number((minutes / 60).quantize(Decimal("0.0001"))),
                     "period": str(period),
                 }
                 + since,
-                quantity=hours,
-                unit_code="HUR",
+                # Written as minutes at the hourly rate per 60 minutes, so that quantity × price ÷
+                # base quantity is the amount to the öre (PEPPOL-EN16931-R120): rounded hours
+                # (25 min = 0.4167 h) would not multiply back to it.
+                quantity=minutes,
+                unit_code="MIN",
                 unit_price=rate.hourly_rate,
-                # Priced on the minutes, not on the rounded hours: 20 min at 900 is 300.00.
-                amount=to_money(Decimal(entry["minutes"]) * rate.hourly_rate / 60),
+                base_quantity=Decimal(60),
+                amount=to_money(minutes * rate.hourly_rate / 60),
                 vat_rate=rate.article.vat_rate,
                 revenue_account=rate.article.revenue_account,
                 source_type="ticket_time",

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samdrift.billing.vat import RATE_CHOICES, VatCategory, check_vat
 from samdrift.core.access import OwnerScopedModel, Scope, ScopedQuerySet
 from samdrift.core.models import Job
 from samdrift.core.roles import Role
@@ -64,16 +65,18 @@ class Article(FinanceOnly):
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
     unit_code = models.CharField(
-        _("unit"), max_length=3, default="C62", help_text=_("UN/ECE rec. 20: C62 piece, MON month, HUR hour, GB.")
+        _("unit"),
+        max_length=3,
+        default="C62",
+        help_text=_("UN/ECE rec. 20: C62 piece, MON month, HUR hour, DAY day, E34 gigabyte, E35 terabyte."),
     )
     unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=4, default=Decimal(0))
     revenue_account = models.CharField(_("revenue account"), max_length=4, validators=[account_number])
+    vat_category = models.CharField(
+        _("VAT category"), max_length=1, choices=VatCategory.choices, default=VatCategory.STANDARD
+    )
     vat_rate = models.DecimalField(
-        _("VAT rate (%)"),
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal(25),
-        choices=[(Decimal(25), "25"), (Decimal(12), "12"), (Decimal(6), "6")],
+        _("VAT rate (%)"), max_digits=5, decimal_places=2, default=Decimal(25), choices=RATE_CHOICES
     )
     active = models.BooleanField(_("active"), default=True)
 
@@ -87,6 +90,9 @@ class Article(FinanceOnly):
 
     def get_absolute_url(self) -> str:
         return reverse("article_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        check_vat(self.vat_category, self.vat_rate)
 
 
 class BillingProfile(BillingOwnerScoped):
@@ -106,7 +112,19 @@ class BillingProfile(BillingOwnerScoped):
         default=False,
         help_text=_("Some owners require a separate invoice for every cost centre reference."),
     )
-    payment_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=30)
+    payment_days = models.PositiveSmallIntegerField(
+        _("payment terms (days)"), default=30, validators=[MinValueValidator(0), MaxValueValidator(365)]
+    )
+    peppol_endpoint = models.CharField(
+        _("Peppol address"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "Scheme and identifier, e.g. 0007:2120001234 (organisation number) or 0088:7300010000001 (GLN). "
+            "Empty: the organisation number (0007)."
+        ),
+    )
+    pdf_email = models.EmailField(_("e-mail for the PDF invoice"), blank=True)
 
     class Meta:
         verbose_name = _("billing profile")
@@ -328,7 +346,12 @@ class CostPool(FinanceOnly):
     start = models.DateField(_("start"))
     end = models.DateField(_("end"), null=True, blank=True)
     revenue_account = models.CharField(_("revenue account"), max_length=4, validators=[account_number])
-    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2, default=Decimal(25))
+    vat_category = models.CharField(
+        _("VAT category"), max_length=1, choices=VatCategory.choices, default=VatCategory.STANDARD
+    )
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"), max_digits=5, decimal_places=2, default=Decimal(25), choices=RATE_CHOICES
+    )
     active = models.BooleanField(_("active"), default=True)
     # Where the year-end reconciliation finds the pool's actual cost in the accounting's SIE file:
     # the rows of cost accounts (4xxx-8xxx) tagged with this object, or else the #RES balances of
@@ -352,6 +375,9 @@ class CostPool(FinanceOnly):
 
     def get_absolute_url(self) -> str:
         return reverse("costpool_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        check_vat(self.vat_category, self.vat_rate)
 
 
 class KeyBasis(models.TextChoices):
@@ -480,6 +506,15 @@ class Invoice(BillingOwnerScoped):
     run = models.ForeignKey(
         BillingRun, verbose_name=_("run"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Lines outside the scope of VAT (O) are invoiced apart from all others (BR-O-11..14).
+    outside_scope = models.BooleanField(_("outside the scope of VAT"), default=False)
+    # Set when the period is closed and the invoice issued: until then it is a preview
+    # (PRELIMINÄR) without an OCR number.
+    issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    ocr = models.CharField(_("OCR number"), max_length=25, blank=True)
+    # The failed rules of the last check (validation.check_invoice): [{"rule", "line", "text"}].
+    problems = models.JSONField(_("rule failures"), default=list, blank=True)
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invoice")
@@ -490,12 +525,47 @@ class Invoice(BillingOwnerScoped):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
 
+    @classmethod
+    def scope_queryset(cls, qs: models.QuerySet, scope: Scope) -> models.QuerySet:
+        """Finance sees previews too; an owner sees its invoices only once they are issued."""
+        if scope.has_operator_role(cls.OPERATOR_VIEW_ROLES):
+            return qs
+        return super().scope_queryset(qs, scope).filter(issued_at__isnull=False)
+
     def get_absolute_url(self) -> str:
         return reverse("invoice_detail", args=[self.pk])
 
     @property
     def is_credit_note(self) -> bool:
         return self.kind == InvoiceKind.CREDIT_NOTE
+
+    @property
+    def is_issued(self) -> bool:
+        return self.issued_at is not None
+
+
+class InvoiceDocument(BillingOwnerScoped):
+    """The issued invoice as it left (utställd faktura): the Peppol XML and the PDF rendered,
+    validated and stored at issue, and served from here ever after, whatever changes later."""
+
+    invoice = models.OneToOneField(
+        Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="document"
+    )
+    owner = models.ForeignKey("tenancy.Owner", verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+")
+    xml = models.BinaryField(_("Peppol XML"))
+    pdf = models.BinaryField(_("PDF"))
+    xml_sha256 = models.CharField(_("XML SHA-256"), max_length=64)
+    pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64)
+    rules = models.CharField(_("checked with"), max_length=500, blank=True)
+    created = models.DateTimeField(_("stored"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("issued invoice document")
+        verbose_name_plural = _("issued invoice documents")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return str(self.invoice)
 
 
 class InvoiceLine(BillingOwnerScoped):
@@ -517,6 +587,15 @@ class InvoiceLine(BillingOwnerScoped):
     base_quantity = models.DecimalField(_("per"), max_digits=10, decimal_places=4, default=Decimal(1))
     amount = money_field(_("amount excl. VAT"))
     vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2, default=Decimal(25))
+    # Set from the line's article or pool after the sources ran (engine.apply_vat_categories), so
+    # sources of other apps need not know about categories.
+    vat_category = models.CharField(
+        _("VAT category"),
+        max_length=1,
+        choices=VatCategory.choices,
+        default=VatCategory.STANDARD,
+        db_default=VatCategory.STANDARD,
+    )
     revenue_account = models.CharField(_("revenue account"), max_length=4)
     source_type = models.CharField(_("source"), max_length=30)
     source_id = models.BigIntegerField(_("source id"), null=True, blank=True)
@@ -550,6 +629,13 @@ class InvoiceLine(BillingOwnerScoped):
 
     def __str__(self) -> str:
         return self.description
+
+    @classmethod
+    def scope_queryset(cls, qs: models.QuerySet, scope: Scope) -> models.QuerySet:
+        """An owner sees the lines of its issued invoices only, never a preview's."""
+        if scope.has_operator_role(cls.OPERATOR_VIEW_ROLES):
+            return qs
+        return super().scope_queryset(qs, scope).filter(invoice__issued_at__isnull=False)
 
     def get_absolute_url(self) -> str:
         return reverse("invoiceline_detail", args=[self.pk])

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from samdrift.billing.models import Invoice, InvoiceLine
+from samdrift.billing.models import BillingProfile, Invoice, InvoiceLine
 from samdrift.billing.peppol import Party, PeppolDocument, PeppolLine, build_xml
+from samdrift.billing.units import swedish_money
 from samdrift.core import cells
 from samdrift.tenancy.models import Operator
 
@@ -47,12 +48,14 @@ def peppol_document(invoice: Invoice) -> PeppolDocument:
         bankgiro=op.bankgiro,
         email=op.email,
     )
+    profile = BillingProfile.objects.filter(owner_id=owner.pk).only("peppol_endpoint").first()
     buyer = Party(
         name=owner.name,
         org_number=owner.org_number,
         street=owner.invoice_street,
         postcode=owner.invoice_postcode,
         city=owner.invoice_city,
+        endpoint=profile.peppol_endpoint if profile else "",
     )
     lines = tuple(
         PeppolLine(
@@ -64,6 +67,7 @@ def peppol_document(invoice: Invoice) -> PeppolDocument:
             unit_code=line.unit_code,
             base_quantity=line.base_quantity,
             vat_rate=line.vat_rate,
+            vat_category=line.vat_category,
             accounting_cost=line.cost_centre.code,
             note=_("Cost centre %(code)s %(name)s, reference %(ref)s")
             % {"code": line.cost_centre.code, "name": line.cost_centre.name, "ref": line.buyer_reference},
@@ -71,6 +75,13 @@ def peppol_document(invoice: Invoice) -> PeppolDocument:
         for n, line in enumerate(_lines(invoice), start=1)
     )
     period = invoice.period
+    credited = invoice.credited_invoice
+    note = ""
+    if invoice.is_credit_note:
+        note = _("Credit note for invoice %(number)s. Not to be paid: %(amount)s is credited to you.") % {
+            "number": credited.number if credited else "",
+            "amount": swedish_money(invoice.total_amount),
+        }
     return PeppolDocument(
         number=invoice.number,
         issue_date=invoice.issue_date,
@@ -82,8 +93,11 @@ def peppol_document(invoice: Invoice) -> PeppolDocument:
         is_credit_note=invoice.is_credit_note,
         period_start=period.first_day,
         period_end=period.last_day,
-        credited_invoice=invoice.credited_invoice.number if invoice.credited_invoice else "",
+        credited_invoice=credited.number if credited else "",
+        credited_issue_date=credited.issue_date if credited else None,
+        note=note,
         payment_terms=_("%(days)s days net") % {"days": (invoice.due_date - invoice.issue_date).days},
+        payment_id=invoice.ocr,
     )
 
 

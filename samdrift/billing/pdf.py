@@ -18,6 +18,13 @@ from stdnum import luhn
 from samdrift.billing.models import Invoice
 from samdrift.billing.outputs import _lines, _operator, peppol_document
 from samdrift.billing.peppol import totals
+from samdrift.billing.units import swedish_number, unit_name
+
+
+def _decimals(value: Decimal) -> int:
+    """The decimals a unit price really has (0.8500 → 2, 0.1234 → 4)."""
+    exponent = Decimal(value).normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def ocr_number(invoice_number: str) -> str:
@@ -43,6 +50,11 @@ def pdf_context(invoice: Invoice) -> dict[str, Any]:
     sums = totals(doc)
     per_centre: OrderedDict[Any, dict[str, Any]] = OrderedDict()
     for line in _lines(invoice):
+        # Swedish text for people: unit names instead of Rec. 20 codes, "1 100,00 kr/60 min".
+        line.unit_text = unit_name(line.unit_code)  # type: ignore[attr-defined]
+        line.quantity_text = swedish_number(line.quantity)  # type: ignore[attr-defined]
+        per = "" if line.base_quantity == 1 else f"/{swedish_number(line.base_quantity)}\u00a0{line.unit_text}"  # type: ignore[attr-defined]
+        line.price_text = f"{swedish_number(line.unit_price, max(2, _decimals(line.unit_price)))}{per}"  # type: ignore[attr-defined]
         group = per_centre.setdefault(
             line.cost_centre, {"lines": [], "net": Decimal("0.00"), "reference": line.buyer_reference}
         )
@@ -55,7 +67,8 @@ def pdf_context(invoice: Invoice) -> dict[str, Any]:
         "period": invoice.period,
         "per_centre": per_centre,
         "totals": sums,
-        "ocr": ocr_number(invoice.number),
+        "ocr": invoice.ocr,  # only an issued invoice has one; a preview is PRELIMINÄR
+        "preview": not invoice.is_issued,
         "payment_terms": doc.payment_terms,
     }
 

@@ -11,19 +11,21 @@ computed here once, by `totals()`, and written with two decimals:
 - BR-CO-15 TaxInclusiveAmount = TaxExclusive + TaxAmount
 - BR-CO-16 PayableAmount = TaxInclusive - Prepaid + PayableRounding
 
-Swedish rules (DOMAIN.md): EndpointID schemeID 0007 with the 10-digit organisation number, the
-seller's VAT number SE + 12 digits and "Godkänd för F-skatt", Bankgiro as PaymentMeans code 30.
+Swedish rules (DOMAIN.md): EndpointID schemeID 0007 with the 10-digit organisation number (or the
+owner's configured Peppol address), the seller's VAT number SE + 12 digits and "Godkänd för
+F-skatt", Bankgiro as PaymentMeans code 30 with the OCR number as PaymentID. VAT categories and
+exemption reasons come from `vat.py`; a credit note carries no payment instructions.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from lxml import etree
 
+from samdrift.billing.vat import VatCategory, VatSubtotal, breakdown, exemption
 from samdrift.core.money import to_money
 
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
@@ -49,6 +51,14 @@ class Party:
     vat_number: str = ""  # seller: SE + 12 digits
     bankgiro: str = ""  # seller: 123-4567
     email: str = ""
+    endpoint: str = ""  # "scheme:identifier" (the owner's Peppol address); default 0007:org_number
+
+    @property
+    def endpoint_scheme_and_id(self) -> tuple[str, str]:
+        if self.endpoint and ":" in self.endpoint:
+            scheme, _sep, ident = self.endpoint.partition(":")
+            return scheme.strip(), ident.strip()
+        return ORGNR_SCHEME, self.org_number
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,7 @@ class PeppolLine:
     unit_code: str = "C62"  # UN/ECE rec 20: one (piece)
     base_quantity: Decimal = Decimal(1)
     vat_rate: Decimal = Decimal(25)
+    vat_category: str = VatCategory.STANDARD
     description: str = ""
     accounting_cost: str = ""  # the cost centre, so the owner's ERP can book the line
     note: str = ""
@@ -78,6 +89,7 @@ class AllowanceCharge:
     amount: Decimal
     reason: str
     vat_rate: Decimal = Decimal(25)
+    vat_category: str = VatCategory.STANDARD
 
 
 @dataclass(frozen=True)
@@ -98,15 +110,12 @@ class PeppolDocument:
     prepaid: Decimal = Decimal(0)
     rounding: Decimal = Decimal(0)
     credited_invoice: str = ""  # credit notes: the invoice they correct (BillingReference)
+    credited_issue_date: date | None = None
     payment_terms: str = ""
+    payment_id: str = ""  # the OCR number printed on the PDF; empty on a preview
 
 
-@dataclass(frozen=True)
-class TaxSubtotal:
-    rate: Decimal
-    taxable: Decimal
-    tax: Decimal
-    category: str = "S"
+TaxSubtotal = VatSubtotal  # the breakdown is computed by the one VAT module
 
 
 @dataclass(frozen=True)
@@ -128,14 +137,12 @@ def totals(doc: PeppolDocument) -> Totals:
     line_extension = sum((to_money(line.amount) for line in doc.lines), Decimal("0.00"))
     allowances = sum((to_money(a.amount) for a in doc.allowance_charges if not a.is_charge), Decimal("0.00"))
     charges = sum((to_money(a.amount) for a in doc.allowance_charges if a.is_charge), Decimal("0.00"))
-    taxable: dict[Decimal, Decimal] = defaultdict(lambda: Decimal("0.00"))
-    for line in doc.lines:
-        taxable[Decimal(line.vat_rate)] += to_money(line.amount)
-    for ac in doc.allowance_charges:
-        taxable[Decimal(ac.vat_rate)] += to_money(ac.amount) if ac.is_charge else -to_money(ac.amount)
-    subtotals = tuple(
-        TaxSubtotal(rate=rate, taxable=amount, tax=to_money(amount * rate / 100))
-        for rate, amount in sorted(taxable.items(), reverse=True)
+    subtotals = breakdown(
+        [(line.vat_category, line.vat_rate, line.amount) for line in doc.lines]
+        + [
+            (ac.vat_category, ac.vat_rate, to_money(ac.amount) if ac.is_charge else -to_money(ac.amount))
+            for ac in doc.allowance_charges
+        ]
     )
     tax_exclusive = line_extension - allowances + charges
     tax = sum((s.tax for s in subtotals), Decimal("0.00"))
@@ -164,6 +171,16 @@ def _rate(value: Decimal) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
+def _price(value: Decimal) -> str:
+    """A unit price at its real precision: at least two decimals, no trailing zeros beyond."""
+    value = Decimal(value)
+    text = format(value.normalize(), "f") if value != value.to_integral() else format(value, "f")
+    if "." not in text:
+        return f"{text}.00"
+    whole, decimals = text.split(".")
+    return f"{whole}.{decimals.ljust(2, '0')}"
+
+
 def _qty(value: Decimal) -> str:
     text = format(Decimal(value), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
@@ -186,10 +203,19 @@ class _Builder:
     def money(self, parent: etree._Element, name: str, value: Decimal) -> etree._Element:
         return self.cbc(parent, name, _m(value), currencyID=self.currency)
 
-    def tax_category(self, parent: etree._Element, name: str, rate: Decimal) -> None:
+    def tax_category(
+        self, parent: etree._Element, name: str, category: str, rate: Decimal, *, reason: bool = False
+    ) -> None:
+        """A TaxCategory: O has no rate (BR-O-05), E/Z/O 0 %; the exemption reason only in the
+        breakdown (BT-120/121), where E and O must have it and S and Z must not."""
         cat = self.cac(parent, name)
-        self.cbc(cat, "ID", "S")
-        self.cbc(cat, "Percent", _rate(rate))
+        self.cbc(cat, "ID", category)
+        if category != VatCategory.OUTSIDE:
+            self.cbc(cat, "Percent", _rate(rate if category == VatCategory.STANDARD else Decimal(0)))
+        code, text = exemption(category)
+        if reason and code:
+            self.cbc(cat, "TaxExemptionReasonCode", code)
+            self.cbc(cat, "TaxExemptionReason", text)
         self.cbc(self.cac(cat, "TaxScheme"), "ID", "VAT")
 
     def period(self, parent: etree._Element, start: date | None, end: date | None) -> None:
@@ -200,9 +226,10 @@ class _Builder:
             if end:
                 self.cbc(period, "EndDate", end.isoformat())
 
-    def party(self, parent: etree._Element, name: str, p: Party, *, seller: bool) -> None:
+    def party(self, parent: etree._Element, name: str, p: Party, *, seller: bool, with_vat: bool = True) -> None:
         party = self.cac(self.cac(parent, name), "Party")
-        self.cbc(party, "EndpointID", p.org_number, schemeID=ORGNR_SCHEME)
+        scheme_id, endpoint = p.endpoint_scheme_and_id
+        self.cbc(party, "EndpointID", endpoint, schemeID=scheme_id)
         ident = self.cac(party, "PartyIdentification")
         self.cbc(ident, "ID", p.org_number, schemeID=ORGNR_SCHEME)
         self.cbc(self.cac(party, "PartyName"), "Name", p.name)
@@ -214,7 +241,7 @@ class _Builder:
         if p.postcode:
             self.cbc(address, "PostalZone", p.postcode)
         self.cbc(self.cac(address, "Country"), "IdentificationCode", p.country)
-        if p.vat_number:
+        if p.vat_number and with_vat:  # BR-O-02: not on an invoice outside the scope of VAT
             scheme = self.cac(party, "PartyTaxScheme")
             self.cbc(scheme, "CompanyID", p.vat_number)
             self.cbc(self.cac(scheme, "TaxScheme"), "ID", "VAT")
@@ -253,32 +280,35 @@ def build_xml(doc: PeppolDocument) -> bytes:
     if doc.credited_invoice:
         ref = b.cac(b.cac(root, "BillingReference"), "InvoiceDocumentReference")
         b.cbc(ref, "ID", doc.credited_invoice)
-    b.party(root, "AccountingSupplierParty", doc.seller, seller=True)
+        if doc.credited_issue_date:
+            b.cbc(ref, "IssueDate", doc.credited_issue_date.isoformat())
+    outside = any(s.category == VatCategory.OUTSIDE for s in t.subtotals)
+    b.party(root, "AccountingSupplierParty", doc.seller, seller=True, with_vat=not outside)
     b.party(root, "AccountingCustomerParty", doc.buyer, seller=False)
-    means = b.cac(root, "PaymentMeans")
-    b.cbc(means, "PaymentMeansCode", "30", name="Bankgiro")
-    if doc.is_credit_note:
-        b.cbc(means, "PaymentDueDate", doc.due_date.isoformat())
-    b.cbc(means, "PaymentID", doc.number)
-    if doc.seller.bankgiro:
-        account = b.cac(means, "PayeeFinancialAccount")
-        b.cbc(account, "ID", doc.seller.bankgiro.replace("-", ""))
-        b.cbc(b.cac(account, "FinancialInstitutionBranch"), "ID", "SE:BANKGIRO")
-    if doc.payment_terms:
-        b.cbc(b.cac(root, "PaymentTerms"), "Note", doc.payment_terms)
+    if not doc.is_credit_note:  # a credit note is not paid: no payment instructions
+        means = b.cac(root, "PaymentMeans")
+        b.cbc(means, "PaymentMeansCode", "30", name="Bankgiro")
+        if doc.payment_id:
+            b.cbc(means, "PaymentID", doc.payment_id)
+        if doc.seller.bankgiro:
+            account = b.cac(means, "PayeeFinancialAccount")
+            b.cbc(account, "ID", doc.seller.bankgiro.replace("-", ""))
+            b.cbc(b.cac(account, "FinancialInstitutionBranch"), "ID", "SE:BANKGIRO")
+        if doc.payment_terms:
+            b.cbc(b.cac(root, "PaymentTerms"), "Note", doc.payment_terms)
     for ac in doc.allowance_charges:
         el = b.cac(root, "AllowanceCharge")
         b.cbc(el, "ChargeIndicator", "true" if ac.is_charge else "false")
         b.cbc(el, "AllowanceChargeReason", ac.reason)
         b.money(el, "Amount", ac.amount)
-        b.tax_category(el, "TaxCategory", ac.vat_rate)
+        b.tax_category(el, "TaxCategory", ac.vat_category, ac.vat_rate)
     tax_total = b.cac(root, "TaxTotal")
     b.money(tax_total, "TaxAmount", t.tax)
     for sub in t.subtotals:
         el = b.cac(tax_total, "TaxSubtotal")
         b.money(el, "TaxableAmount", sub.taxable)
         b.money(el, "TaxAmount", sub.tax)
-        b.tax_category(el, "TaxCategory", sub.rate)
+        b.tax_category(el, "TaxCategory", sub.category, sub.rate, reason=True)
     lmt = b.cac(root, "LegalMonetaryTotal")
     b.money(lmt, "LineExtensionAmount", t.line_extension)
     b.money(lmt, "TaxExclusiveAmount", t.tax_exclusive)
@@ -311,9 +341,9 @@ def build_xml(doc: PeppolDocument) -> bytes:
         if line.description:
             b.cbc(item, "Description", line.description)
         b.cbc(item, "Name", line.name)
-        b.tax_category(item, "ClassifiedTaxCategory", line.vat_rate)
+        b.tax_category(item, "ClassifiedTaxCategory", line.vat_category, line.vat_rate)
         price = b.cac(el, "Price")
-        b.cbc(price, "PriceAmount", format(unit_price, "f"), currencyID=doc.currency)
+        b.cbc(price, "PriceAmount", _price(unit_price), currencyID=doc.currency)
         if Decimal(line.base_quantity) != 1:
             b.cbc(price, "BaseQuantity", _qty(line.base_quantity), unitCode=line.unit_code)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

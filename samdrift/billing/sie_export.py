@@ -39,10 +39,9 @@ from samdrift.billing.models import (
     SieVoucherNumber,
 )
 from samdrift.billing.sie import SieFile, SieTransaction, SieVoucher, write_sie
-from samdrift.core.money import to_money
+from samdrift.billing.vat import breakdown
 
 RECEIVABLE_ACCOUNT = "1510"  # Kundfordringar (BAS)
-VAT_ACCOUNTS = {Decimal(25): "2611", Decimal(12): "2621", Decimal(6): "2631"}  # Utgående moms
 DIM_COST_CENTRE = "1"  # SIE's standard dimension 1: kostnadsställe
 DIM_OWNER = "20"  # a dimension of our own (20 and up are free): the owner (ägare)
 SERIES = {InvoiceKind.INVOICE: "F", InvoiceKind.CREDIT_NOTE: "K"}
@@ -142,6 +141,7 @@ def build_month(year: int, month: int, *, final: bool, today: date, operator: An
                 "invoice_id",
                 "revenue_account",
                 "vat_rate",
+                "vat_category",
                 "cost_centre__code",
                 "cost_centre__name",
                 "owner__municipality_code",
@@ -159,7 +159,7 @@ def build_month(year: int, month: int, *, final: bool, today: date, operator: An
             rows = [
                 SieTransaction(RECEIVABLE_ACCOUNT, ((DIM_OWNER, owner_obj),), sign * inv.total_amount, text=inv.number)
             ]
-            vat_base: dict[Decimal, Decimal] = defaultdict(Decimal)
+            vat_items: list[tuple[str, Decimal, Decimal]] = []
             for r in per_invoice[inv.pk]:
                 cc_obj = f"{r['owner__municipality_code']}-{r['cost_centre__code']}"
                 sie.objects[(DIM_COST_CENTRE, cc_obj)] = r["cost_centre__name"]
@@ -171,12 +171,14 @@ def build_month(year: int, month: int, *, final: bool, today: date, operator: An
                         -sign * r["net"],
                     )
                 )
-                vat_base[r["vat_rate"]] += r["net"]
-            for rate, base in sorted(vat_base.items(), reverse=True):
-                # VAT accounts: wired to billing.vat.vat_account at merge (one VAT function).
-                account = VAT_ACCOUNTS.get(rate, "2611")
-                sie.accounts.setdefault(account, _("Output VAT %(rate)s%%") % {"rate": format(rate.normalize(), "f")})
-                rows.append(SieTransaction(account, (), -sign * to_money(base * rate / 100)))
+                vat_items.append((r["vat_category"], r["vat_rate"], r["net"]))
+            for sub in breakdown(vat_items):  # the same VAT as on the invoice (billing/vat.py)
+                if not sub.tax:
+                    continue  # E, Z, O (and a zero total): no VAT row, no -0.00
+                sie.accounts.setdefault(
+                    sub.account, _("Output VAT %(rate)s%%") % {"rate": format(sub.rate.normalize(), "f")}
+                )
+                rows.append(SieTransaction(sub.account, (), -sign * sub.tax))
             text = f"{inv.number} {inv.owner.name}"
             if inv.credited_invoice is not None:
                 text += " " + _("credits %(number)s") % {"number": inv.credited_invoice.number}

@@ -8,6 +8,7 @@ urlpatterns = [
     path("billing/periods/<int:pk>/", views.period_detail, name="billingperiod_detail"),
     path("billing/periods/<int:pk>/run/", views.period_run, name="billingperiod_run"),
     path("billing/periods/<int:pk>/close/", views.period_close, name="billingperiod_close"),
+    path("billing/periods/<int:pk>/check/", views.period_check, name="billingperiod_check"),
     path("billing/periods/<int:pk>/sie/", views.period_sie, name="billingperiod_sie"),
     path("billing/runs/<int:pk>/", views.run_detail, name="billingrun_detail"),
     path("billing/invoices/", views.InvoiceList.as_view(), name="invoice_list"),

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from samdrift.billing import actions, engine, outputs
+from samdrift.billing import actions, documents, engine, outputs
 from samdrift.billing.filters import (
     ArticleFilter,
     ChargeFilter,
@@ -160,10 +160,18 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
         net=Sum("net_amount"), vat=Sum("vat_amount"), total=Sum("total_amount")
     )
     runs = BillingRun.objects.for_user(request.user).filter(period=period).order_by("-id")[:10]
+    failing = [inv for inv in invoices if inv.problems]
     return render(
         request,
         "billing/period_detail.html",
-        {"object": period, "invoices": invoices, "totals": totals, "runs": runs, "can_write": is_finance(request.user)},
+        {
+            "object": period,
+            "invoices": invoices,
+            "totals": totals,
+            "runs": runs,
+            "failing": failing,
+            "can_write": is_finance(request.user),
+        },
     )
 
 
@@ -197,16 +205,42 @@ def period_close(request: HttpRequest, pk: int) -> HttpResponse:
     period = access_object(BillingPeriod, request.user, pk)
     if not is_finance(request.user):
         raise PermissionDenied
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Confirm that the invoices are to be issued before closing the period."))
+        return HttpResponseRedirect(period.get_absolute_url())
     try:
         actions.do_close_period(period, actor=request.user)
     except ValidationError as exc:
         _errors(request, exc)
+        actions.do_check_period(period, actor=request.user)  # show which rule failed on which line
     else:
-        messages.success(request, _("The period is closed."))
+        messages.success(request, _("The period is closed and its invoices are issued."))
     return HttpResponseRedirect(period.get_absolute_url())
 
 
 period_close.model = BillingPeriod  # type: ignore[attr-defined]
+
+
+@require_POST
+@login_required
+def period_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check every document of the period against the rules and show what fails, per line."""
+    period = access_object(BillingPeriod, request.user, pk)
+    if not is_finance(request.user):
+        raise PermissionDenied
+    try:
+        failed = actions.do_check_period(period, actor=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        if failed:
+            messages.error(request, _("%(count)s documents fail the rules.") % {"count": failed})
+        else:
+            messages.success(request, _("Every document passes the rules."))
+    return HttpResponseRedirect(period.get_absolute_url())
+
+
+period_check.model = BillingPeriod  # type: ignore[attr-defined]
 
 
 @require_GET
@@ -300,7 +334,7 @@ invoice_detail.model = Invoice  # type: ignore[attr-defined]
 def invoice_xml(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = access_object(Invoice, request.user, pk, queryset=Invoice.objects.select_related("owner", "period"))
     try:
-        content = outputs.invoice_xml(invoice)
+        content = documents.xml_bytes(invoice)
     except ValidationError as exc:
         _errors(request, exc)
         return HttpResponseRedirect(invoice.get_absolute_url())
@@ -332,13 +366,12 @@ invoice_xlsx.model = Invoice  # type: ignore[attr-defined]
 @login_required
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The invoice (or credit note) as a Swedish PDF with its specification per cost centre."""
-    from samdrift.billing import pdf
 
     invoice = access_object(
         Invoice, request.user, pk, queryset=Invoice.objects.select_related("owner", "period", "credited_invoice")
     )
     try:
-        content = pdf.invoice_pdf(invoice)
+        content = documents.pdf_bytes(invoice)
     except ValidationError as exc:
         _errors(request, exc)
         return HttpResponseRedirect(invoice.get_absolute_url())

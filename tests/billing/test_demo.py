@@ -33,7 +33,7 @@ def test_finance_bills_november_on_the_demo_data(client: Any) -> None:
     period = BillingPeriod.objects.get(year=2026, month=11)
     assert client.post(reverse("billingperiod_run", args=[period.pk])).status_code == 302  # preview
     assert client.post(reverse("billingperiod_run", args=[period.pk])).status_code == 302  # and again
-    assert client.post(reverse("billingperiod_close", args=[period.pk])).status_code == 302
+    assert client.post(reverse("billingperiod_close", args=[period.pk]), {"confirm": "1"}).status_code == 302
     period.refresh_from_db()
     assert period.status == PeriodStatus.CLOSED
     pool = InvoiceLine.objects.filter(period=period, pool__code="PLATTFORM")

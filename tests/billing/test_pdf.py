@@ -41,8 +41,14 @@ def test_every_invoice_number_gives_a_valid_ocr(number: str) -> None:
 def test_pdf_is_a_swedish_invoice_per_cost_centre(billing: Billing) -> None:  # noqa: F811
     w = billing.world
     actions.do_run_billing(billing.period, actor=w.finance)
+    preview = Invoice.objects.select_related("owner", "period").get(period=billing.period, owner=w.a.owner)
+    text = pdf.document_text(pdf.render_invoice_document(preview))
+    # A preview says so and has no OCR number to pay with.
+    assert "PRELIMINÄR" in text and pdf.ocr_number(preview.number) not in text and not preview.ocr
+    actions.do_close_period(billing.period, actor=w.finance)
     invoice = Invoice.objects.select_related("owner", "period").get(period=billing.period, owner=w.a.owner)
     text = pdf.document_text(pdf.render_invoice_document(invoice))
+    assert "PRELIMINÄR" not in text
     assert "FAKTURA" in text and invoice.number in text and "Godkänd för F-skatt" in text
     # Each cost centre with its own invoice reference, and its sum.
     assert "Kostnadsställe CC-AAAQX" in text and "referens REF-AAAQX" in text
@@ -55,7 +61,7 @@ def test_pdf_is_a_swedish_invoice_per_cost_centre(billing: Billing) -> None:  # 
     assert "Moms 25 %" in text and "Att betala" in text
     # How to pay: Bankgiro and the OCR number.
     assert "Bankgiro" in text and "123-4567" in text
-    assert pdf.ocr_number(invoice.number) in text and "OCR-nummer" in text
+    assert invoice.ocr == pdf.ocr_number(invoice.number) and invoice.ocr in text and "OCR-nummer" in text
     data = pdf.invoice_pdf(invoice)
     assert data.startswith(b"%PDF-") and len(data) > 5000
 
@@ -66,6 +72,9 @@ def test_owner_viewer_downloads_own_pdf_only(billing: Billing, web: Any, api: An
     mine = Invoice.objects.get(period=billing.period, owner=w.a.owner)
     other = Invoice.objects.get(period=billing.period, owner=w.b.owner)
     client = web(w.a.viewer)
+    # A preview is not the owner's to see: 404 until the period is closed and it is issued.
+    assert client.get(reverse("invoice_detail", args=[mine.pk])).status_code == 404
+    actions.do_close_period(billing.period, actor=w.finance)
     page = client.get(reverse("invoice_detail", args=[mine.pk])).content.decode()
     assert reverse("invoice_pdf", args=[mine.pk]) in page
     response = client.get(reverse("invoice_pdf", args=[mine.pk]))

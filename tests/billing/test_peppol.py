@@ -133,7 +133,10 @@ def check_rules(root: etree._Element, kind: str = "Invoice") -> None:
         )
         assert taxable == expected
         sub_tax = Decimal(sub.xpath("cbc:TaxAmount/text()", namespaces=NS)[0])
-        assert sub_tax == (taxable * Decimal(rate) / 100).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+        # BR-S-09/BR-CO-17 as published: round(taxable × rate ÷ 100 × 100) ÷ 100 with XPath's round,
+        # a half towards plus infinity (-0.005 gives 0.00).
+        exact = taxable * Decimal(rate) / 100 * 100 + Decimal("0.5")
+        assert sub_tax == (exact.to_integral_value(rounding="ROUND_FLOOR") / 100).quantize(Decimal("0.01"))
     # BR-CO-15, BR-CO-16
     assert tax_incl == tax_excl + tax
     assert payable == tax_incl - prepaid + rounding
@@ -221,7 +224,7 @@ def test_credit_note() -> None:
     x = lambda p: root.xpath(p, namespaces=NS)  # noqa: E731
     assert x("/*/cbc:CreditNoteTypeCode/text()") == ["381"]
     assert x("/*/cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID/text()") == ["2026-10-0001"]
-    assert x("/*/cac:PaymentMeans/cbc:PaymentDueDate/text()") == ["2026-12-30"]
+    assert x("/*/cac:PaymentMeans") == []  # a credit note is not paid: no payment instructions
     assert not x("/*/cbc:DueDate")
     assert len(x("/*/cac:CreditNoteLine/cbc:CreditedQuantity")) == 3
     check_rules(root, "CreditNote")

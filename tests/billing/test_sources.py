@@ -66,9 +66,11 @@ def test_billable_time_is_charged_at_the_work_types_rate(billing: Billing, web: 
     }
     assert set(lines) == {("CC-AAAQX", Decimal("950.0000")), ("CC-A2", Decimal("1100.0000"))}
     consulting = lines[("CC-AAAQX", Decimal("950.0000"))]
-    # 110 minutes at 950 an hour: 1,741.67; shown as 1.8333 hours.
-    assert consulting.amount == Decimal("1741.67") and consulting.quantity == Decimal("1.8333")
-    assert consulting.unit_code == "HUR" and consulting.revenue_account == "3051"
+    # 110 minutes at 950 an hour: 1,741.67; written as 110 minutes at 950 per 60 minutes, so that
+    # quantity × price ÷ base quantity gives the amount (R120); the text says 1,8333 h.
+    assert consulting.amount == Decimal("1741.67") and consulting.quantity == Decimal(110)
+    assert consulting.base_quantity == Decimal(60) and "1,8333 h" in consulting.description
+    assert consulting.unit_code == "MIN" and consulting.revenue_account == "3051"
     assert consulting.buyer_reference == "REF-AAAQX" and consulting.invoice is not None
     assert "konsultation" in consulting.description.lower() or "consulting" in consulting.description.lower()
     # A ticket without a cost centre is booked on the owner's cost centre for shared costs.
@@ -77,7 +79,7 @@ def test_billable_time_is_charged_at_the_work_types_rate(billing: Billing, web: 
     # Drill-down: the entries behind the line, not the unbillable, October or support ones.
     assert sorted(e.minutes for e in engine.line_rows(consulting)) == [20, 90]
     assert [e.ticket_id for e in engine.line_rows(on_site)] == [loose.pk]
-    page = web(w.a.viewer).get(reverse("invoiceline_detail", args=[consulting.pk])).content.decode()
+    page = web(w.finance).get(reverse("invoiceline_detail", args=[consulting.pk])).content.decode()
     assert ticket.number in page and "90 min" in page and "20 min" in page and "45 min" not in page
     # Rerunning gives the same lines.
     actions.do_run_billing(billing.period, actor=w.finance)

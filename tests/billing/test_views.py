@@ -12,6 +12,7 @@ from django.urls import reverse
 from lxml import etree
 from openpyxl import load_workbook
 
+from samdrift.billing import actions
 from samdrift.billing.models import BillingPeriod, Invoice, InvoiceLine, PeriodStatus
 from samdrift.billing.sie import read_sie
 from samdrift.core.models import AuditEvent
@@ -28,7 +29,7 @@ def test_finance_runs_previews_and_closes_in_the_ui(billing: Billing, web: Any) 
     assert response.status_code == 302
     page = client.get(reverse("billingperiod_detail", args=[period.pk])).content.decode()
     assert "202611-9901" in page and "202611-9903" in page
-    response = client.post(reverse("billingperiod_close", args=[period.pk]))
+    response = client.post(reverse("billingperiod_close", args=[period.pk]), {"confirm": "1"})
     period.refresh_from_db()
     assert period.status == PeriodStatus.CLOSED
     sie = client.get(reverse("billingperiod_sie", args=[period.pk]))
@@ -50,6 +51,8 @@ def test_owner_viewer_sees_own_invoice_lines_per_cost_centre_and_downloads(billi
     web(w.finance).post(reverse("billingperiod_run", args=[billing.period.pk]))
     invoice = Invoice.objects.get(period=billing.period, owner=w.a.owner)
     client = web(w.a.viewer)
+    assert invoice.number not in client.get(reverse("invoice_list")).content.decode()  # a preview
+    actions.do_close_period(billing.period, actor=w.finance)
     listing = client.get(reverse("invoice_list")).content.decode()
     assert invoice.number in listing and "202611-9902" not in listing
     page = client.get(reverse("invoice_detail", args=[invoice.pk])).content.decode()
@@ -97,6 +100,10 @@ def test_api_periods_runs_and_invoice_xml(billing: Billing, api: Any) -> None:  
     duplicate = client.post("/api/v1/billing/periods/", {"year": 2026, "month": 12}, format="json")
     assert duplicate.status_code == 400
     viewer = api(w.a.viewer)
+    assert viewer.get("/api/v1/billing/invoices/").json()["results"] == []  # previews are not shown
+    assert viewer.post(f"/api/v1/billing/periods/{billing.period.pk}/close/").status_code == 404
+    close = client.post(f"/api/v1/billing/periods/{billing.period.pk}/close/")
+    assert close.status_code == 200 and close.json()["status"] == "closed"
     invoices = viewer.get("/api/v1/billing/invoices/").json()["results"]
     assert {i["owner"] for i in invoices} == {w.a.owner.pk}
     mine = next(i for i in invoices if i["period"] == billing.period.pk)
@@ -107,9 +114,6 @@ def test_api_periods_runs_and_invoice_xml(billing: Billing, api: Any) -> None:  
     check_rules(etree.fromstring(xml.content))
     other = Invoice.objects.get(period=billing.period, owner=w.b.owner)
     assert viewer.get(f"/api/v1/billing/invoices/{other.pk}/xml/").status_code == 404
-    assert viewer.post(f"/api/v1/billing/periods/{billing.period.pk}/close/").status_code == 404
-    close = client.post(f"/api/v1/billing/periods/{billing.period.pk}/close/")
-    assert close.status_code == 200 and close.json()["status"] == "closed"
     again = client.post(f"/api/v1/billing/periods/{billing.period.pk}/run/")
     assert again.status_code == 400
 
@@ -147,6 +151,7 @@ def test_reconciliation_upload_dry_run(billing: Billing, web: Any) -> None:  # n
 def test_owner_trend_shows_own_months_only(billing: Billing, web: Any) -> None:  # noqa: F811
     w = billing.world
     web(w.finance).post(reverse("billingperiod_run", args=[billing.period.pk]))
+    actions.do_close_period(billing.period, actor=w.finance)
     page = web(w.a.viewer).get(reverse("billing_trend"), {"owner": w.b.owner.pk}).content.decode()
     assert "2026-11" in page and "2020-01" in page and "Klientpaket" in page
     assert w.b.marker not in page

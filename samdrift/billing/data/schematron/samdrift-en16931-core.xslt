@@ -18,7 +18,8 @@
 
   <xsl:output method="xml" indent="yes"/>
 
-  <!-- Round to two decimals, half away from zero, as the rules compare amounts. -->
+  <!-- Round to two decimals (XPath round: half towards positive infinity), as the official rules
+       compare amounts. -->
   <xsl:function name="svrl:money" as="xs:decimal">
     <xsl:param name="value" as="xs:decimal"/>
     <xsl:sequence select="round($value * 100) div 100"/>
@@ -149,29 +150,127 @@
       <xsl:with-param name="test">PayableAmount = TaxInclusiveAmount - PrepaidAmount + PayableRoundingAmount</xsl:with-param>
       <xsl:with-param name="text">Amount due for payment (BT-115) = Invoice total amount with VAT (BT-112) - Paid amount (BT-113) + Rounding amount (BT-114).</xsl:with-param>
     </xsl:call-template>
-    <xsl:call-template name="check">
-      <xsl:with-param name="id">BR-CO-25</xsl:with-param>
-      <xsl:with-param name="ok" select="xs:decimal($lmt/cbc:PayableAmount) le 0 or exists(cbc:DueDate | cac:PaymentMeans/cbc:PaymentDueDate | cac:PaymentTerms/cbc:Note)"/>
-      <xsl:with-param name="test">PayableAmount &gt; 0 requires a due date or payment terms</xsl:with-param>
-      <xsl:with-param name="text">In case the Amount due for payment (BT-115) is positive, either the Payment due date (BT-9) or the Payment terms (BT-20) shall be present.</xsl:with-param>
-    </xsl:call-template>
-    <xsl:for-each select="$tax-total/cac:TaxSubtotal[cac:TaxCategory/cbc:ID = 'S']">
-      <xsl:variable name="rate" select="xs:decimal(cac:TaxCategory/cbc:Percent)"/>
-      <xsl:variable name="base" select="svrl:money(sum($lines[cac:Item/cac:ClassifiedTaxCategory[cbc:ID = 'S' and xs:decimal(cbc:Percent) = $rate]]/xs:decimal(cbc:LineExtensionAmount))
-          + sum(../../cac:AllowanceCharge[cbc:ChargeIndicator = 'true' and cac:TaxCategory[cbc:ID = 'S' and xs:decimal(cbc:Percent) = $rate]]/xs:decimal(cbc:Amount))
-          - sum(../../cac:AllowanceCharge[cbc:ChargeIndicator = 'false' and cac:TaxCategory[cbc:ID = 'S' and xs:decimal(cbc:Percent) = $rate]]/xs:decimal(cbc:Amount)))"/>
+    <xsl:if test="self::ubl:Invoice">
+      <!-- BR-CO-25 is bound to the Invoice only in the UBL syntax binding (a CreditNote has no DueDate). -->
       <xsl:call-template name="check">
-        <xsl:with-param name="id">BR-S-08</xsl:with-param>
+        <xsl:with-param name="id">BR-CO-25</xsl:with-param>
+        <xsl:with-param name="ok" select="xs:decimal($lmt/cbc:PayableAmount) le 0 or exists(cbc:DueDate | cac:PaymentTerms/cbc:Note)"/>
+        <xsl:with-param name="test">((. &gt; 0) and (exists(//cbc:DueDate) or exists(//cac:PaymentTerms/cbc:Note))) or (. &lt;= 0)</xsl:with-param>
+        <xsl:with-param name="text">In case the Amount due for payment (BT-115) is positive, either the Payment due date (BT-9) or the Payment terms (BT-20) shall be present.</xsl:with-param>
+      </xsl:call-template>
+    </xsl:if>
+    <!-- VAT: the categories S, E, Z, O (EN 16931 BR-S/E/Z/O, Peppol SE-R-006). -->
+    <xsl:variable name="categories" select="distinct-values(($lines/cac:Item/cac:ClassifiedTaxCategory/normalize-space(cbc:ID), cac:AllowanceCharge/cac:TaxCategory/normalize-space(cbc:ID)))"/>
+    <xsl:variable name="swedish-seller" select="exists(cac:AccountingSupplierParty/cac:Party[cac:PostalAddress/cac:Country/cbc:IdentificationCode = 'SE' and cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/substring(cbc:CompanyID, 1, 2) = 'SE'])"/>
+    <xsl:variable name="has-vat-id" select="exists(cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/cbc:CompanyID) or exists(cac:TaxRepresentativeParty/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/cbc:CompanyID)"/>
+    <xsl:variable name="doc" select="."/>
+    <xsl:for-each select="('S', 'E', 'Z')[. = $categories]">
+      <xsl:variable name="cat" select="."/>
+      <xsl:for-each select="$doc">
+      <xsl:call-template name="check">
+        <xsl:with-param name="id" select="concat('BR-', $cat, '-01')"/>
+        <xsl:with-param name="ok" select="if ($cat = 'S') then count($tax-total/cac:TaxSubtotal[normalize-space(cac:TaxCategory/cbc:ID) = 'S']) ge 1 else count($tax-total/cac:TaxSubtotal[normalize-space(cac:TaxCategory/cbc:ID) = $cat]) = 1"/>
+        <xsl:with-param name="test">VAT breakdown of the category present</xsl:with-param>
+        <xsl:with-param name="text" select="concat('An Invoice that contains an Invoice line, a Document level allowance or a Document level charge where the VAT category code is ', $cat, ' shall contain in the VAT breakdown (BG-23) ', if ($cat = 'S') then 'at least one VAT category code' else 'exactly one VAT category code', ' equal with ', $cat, '.')"/>
+      </xsl:call-template>
+      <xsl:call-template name="check">
+        <xsl:with-param name="id" select="concat('BR-', $cat, '-02')"/>
+        <xsl:with-param name="ok" select="$has-vat-id"/>
+        <xsl:with-param name="test">Seller VAT identifier present</xsl:with-param>
+        <xsl:with-param name="text" select="concat('An Invoice that contains an Invoice line where the Invoiced item VAT category code (BT-151) is ', $cat, ' shall contain the Seller VAT Identifier (BT-31), the Seller tax registration identifier (BT-32) and/or the Seller tax representative VAT identifier (BT-63).')"/>
+      </xsl:call-template>
+      </xsl:for-each>
+    </xsl:for-each>
+    <xsl:if test="'O' = $categories or exists($tax-total/cac:TaxSubtotal[normalize-space(cac:TaxCategory/cbc:ID) = 'O'])">
+      <xsl:call-template name="check">
+        <xsl:with-param name="id">BR-O-01</xsl:with-param>
+        <xsl:with-param name="ok" select="count($tax-total/cac:TaxSubtotal[normalize-space(cac:TaxCategory/cbc:ID) = 'O']) = 1"/>
+        <xsl:with-param name="test">exactly one VAT breakdown with O</xsl:with-param>
+        <xsl:with-param name="text">An Invoice that contains an Invoice line, a Document level allowance or a Document level charge where the VAT category code is "Not subject to VAT" shall contain exactly one VAT breakdown group (BG-23) with the VAT category code (BT-118) equal to "Not subject to VAT".</xsl:with-param>
+      </xsl:call-template>
+      <xsl:call-template name="check">
+        <xsl:with-param name="id">BR-O-02</xsl:with-param>
+        <xsl:with-param name="ok" select="not(cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/cbc:CompanyID) and not(cac:TaxRepresentativeParty/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/cbc:CompanyID) and not(cac:AccountingCustomerParty/cac:Party/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/cbc:CompanyID)"/>
+        <xsl:with-param name="test">no seller, representative or buyer VAT identifier</xsl:with-param>
+        <xsl:with-param name="text">An Invoice that contains an Invoice line where the Invoiced item VAT category code (BT-151) is "Not subject to VAT" shall not contain the Seller VAT identifier (BT-31), the Seller tax representative VAT identifier (BT-63) or the Buyer VAT identifier (BT-48).</xsl:with-param>
+      </xsl:call-template>
+      <xsl:call-template name="check">
+        <xsl:with-param name="id">BR-O-11</xsl:with-param>
+        <xsl:with-param name="ok" select="count($tax-total/cac:TaxSubtotal[normalize-space(cac:TaxCategory/cbc:ID) != 'O']) = 0"/>
+        <xsl:with-param name="test">no other VAT breakdown</xsl:with-param>
+        <xsl:with-param name="text">An Invoice that contains a VAT breakdown group (BG-23) with a VAT category code (BT-118) "Not subject to VAT" shall not contain other VAT breakdown groups (BG-23).</xsl:with-param>
+      </xsl:call-template>
+      <xsl:call-template name="check">
+        <xsl:with-param name="id">BR-O-12</xsl:with-param>
+        <xsl:with-param name="ok" select="count($lines[normalize-space(cac:Item/cac:ClassifiedTaxCategory/cbc:ID) != 'O']) = 0"/>
+        <xsl:with-param name="test">no line of another category</xsl:with-param>
+        <xsl:with-param name="text">An Invoice that contains a VAT breakdown group (BG-23) with a VAT category code (BT-118) "Not subject to VAT" shall not contain an Invoice line (BG-25) where the Invoiced item VAT category code (BT-151) is not "Not subject to VAT".</xsl:with-param>
+      </xsl:call-template>
+    </xsl:if>
+    <xsl:for-each select="$tax-total/cac:TaxSubtotal">
+      <xsl:variable name="cat" select="normalize-space(cac:TaxCategory/cbc:ID)"/>
+      <xsl:variable name="rate" select="if (exists(cac:TaxCategory/cbc:Percent)) then xs:decimal(cac:TaxCategory/cbc:Percent) else 0"/>
+      <xsl:variable name="same" select="if ($cat = 'S') then $lines[cac:Item/cac:ClassifiedTaxCategory[normalize-space(cbc:ID) = 'S' and xs:decimal(cbc:Percent) = $rate]] else $lines[normalize-space(cac:Item/cac:ClassifiedTaxCategory/cbc:ID) = $cat]"/>
+      <xsl:variable name="same-ac" select="if ($cat = 'S') then ../../cac:AllowanceCharge[cac:TaxCategory[normalize-space(cbc:ID) = 'S' and xs:decimal(cbc:Percent) = $rate]] else ../../cac:AllowanceCharge[normalize-space(cac:TaxCategory/cbc:ID) = $cat]"/>
+      <xsl:variable name="base" select="svrl:money(sum($same/xs:decimal(cbc:LineExtensionAmount)) + sum($same-ac[cbc:ChargeIndicator = 'true']/xs:decimal(cbc:Amount)) - sum($same-ac[cbc:ChargeIndicator = 'false']/xs:decimal(cbc:Amount)))"/>
+      <xsl:variable name="has-reason" select="exists(cac:TaxCategory/cbc:TaxExemptionReason[normalize-space() != '']) or exists(cac:TaxCategory/cbc:TaxExemptionReasonCode[normalize-space() != ''])"/>
+      <xsl:call-template name="check">
+        <xsl:with-param name="id" select="concat('BR-', $cat, '-08')"/>
         <xsl:with-param name="ok" select="xs:decimal(cbc:TaxableAmount) = $base"/>
-        <xsl:with-param name="test">TaxableAmount = lines and charges minus allowances of the rate</xsl:with-param>
-        <xsl:with-param name="text">For each different value of VAT category rate (BT-119) where the VAT category code (BT-118) is "Standard rated", the VAT category taxable amount (BT-116) shall equal the sum of Invoice line net amounts (BT-131) plus the sum of document level charge amounts (BT-99) minus the sum of document level allowance amounts (BT-92) where the VAT category code is "Standard rated" and the VAT rate equals the VAT category rate.</xsl:with-param>
+        <xsl:with-param name="test">TaxableAmount = lines and charges minus allowances of the category (and rate)</xsl:with-param>
+        <xsl:with-param name="text" select="concat('In a VAT breakdown (BG-23) where the VAT category code (BT-118) is ', $cat, ' the VAT category taxable amount (BT-116) shall equal the sum of Invoice line net amounts (BT-131) minus the sum of Document level allowance amounts (BT-92) plus the sum of Document level charge amounts (BT-99) where the VAT category codes (BT-151, BT-95, BT-102) are ', $cat, if ($cat = 'S') then ' and the VAT rate equals the VAT category rate (BT-119).' else '.')"/>
       </xsl:call-template>
       <xsl:call-template name="check">
-        <xsl:with-param name="id">BR-S-09</xsl:with-param>
-        <xsl:with-param name="ok" select="xs:decimal(cbc:TaxAmount) = svrl:money(xs:decimal(cbc:TaxableAmount) * $rate div 100)"/>
-        <xsl:with-param name="test">TaxAmount = TaxableAmount × rate / 100</xsl:with-param>
-        <xsl:with-param name="text">The VAT category tax amount (BT-117) in a VAT breakdown (BG-23) where VAT category code (BT-118) is "Standard rated" shall equal the VAT category taxable amount (BT-116) multiplied by the VAT category rate (BT-119).</xsl:with-param>
+        <xsl:with-param name="id" select="concat('BR-', $cat, '-09')"/>
+        <xsl:with-param name="ok" select="if ($cat = 'S') then xs:decimal(cbc:TaxAmount) = svrl:money(xs:decimal(cbc:TaxableAmount) * $rate div 100) else xs:decimal(cbc:TaxAmount) = 0"/>
+        <xsl:with-param name="test">TaxAmount = TaxableAmount × rate / 100 (S), 0 otherwise</xsl:with-param>
+        <xsl:with-param name="text" select="if ($cat = 'S') then 'The VAT category tax amount (BT-117) in a VAT breakdown (BG-23) where VAT category code (BT-118) is &quot;Standard rated&quot; shall equal the VAT category taxable amount (BT-116) multiplied by the VAT category rate (BT-119).' else concat('The VAT category tax amount (BT-117) in a VAT breakdown (BG-23) where the VAT category code (BT-118) is ', $cat, ' shall equal 0 (zero).')"/>
       </xsl:call-template>
+      <xsl:call-template name="check">
+        <xsl:with-param name="id" select="concat('BR-', $cat, '-10')"/>
+        <xsl:with-param name="ok" select="if ($cat = ('S', 'Z')) then not($has-reason) else $has-reason"/>
+        <xsl:with-param name="test">exemption reason: none for S and Z, required for E and O</xsl:with-param>
+        <xsl:with-param name="text" select="if ($cat = ('S', 'Z')) then concat('A VAT breakdown (BG-23) with VAT Category code (BT-118) ', $cat, ' shall not have a VAT exemption reason code (BT-121) or VAT exemption reason text (BT-120).') else concat('A VAT breakdown (BG-23) with VAT Category code (BT-118) ', $cat, ' shall have a VAT exemption reason code (BT-121) or a VAT exemption reason text (BT-120).')"/>
+      </xsl:call-template>
+      <xsl:if test="$cat = 'O'">
+        <xsl:call-template name="check">
+          <xsl:with-param name="id">BR-O-05</xsl:with-param>
+          <xsl:with-param name="ok" select="not(cac:TaxCategory/cbc:Percent)"/>
+          <xsl:with-param name="test">not(cbc:Percent)</xsl:with-param>
+          <xsl:with-param name="text">A VAT breakdown where the VAT category code is "Not subject to VAT" shall not contain a VAT category rate (BT-119).</xsl:with-param>
+        </xsl:call-template>
+      </xsl:if>
+      <xsl:call-template name="check">
+        <xsl:with-param name="id">BR-CO-17</xsl:with-param>
+        <xsl:with-param name="ok" select="xs:decimal(cbc:TaxAmount) = svrl:money(xs:decimal(cbc:TaxableAmount) * $rate div 100)"/>
+        <xsl:with-param name="test">TaxAmount = round(TaxableAmount × rate / 100, 2)</xsl:with-param>
+        <xsl:with-param name="text">VAT category tax amount (BT-117) = VAT category taxable amount (BT-116) x (VAT category rate (BT-119) / 100), rounded to two decimals.</xsl:with-param>
+      </xsl:call-template>
+    </xsl:for-each>
+    <xsl:for-each select="$lines/cac:Item/cac:ClassifiedTaxCategory | cac:AllowanceCharge/cac:TaxCategory | $tax-total/cac:TaxSubtotal/cac:TaxCategory">
+      <xsl:variable name="cat" select="normalize-space(cbc:ID)"/>
+      <xsl:call-template name="check">
+        <xsl:with-param name="id">BR-CL-18</xsl:with-param>
+        <xsl:with-param name="ok" select="$cat = ('S', 'Z', 'E', 'AE', 'K', 'G', 'O', 'L', 'M', 'B')"/>
+        <xsl:with-param name="test">VAT category code from UNCL5305</xsl:with-param>
+        <xsl:with-param name="text">Invoice tax categories MUST be coded using UNCL5305 code list</xsl:with-param>
+      </xsl:call-template>
+      <xsl:if test="ancestor::cac:InvoiceLine or ancestor::cac:CreditNoteLine">
+        <xsl:call-template name="check">
+          <xsl:with-param name="id" select="concat('BR-', $cat, '-05')"/>
+          <xsl:with-param name="ok" select="if ($cat = 'S') then xs:decimal((cbc:Percent, 0)[1]) gt 0 else if ($cat = 'O') then not(cbc:Percent) else xs:decimal((cbc:Percent, -1)[1]) = 0"/>
+          <xsl:with-param name="test">line VAT rate: above zero for S, zero for E and Z, none for O</xsl:with-param>
+          <xsl:with-param name="text" select="if ($cat = 'S') then 'In an Invoice line (BG-25) where the Invoiced item VAT category code (BT-151) is &quot;Standard rated&quot; the Invoiced item VAT rate (BT-152) shall be greater than zero.' else if ($cat = 'O') then 'An Invoice line (BG-25) where the VAT category code (BT-151) is &quot;Not subject to VAT&quot; shall not contain an Invoiced item VAT rate (BT-152).' else concat('In an Invoice line (BG-25) where the Invoiced item VAT category code (BT-151) is ', $cat, ', the Invoiced item VAT rate (BT-152) shall be 0 (zero).')"/>
+        </xsl:call-template>
+      </xsl:if>
+      <xsl:if test="$swedish-seller and $cat = 'S'">
+        <xsl:call-template name="check">
+          <xsl:with-param name="id">SE-R-006</xsl:with-param>
+          <xsl:with-param name="ok" select="number(cbc:Percent) = (25, 12, 6)"/>
+          <xsl:with-param name="test">number(cbc:Percent) = 25 or number(cbc:Percent) = 12 or number(cbc:Percent) = 6</xsl:with-param>
+          <xsl:with-param name="text">For Swedish suppliers, only standard VAT rate of 6, 12 or 25 are used</xsl:with-param>
+        </xsl:call-template>
+      </xsl:if>
     </xsl:for-each>
     <xsl:for-each select="$lines">
       <xsl:call-template name="check">
@@ -192,11 +291,33 @@
         <xsl:with-param name="test">(cac:Price/cbc:PriceAmount) &gt;= 0</xsl:with-param>
         <xsl:with-param name="text">The Item net price (BT-146) shall NOT be negative.</xsl:with-param>
       </xsl:call-template>
+      <!-- PEPPOL-EN16931-R120 as published: the price is divided by the base quantity first, then
+           multiplied by the quantity, line charges added and allowances subtracted (each rounded to
+           the cent), and the line amount may differ from that by at most 0.02 either way. -->
+      <xsl:variable name="quantity" select="if (exists(cbc:InvoicedQuantity | cbc:CreditedQuantity)) then xs:decimal((cbc:InvoicedQuantity | cbc:CreditedQuantity)[1]) else 1"/>
+      <xsl:variable name="price" select="if (exists(cac:Price/cbc:PriceAmount)) then xs:decimal(cac:Price/cbc:PriceAmount) else 0"/>
+      <xsl:variable name="base-quantity" select="if (exists(cac:Price/cbc:BaseQuantity) and xs:decimal(cac:Price/cbc:BaseQuantity) != 0) then xs:decimal(cac:Price/cbc:BaseQuantity) else 1"/>
+      <xsl:variable name="line-allowances" select="round(sum(cac:AllowanceCharge[normalize-space(cbc:ChargeIndicator) = 'false']/xs:decimal(cbc:Amount)) * 100) div 100"/>
+      <xsl:variable name="line-charges" select="round(sum(cac:AllowanceCharge[normalize-space(cbc:ChargeIndicator) = 'true']/xs:decimal(cbc:Amount)) * 100) div 100"/>
+      <xsl:variable name="expected" select="($quantity * ($price div $base-quantity)) + $line-charges - $line-allowances"/>
+      <xsl:variable name="line-amount" select="if (exists(cbc:LineExtensionAmount)) then xs:decimal(cbc:LineExtensionAmount) else 0"/>
       <xsl:call-template name="check">
         <xsl:with-param name="id">PEPPOL-EN16931-R120</xsl:with-param>
-        <xsl:with-param name="ok" select="xs:decimal(cbc:LineExtensionAmount) = svrl:money(xs:decimal(cbc:InvoicedQuantity | cbc:CreditedQuantity) * xs:decimal(cac:Price/cbc:PriceAmount) div xs:decimal((cac:Price/cbc:BaseQuantity, 1)[1]))"/>
-        <xsl:with-param name="test">LineExtensionAmount = quantity × price / base quantity</xsl:with-param>
-        <xsl:with-param name="text">Invoice line net amount MUST equal (Invoiced quantity * (Item net price/item price base quantity) + Sum of invoice line charge amount - sum of invoice line allowance amount.</xsl:with-param>
+        <xsl:with-param name="ok" select="xs:decimal($expected + 0.02) ge $line-amount and xs:decimal($expected - 0.02) le $line-amount"/>
+        <xsl:with-param name="test">u:slack($lineExtensionAmount, ($quantity * ($priceAmount div $baseQuantity)) + $chargesTotal - $allowancesTotal, 0.02)</xsl:with-param>
+        <xsl:with-param name="text">Invoice line net amount MUST equal (Invoiced quantity * (Item net price/item price base quantity) + Sum of invoice line charge amount - sum of invoice line allowance amount</xsl:with-param>
+      </xsl:call-template>
+      <xsl:call-template name="check">
+        <xsl:with-param name="id">PEPPOL-EN16931-R121</xsl:with-param>
+        <xsl:with-param name="ok" select="not(cac:Price/cbc:BaseQuantity) or xs:decimal(cac:Price/cbc:BaseQuantity) gt 0"/>
+        <xsl:with-param name="test">not(cac:Price/cbc:BaseQuantity) or xs:decimal(cac:Price/cbc:BaseQuantity) &gt; 0</xsl:with-param>
+        <xsl:with-param name="text">Base quantity MUST be a positive number above zero.</xsl:with-param>
+      </xsl:call-template>
+      <xsl:call-template name="check">
+        <xsl:with-param name="id">PEPPOL-EN16931-R130</xsl:with-param>
+        <xsl:with-param name="ok" select="not(cac:Price/cbc:BaseQuantity/@unitCode) or cac:Price/cbc:BaseQuantity/@unitCode = (cbc:InvoicedQuantity | cbc:CreditedQuantity)/@unitCode"/>
+        <xsl:with-param name="test">BaseQuantity/@unitCode = quantity/@unitCode</xsl:with-param>
+        <xsl:with-param name="text">Unit code of price base quantity MUST be same as invoiced quantity.</xsl:with-param>
       </xsl:call-template>
     </xsl:for-each>
   </xsl:template>
