@@ -18,7 +18,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from samdrift.billing import actions, documents
+from samdrift.billing import actions, documents, sie_export
 from samdrift.billing.filters import (
     ArticleFilter,
     ChargeFilter,
@@ -112,7 +112,7 @@ class BillingPeriodViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     def sie(self, request: Request, pk: str | None = None) -> HttpResponse:
         """The SIE 4 export of the period's month (documents by accounting date)."""
         period = self.get_object()
-        export = actions.do_export_sie_month(period.year, period.month, actor=request.user)
+        export = actions.do_export_sie_month(*sie_export.accounting_month(period), actor=request.user)
         response = HttpResponse(export.content, content_type="text/plain; charset=IBM437")
         response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
         response["X-Sie-Final"] = "1" if export.final else "0"

@@ -56,6 +56,17 @@ class SieMonthFile:
     reasons: tuple[str, ...] = ()  # why it is preliminary
 
 
+def accounting_month(period: BillingPeriod) -> tuple[int, int]:
+    """The accounting month whose file holds a period's invoices: the month they were issued in
+    once the period is closed (invoices are dated the day they are issued), the period's own month
+    while it is open."""
+    if not period.is_open:
+        issued = Invoice.objects.filter(period=period).aggregate(day=Max("issue_date"))["day"]
+        if issued is not None:
+            return issued.year, issued.month
+    return period.year, period.month
+
+
 def last_day(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from samdrift.billing import actions, documents, engine, outputs
+from samdrift.billing import actions, documents, engine, outputs, sie_export
 from samdrift.billing.filters import (
     ArticleFilter,
     ChargeFilter,
@@ -246,10 +246,13 @@ period_check.model = BillingPeriod  # type: ignore[attr-defined]
 @require_GET
 @login_required
 def period_sie(request: HttpRequest, pk: int) -> HttpResponse:
-    """The SIE 4 file of the period's month: final and stored once the month is, else preliminary."""
+    """The SIE 4 file of the accounting month that holds the period's invoices (the month they were
+    issued in, once the period is closed; the period's own month before): final and stored once
+    that month is, else preliminary."""
     period = access_object(BillingPeriod, request.user, pk)
+    year, month = sie_export.accounting_month(period)
     try:
-        export = actions.do_export_sie_month(period.year, period.month, actor=request.user)
+        export = actions.do_export_sie_month(year, month, actor=request.user)
     except ValidationError as exc:
         _errors(request, exc)
         return HttpResponseRedirect(period.get_absolute_url())
