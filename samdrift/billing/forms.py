@@ -22,12 +22,12 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class ArticleForm(ScopedModelForm):
     class Meta:
         model = Article
-        fields = ["code", "name", "unit_code", "unit_price", "revenue_account", "vat_rate", "active"]
+        fields = ["code", "name", "unit_code", "unit_price", "revenue_account", "vat_category", "vat_rate", "active"]
 
 
 class ArticleEditForm(ArticleForm):
     class Meta(ArticleForm.Meta):
-        fields = ["name", "unit_code", "unit_price", "revenue_account", "vat_rate", "active"]
+        fields = ["name", "unit_code", "unit_price", "revenue_account", "vat_category", "vat_rate", "active"]
 
 
 class SubscriptionForm(ScopedModelForm):
@@ -97,6 +97,7 @@ class CostPoolForm(ScopedModelForm):
             "start",
             "end",
             "revenue_account",
+            "vat_category",
             "vat_rate",
             "active",
             "sie_dimension",
