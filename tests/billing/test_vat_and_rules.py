@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -223,3 +224,32 @@ def test_api_refuses_a_rate_its_category_does_not_allow_and_edits_profiles(billi
         api(w.a.viewer).patch(f"/api/v1/billing/profiles/{profile.pk}/", {"payment_days": 5}, format="json").status_code
         == 403
     )
+
+
+def test_finance_edits_a_billing_profile_on_screen(billing: Billing, web: Any) -> None:  # noqa: F811
+    w = billing.world
+    client = web(w.finance)
+    assert client.get(reverse("billingprofile_list")).status_code == 200
+    page = client.get(reverse("billingprofile_create"))
+    assert page.status_code == 200 and "peppol_endpoint" in page.content.decode()
+    response = client.post(
+        reverse("billingprofile_create"),
+        {"owner": w.a.owner.pk, "default_cost_centre": w.a.cost_centre.pk, "payment_days": 15,
+         "peppol_endpoint": "0007:123", "pdf_email": ""},
+    )  # fmt: skip
+    assert response.status_code == 200 and "organisationsnummer" in response.content.decode()
+    assert not BillingProfile.objects.filter(owner=w.a.owner).exists()
+    response = client.post(
+        reverse("billingprofile_create"),
+        {"owner": w.a.owner.pk, "default_cost_centre": w.a.cost_centre.pk, "payment_days": 15,
+         "peppol_endpoint": "", "pdf_email": "ekonomi@example.se"},
+    )  # fmt: skip
+    profile = BillingProfile.objects.get(owner=w.a.owner)
+    assert response.status_code == 302 and profile.payment_days == 15
+    edit = client.post(
+        reverse("billingprofile_edit", args=[profile.pk]),
+        {"default_cost_centre": w.a.cost_centre.pk, "payment_days": 10, "peppol_endpoint": "", "pdf_email": ""},
+    )
+    profile.refresh_from_db()
+    assert edit.status_code == 302 and profile.payment_days == 10
+    assert web(w.b.viewer).get(reverse("billingprofile_detail", args=[profile.pk])).status_code == 404
