@@ -123,6 +123,13 @@ def do_save_billing_profile(data: dict[str, Any], *, actor: Any) -> BillingProfi
     return update_audited(existing, data, actor=actor, role=role, immutable=("owner",))
 
 
+@transaction.atomic
+def do_update_billing_profile(profile: BillingProfile, data: dict[str, Any], *, actor: Any) -> BillingProfile:
+    """Change how an owner is invoiced (per reference, payment terms, Peppol address, PDF e-mail);
+    issued invoices keep what they were issued with."""
+    return do_save_billing_profile({**data, "owner": profile.owner}, actor=actor)
+
+
 # --- charge sources --------------------------------------------------------------------------
 
 

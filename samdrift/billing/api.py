@@ -32,6 +32,7 @@ from samdrift.billing.models import (
     AllocationKey,
     Article,
     BillingPeriod,
+    BillingProfile,
     BillingRun,
     Charge,
     CostPool,
@@ -46,6 +47,7 @@ from samdrift.billing.serializers import (
     AllocationKeySerializer,
     ArticleSerializer,
     BillingPeriodSerializer,
+    BillingProfileSerializer,
     BillingRunSerializer,
     ChargeSerializer,
     CostPoolSerializer,
@@ -183,6 +185,16 @@ class ArticleViewSet(FinanceWriteMixin, ScopedViewSet):
     filterset_class = ArticleFilter
     create_action = actions.do_create_article
     update_action = actions.do_update_article
+
+
+@extend_schema(responses={200: BillingProfileSerializer, **ERRORS})
+class BillingProfileViewSet(FinanceWriteMixin, ScopedViewSet):
+    """Billing profiles (faktureringsprofiler): finance edits them; an owner's viewers read their own."""
+
+    queryset = BillingProfile.objects.select_related("owner", "default_cost_centre").order_by("owner__name")
+    serializer_class = BillingProfileSerializer
+    create_action = actions.do_save_billing_profile
+    update_action = actions.do_update_billing_profile
 
 
 @extend_schema(responses={200: SubscriptionSerializer, **ERRORS})
@@ -399,6 +411,7 @@ def register(router: Any) -> None:
     router.register("billing/runs", BillingRunViewSet)
     router.register("billing/invoices", InvoiceViewSet)
     router.register("billing/articles", ArticleViewSet, basename="billing-articles")
+    router.register("billing/profiles", BillingProfileViewSet, basename="billing-profiles")
     router.register("billing/subscriptions", SubscriptionViewSet, basename="billing-subscriptions")
     router.register("billing/charges", ChargeViewSet, basename="billing-charges")
     router.register("billing/pools", CostPoolViewSet, basename="billing-pools")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from samdrift.billing.models import Article, Charge, CostPool, KeyBasis, Subscription, WorkTypeRate
+from samdrift.billing.models import Article, BillingProfile, Charge, CostPool, KeyBasis, Subscription, WorkTypeRate
 from samdrift.core.forms import bootstrapify
 from samdrift.core.views import ScopedModelForm
 from samdrift.tenancy.models import Owner
@@ -22,12 +22,12 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class ArticleForm(ScopedModelForm):
     class Meta:
         model = Article
-        fields = ["code", "name", "unit_code", "unit_price", "revenue_account", "vat_rate", "active"]
+        fields = ["code", "name", "unit_code", "unit_price", "revenue_account", "vat_category", "vat_rate", "active"]
 
 
 class ArticleEditForm(ArticleForm):
     class Meta(ArticleForm.Meta):
-        fields = ["name", "unit_code", "unit_price", "revenue_account", "vat_rate", "active"]
+        fields = ["name", "unit_code", "unit_price", "revenue_account", "vat_category", "vat_rate", "active"]
 
 
 class SubscriptionForm(ScopedModelForm):
@@ -97,6 +97,7 @@ class CostPoolForm(ScopedModelForm):
             "start",
             "end",
             "revenue_account",
+            "vat_category",
             "vat_rate",
             "active",
             "sie_dimension",
@@ -199,3 +200,21 @@ class AllocationFiguresForm(forms.Form):
 
     def clean_figures(self) -> dict[int, Decimal]:
         return parse_figures(self.cleaned_data.get("figures", ""))
+
+
+class BillingProfileForm(ScopedModelForm):
+    class Meta:
+        model = BillingProfile
+        fields = ["owner", "default_cost_centre", "split_by_reference", "payment_days", "peppol_endpoint", "pdf_email"]
+
+
+class BillingProfileEditForm(ScopedModelForm):
+    class Meta:
+        model = BillingProfile
+        fields = ["default_cost_centre", "split_by_reference", "payment_days", "peppol_endpoint", "pdf_email"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["default_cost_centre"].queryset = self.fields["default_cost_centre"].queryset.filter(  # type: ignore[attr-defined]
+            owner_id=self.instance.owner_id
+        )

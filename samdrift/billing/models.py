@@ -133,6 +133,9 @@ class BillingProfile(BillingOwnerScoped):
     def __str__(self) -> str:
         return str(self.owner)
 
+    def get_absolute_url(self) -> str:
+        return reverse("billingprofile_detail", args=[self.pk])
+
 
 class PeriodStatus(models.TextChoices):
     OPEN = "open", _("Open")

@@ -7,6 +7,7 @@ from samdrift.billing.models import (
     AllocationKey,
     Article,
     BillingPeriod,
+    BillingProfile,
     BillingRun,
     Charge,
     CostPool,
@@ -108,7 +109,17 @@ class InvoiceDetailSerializer(InvoiceSerializer):
 class ArticleSerializer(ScopedSerializer):
     class Meta:
         model = Article
-        fields = ["id", "code", "name", "unit_code", "unit_price", "revenue_account", "vat_rate", "active"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "unit_code",
+            "unit_price",
+            "revenue_account",
+            "vat_category",
+            "vat_rate",
+            "active",
+        ]
 
 
 class SubscriptionSerializer(ScopedSerializer):
@@ -159,6 +170,7 @@ class CostPoolSerializer(ScopedSerializer):
             "start",
             "end",
             "revenue_account",
+            "vat_category",
             "vat_rate",
             "active",
             "sie_dimension",
@@ -218,3 +230,19 @@ class UsageImportSerializer(serializers.Serializer):
     )
     dry_run = serializers.BooleanField(default=True)
     filename = serializers.CharField(required=False, default="api", max_length=100)
+
+
+class BillingProfileSerializer(ScopedSerializer):
+    """How an owner is invoiced: per reference or not, payment terms, Peppol address, PDF e-mail."""
+
+    class Meta:
+        model = BillingProfile
+        fields = [
+            "id",
+            "owner",
+            "default_cost_centre",
+            "split_by_reference",
+            "payment_days",
+            "peppol_endpoint",
+            "pdf_email",
+        ]

@@ -52,7 +52,7 @@ class ArticleTable(tables.Table):
 
     class Meta:
         model = Article
-        fields = ("code", "name", "unit_code", "unit_price", "revenue_account", "vat_rate", "active")
+        fields = ("code", "name", "unit_code", "unit_price", "revenue_account", "vat_category", "vat_rate", "active")
         orderable = False
         attrs = {**TABLE_ATTRS, "aria-label": capfirst(Article._meta.verbose_name_plural)}
 

@@ -34,6 +34,8 @@ from samdrift.billing.forms import (
     AllocationKeyForm,
     ArticleEditForm,
     ArticleForm,
+    BillingProfileEditForm,
+    BillingProfileForm,
     ChargeEditForm,
     ChargeForm,
     CostPoolEditForm,
@@ -48,6 +50,7 @@ from samdrift.billing.models import (
     AllocationKey,
     Article,
     BillingPeriod,
+    BillingProfile,
     BillingRun,
     Charge,
     CostPool,
@@ -640,6 +643,48 @@ class ArticleFormView(ActionFormView):
 
     def get_form_class(self) -> Any:
         return ArticleEditForm if self.object else ArticleForm
+
+
+class BillingProfileList(ScopedListView):
+    """How each owner is invoiced; finance edits, an owner's viewers see their own."""
+
+    model = BillingProfile
+    title = gettext_lazy("Billing profiles")
+    export_fields = (
+        "owner",
+        "default_cost_centre",
+        "split_by_reference",
+        "payment_days",
+        "peppol_endpoint",
+        "pdf_email",
+    )
+    create_url_name = "billingprofile_create"
+    may_create = _FINANCE_CREATES
+
+
+class BillingProfileDetail(ScopedDetailView):
+    model = BillingProfile
+    detail_fields = (
+        "owner",
+        "default_cost_centre",
+        "split_by_reference",
+        "payment_days",
+        "peppol_endpoint",
+        "pdf_email",
+    )
+    edit_url_name = "billingprofile_edit"
+    may_edit = staticmethod(_may_write)
+
+
+class BillingProfileFormView(ActionFormView):
+    model = BillingProfile
+    create_action = actions.do_save_billing_profile
+    update_action = actions.do_update_billing_profile
+    may_write = staticmethod(_may_write)
+    success_url_name = "billingprofile_detail"
+
+    def get_form_class(self) -> Any:
+        return BillingProfileEditForm if self.object else BillingProfileForm
 
 
 class SubscriptionList(ScopedListView):

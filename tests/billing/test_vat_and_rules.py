@@ -6,16 +6,21 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from samdrift.billing import demo, validation, vat
+from samdrift.billing.models import BillingProfile
 from samdrift.billing.peppol import PeppolDocument, PeppolLine, build_xml, totals
 from samdrift.billing.units import swedish_money, swedish_number
+from samdrift.core.models import AuditEvent
 from samdrift.core.money import to_money
+from tests.billing.test_engine import Billing, billing  # noqa: F401  (fixture)
 from tests.billing.test_peppol import BUYER, SELLER
 
 RATES = sorted({Decimal(rate) for _type, rate in demo.WORK_RATES} | {Decimal(600), Decimal(1250)})
@@ -183,3 +188,68 @@ def test_swedish_number_format() -> None:
 def test_credit_note_is_not_to_be_paid() -> None:
     xml = build_xml(_doc([time_line(1, 25, Decimal(1100))], credit=True))
     assert b"PaymentMeans" not in xml and _rules(xml) == set()
+
+
+def test_api_refuses_a_rate_its_category_does_not_allow_and_edits_profiles(billing: Billing, api: Any) -> None:  # noqa: F811
+    w = billing.world
+    finance = api(w.finance)
+    pool = {"code": "P0", "name": "Nollpool", "kind": "monthly", "monthly_cost": "100.00", "start": "2026-01-01",
+            "revenue_account": "3090", "vat_category": "S", "vat_rate": "0"}  # fmt: skip
+    refused = finance.post("/api/v1/billing/pools/", pool, format="json")
+    assert refused.status_code == 400 and "25, 12 eller 6" in refused.content.decode()
+    assert finance.post("/api/v1/billing/pools/", {**pool, "vat_category": "E"}, format="json").status_code == 201
+    created = finance.post(
+        "/api/v1/billing/profiles/",
+        {
+            "owner": w.a.owner.pk,
+            "default_cost_centre": w.a.cost_centre.pk,
+            "payment_days": 20,
+            "peppol_endpoint": "0007:1",
+        },
+        format="json",
+    )
+    assert created.status_code == 400 and "organisationsnummer" in created.content.decode()
+    created = finance.post(
+        "/api/v1/billing/profiles/",
+        {"owner": w.a.owner.pk, "default_cost_centre": w.a.cost_centre.pk, "payment_days": 20,
+         "peppol_endpoint": f"0007:{w.a.owner.org_number}", "pdf_email": "faktura@example.se"},
+        format="json",
+    )  # fmt: skip
+    assert created.status_code == 201, created.content
+    profile = BillingProfile.objects.get(owner=w.a.owner)
+    assert profile.payment_days == 20 and profile.peppol_endpoint.startswith("0007:")
+    assert AuditEvent.objects.filter(object_id=str(profile.pk), event_type="created").exists()
+    assert api(w.b.viewer).get(f"/api/v1/billing/profiles/{profile.pk}/").status_code == 404
+    assert (
+        api(w.a.viewer).patch(f"/api/v1/billing/profiles/{profile.pk}/", {"payment_days": 5}, format="json").status_code
+        == 403
+    )
+
+
+def test_finance_edits_a_billing_profile_on_screen(billing: Billing, web: Any) -> None:  # noqa: F811
+    w = billing.world
+    client = web(w.finance)
+    assert client.get(reverse("billingprofile_list")).status_code == 200
+    page = client.get(reverse("billingprofile_create"))
+    assert page.status_code == 200 and "peppol_endpoint" in page.content.decode()
+    response = client.post(
+        reverse("billingprofile_create"),
+        {"owner": w.a.owner.pk, "default_cost_centre": w.a.cost_centre.pk, "payment_days": 15,
+         "peppol_endpoint": "0007:123", "pdf_email": ""},
+    )  # fmt: skip
+    assert response.status_code == 200 and "organisationsnummer" in response.content.decode()
+    assert not BillingProfile.objects.filter(owner=w.a.owner).exists()
+    response = client.post(
+        reverse("billingprofile_create"),
+        {"owner": w.a.owner.pk, "default_cost_centre": w.a.cost_centre.pk, "payment_days": 15,
+         "peppol_endpoint": "", "pdf_email": "ekonomi@example.se"},
+    )  # fmt: skip
+    profile = BillingProfile.objects.get(owner=w.a.owner)
+    assert response.status_code == 302 and profile.payment_days == 15
+    edit = client.post(
+        reverse("billingprofile_edit", args=[profile.pk]),
+        {"default_cost_centre": w.a.cost_centre.pk, "payment_days": 10, "peppol_endpoint": "", "pdf_email": ""},
+    )
+    profile.refresh_from_db()
+    assert edit.status_code == 302 and profile.payment_days == 10
+    assert web(w.b.viewer).get(reverse("billingprofile_detail", args=[profile.pk])).status_code == 404
