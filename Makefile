@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export DJANGO_SETTINGS_MODULE := samdrift.settings
 
-.PHONY: help run test lint fmt venv migrate demo worker scheduler messages bench-people clean
+.PHONY: help run test lint fmt venv migrate demo worker scheduler messages bench-people clean system-deps
 
 help:
 	@echo "make run    set up and serve Samdrift on http://127.0.0.1:8000 (demo data on first run)"
@@ -37,8 +37,17 @@ run: migrate
 	@$(PY) manage.py demo --if-empty -v 0
 	@$(PY) manage.py run_all --port 8000
 
-test: venv
-	@$(PY) -m pytest -n auto $(PYTEST_ARGS)
+# The Debian packages the real-part tests drive (Chromium, dovecot, the inventory agent, pango):
+# installed when missing (as root or through sudo), otherwise the script says what to install.
+system-deps:
+	@bash scripts/system-deps.sh
+
+# `make test` runs every test on both cores with a coverage floor. The migrated test database is
+# kept between local runs (TEST_DB=--create-db builds it afresh, as CI does).
+TEST_DB ?= --reuse-db
+COVERAGE_FLOOR := 0
+test: venv system-deps
+	@$(PY) -m pytest -n auto $(TEST_DB) --cov --cov-report= --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

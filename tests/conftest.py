@@ -6,10 +6,15 @@ operator administrator, and so on.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import models
 from rest_framework.test import APIClient
 
 from samdrift.core import triggers
@@ -21,12 +26,13 @@ from samdrift.tenancy.models import CostCentre, OrgUnit, Owner, Person, User
 pytest_plugins = ["tests.playwright_fixtures"]
 
 PASSWORD = "test-password-123"
+# PBKDF2 costs a third of a second per user; tests make dozens of users.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
-    # PBKDF2 costs a third of a second per user; tests make dozens of users.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -53,6 +59,7 @@ def _flush_keeps_audit_triggers() -> Any:
             original(self, sql_list)
         finally:
             triggers.install(self.connection)
+            _SESSION_WORLD.present = False
 
     BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
     yield
@@ -178,8 +185,8 @@ def make_owner_world(name: str, code: str, orgnr: str, marker: str) -> OwnerWorl
     )
 
 
-@pytest.fixture
-def world(db: Any) -> World:
+def build_world() -> World:
+    """Two owners with their users, the operator's users, and every `tests/worlds/*.py` extension."""
     a = make_owner_world("Kommun A", "9901", "9990000011", "AAAQX")
     b = make_owner_world("Kommun B", "9902", "9990000029", "BBBQZ")
     w = World(
@@ -207,6 +214,176 @@ def _world_extensions() -> list[Any]:
         importlib.import_module(f"tests.worlds.{info.name}")
         for info in sorted(pkgutil.iter_modules(worlds.__path__), key=lambda i: i.name)
     ]
+
+
+class _SessionWorld:
+    """The world of this process (each xdist worker has its own database and its own world).
+
+    It is built once, committed, and shared: every test runs in a transaction that is rolled back
+    (pytest-django's default), and gets its own copy of the world with every object read again from
+    the database, so that no test sees another's changes, in the database or in Python objects.
+    A transactional test (`transaction=True`, `live_server`) commits, and its teardown empties every
+    table: the world is then built again before the next test that asks for it.
+    """
+
+    def __init__(self) -> None:
+        self.world: World | None = None  # as built, never handed to a test
+        self.present = False  # its rows are in the database
+        self.media: Path | None = None  # the files it stored, copied into each test's MEDIA_ROOT
+
+    def build(self, blocker: Any) -> None:
+        from django.conf import settings as django_settings
+        from django.db import connection, transaction
+        from django.test import override_settings
+
+        assert self.media is not None
+        shutil.rmtree(self.media, ignore_errors=True)
+        self.media.mkdir(parents=True)
+        with blocker.unblock():
+            if User.objects.exists() or Owner.objects.exists():
+                _flush_database()  # left behind by an interrupted run on a reused database
+            with override_settings(PASSWORD_HASHERS=FAST_HASHERS, MEDIA_ROOT=str(self.media)):
+                with transaction.atomic():
+                    self.world = build_world()
+                    # As when the world was built inside each test's transaction: commit hooks
+                    # (notifications, queued tasks, purchase orders sent) never run for it.
+                    connection.run_on_commit = []
+            self.present = True
+        assert django_settings.MEDIA_ROOT != str(self.media)
+
+    def for_test(self, media_root: str) -> World:
+        assert self.world is not None and self.present
+        shutil.copytree(self.media, media_root, dirs_exist_ok=True)  # type: ignore[arg-type]
+        return _reread(self.world)
+
+
+_SESSION_WORLD = _SessionWorld()
+
+
+def _flush_database() -> None:
+    from django.core.management import call_command
+
+    # Sends post_migrate, which seeds the rows the migrations seed (records' reference data).
+    call_command("flush", interactive=False, verbosity=0)
+
+
+def _reread(world: World) -> World:
+    """A copy of the world whose model instances are read again from the database, one query per model."""
+    instances: dict[type[models.Model], set[Any]] = {}
+
+    def collect(value: Any) -> None:
+        if isinstance(value, models.Model):
+            instances.setdefault(type(value), set()).add(value.pk)
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, list | tuple | set | frozenset):
+            for item in value:
+                collect(item)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for f in dataclasses.fields(value):
+                collect(getattr(value, f.name))
+
+    collect(world)
+    fresh = {
+        (model, pk): obj
+        for model, pks in instances.items()
+        for pk, obj in model._base_manager.in_bulk([pk for pk in pks if pk is not None]).items()
+    }
+
+    def copy_of(value: Any) -> Any:
+        if isinstance(value, models.Model):
+            found = fresh.get((type(value), value.pk))
+            return found if found is not None else copy.deepcopy(value)  # deleted while the world was built
+        if isinstance(value, dict):
+            return {key: copy_of(item) for key, item in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return type(value)(copy_of(item) for item in value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return dataclasses.replace(
+                value, **{f.name: copy_of(getattr(value, f.name)) for f in dataclasses.fields(value)}
+            )
+        return copy.deepcopy(value)
+
+    result: World = copy_of(world)
+    return result
+
+
+@pytest.fixture(scope="session")
+def _session_world(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any, request: Any) -> Any:
+    _SESSION_WORLD.media = tmp_path_factory.mktemp("world-media")
+    _SESSION_WORLD.build(django_db_blocker)
+    yield _SESSION_WORLD
+    if _SESSION_WORLD.present and request.config.getoption("reuse_db") and not request.config.getoption("create_db"):
+        # The database is kept for the next run: leave it as the migrations made it.
+        with django_db_blocker.unblock():
+            _flush_database()
+        _SESSION_WORLD.present = False
+
+
+def _uses_world(item: pytest.Item) -> bool:
+    return "world" in getattr(item, "fixturenames", ())
+
+
+def _uses_db(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return item.get_closest_marker("django_db") is not None or any(
+        name in names for name in ("db", "transactional_db", "live_server")
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Within each of pytest-django's groups (tests in a transaction, transactional tests, tests
+    without a database; it has sorted them already), run the tests that use the shared world first
+    and then those that expect the database as the migrations left it, so that each process removes
+    and rebuilds the world as seldom as possible. The sort is stable: xdist sees the same order on
+    every worker."""
+    group, order = None, []
+    groups: list[list[pytest.Item]] = []
+    for item in items:
+        key = (_uses_db(item), _transactional(item))
+        if key != group:
+            groups.append([])
+            group = key
+        groups[-1].append(item)
+    for members in groups:
+        order.extend(sorted(members, key=lambda item: not _uses_world(item)))
+    items[:] = order
+
+
+def _transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    names = getattr(item, "fixturenames", ())
+    transaction = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    return transaction or "transactional_db" in names or "live_server" in names
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before a test starts its transaction: a test that asks for the world finds it in the database
+    (built again if a transactional test's teardown emptied the tables), and a test that does not
+    finds the database as the migrations left it (the world is removed, to be built again later)."""
+    if _SESSION_WORLD.world is None:
+        return  # not built yet in this process: the `_session_world` fixture builds it when first asked
+    from pytest_django.plugin import blocking_manager_key
+
+    blocker = item.config.stash[blocking_manager_key]
+    if _uses_world(item) and not _SESSION_WORLD.present:
+        _SESSION_WORLD.build(blocker)
+    elif not _uses_world(item) and _SESSION_WORLD.present and _uses_db(item):
+        with blocker.unblock():
+            _flush_database()
+
+
+@pytest.fixture
+def world(_session_world: _SessionWorld, db: Any, settings: Any) -> World:
+    """The shared world: built once per process, read again for every test (see `_SessionWorld`)."""
+    if not _session_world.present:
+        # Asked for by name inside a test (`request.getfixturevalue`) after a transactional test
+        # emptied the tables: build it in this test's own transaction, as before.
+        return build_world()
+    return _session_world.for_test(settings.MEDIA_ROOT)
 
 
 @pytest.fixture
