@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from samdrift.core.forms import bootstrapify
+from samdrift.core.pickers import SearchPicker
 from samdrift.records.models import (
     Decision,
     Direction,
@@ -160,7 +161,8 @@ class ApproveForm(StyledForm):
 
 
 class GdprForm(StyledForm):
-    person = forms.IntegerField(label=_("Person id"), min_value=1, max_value=2**62)
+    # Found by searching (name, e-mail, employee number); the radio button carries the id.
+    person = forms.IntegerField(label=_("Person"), min_value=1, max_value=2**62, widget=SearchPicker("person"))
     kind = forms.ChoiceField(
         label=_("Kind"),
         choices=[

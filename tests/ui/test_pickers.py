@@ -42,3 +42,9 @@ def test_forms_and_filters_offer_a_search_not_every_person(world: Any, web: Any)
     assert 'name="assigned_to__search"' in assets
     chosen = client.get(reverse("asset_list"), {"assigned_to": world.a.employee.pk}).content.decode()
     assert f'value="{world.a.employee.pk}" id="id_assigned_to_chosen" checked' in chosen
+
+
+@pytest.mark.django_db
+def test_the_gdpr_form_finds_the_person_by_searching(world: Any, web: Any) -> None:
+    html = web(world.records).get(reverse("gdprrequest_list")).content.decode()
+    assert 'name="person__search"' in html and "Person-id" not in html
