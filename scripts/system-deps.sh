@@ -18,6 +18,8 @@ PACKAGES=(
   libpango-1.0-0         # WeasyPrint (PDF invoices, release packages) loads pango at run time
   libpangoft2-1.0-0      # WeasyPrint's font layer on pango
   dovecot-imapd          # a real IMAP server for email intake; the tests start their own dovecot on a free port
+  ocsinventory-agent     # tests/assets/test_real_ocs_agent.py runs the real OCS Inventory agent (2.10) against the live server
+  postgresql             # tests/test_faults.py starts its own PostgreSQL cluster (initdb) and restarts it under load
 )
 
 if [ "${SAMDRIFT_SKIP_SYSTEM_DEPS:-}" = "1" ]; then
