@@ -17,7 +17,8 @@ from django.db import connection
 from samdrift.core import triggers
 from samdrift.core.audit import verify_chain
 from samdrift.core.checkpoint import do_export_audit_checkpoint, verify_head
-from samdrift.core.models import AuditEvent
+from samdrift.core.models import AuditEvent, OutgoingMessage
+from samdrift.core.outbox import send_due
 from samdrift.core.scheduling import PERIODIC_TASKS
 from samdrift.core.tasks import export_audit_checkpoint
 from samdrift.tenancy import actions as tenancy
@@ -99,6 +100,10 @@ def test_daily_task_writes_the_file_mails_the_records_officer_and_is_audited(
     checkpoint = json.loads(path.read_text())
     assert set(checkpoint) == {"format", "created", "head_id", "head_hash", "events", "signature"}
     assert path.parent == settings.SAMDRIFT_AUDIT_CHECKPOINT_DIR
+    # Queued in the outbox in the action's transaction, then sent by the outbox's sender.
+    queued = OutgoingMessage.objects.get(kind="audit_checkpoint")
+    assert queued.to == [trail.email]
+    send_due()
     (message,) = mail.outbox
     assert message.to == [trail.email]
     assert "granskningsloggen" in message.subject

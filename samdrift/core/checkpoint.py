@@ -125,7 +125,7 @@ def do_export_audit_checkpoint(*, actor: Any = None, directory: Path | None = No
         object_type="core.auditevent", object_id=str(signed["head_id"]), object_repr=path.name,
         extra={"action": "audit_checkpoint", "head_hash": signed["head_hash"], "events": signed["events"]},
     )  # fmt: skip
-    transaction.on_commit(lambda: notify_records_officers(path))
+    notify_records_officers(path)  # through the outbox, in this transaction
     return path
 
 
@@ -149,26 +149,27 @@ def records_officers() -> list[Any]:
 
 
 def notify_records_officers(path: Path) -> int:
-    """Mail the checkpoint file to every records officer (a copy outside the database and the server)."""
-    from django.core.mail import EmailMessage
+    """Queue the checkpoint file in the outbox for every records officer (a copy outside the
+    database and the server); the outbox sends it and retries while the mail server is away."""
     from django.utils import translation
     from django.utils.translation import gettext as _
 
-    sent = 0
+    from samdrift.core.outbox import Attachment, queue_message
+
+    queued = 0
     content = path.read_bytes()
     for user in records_officers():
         with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
-            message = EmailMessage(
-                _("Audit trail checkpoint %(name)s") % {"name": path.name},
-                _(
+            queue_message(
+                kind="audit_checkpoint",
+                to=[user.email],
+                subject=_("Audit trail checkpoint %(name)s") % {"name": path.name},
+                body=_(
                     "Attached is today's signed checkpoint of the audit trail. Keep it: "
                     "`samdrift audit verify --head FILE` uses it to find events deleted from the end of the trail."
                 ),
-                None,
-                [user.email],
+                attachments=[Attachment(path.name, content, "application/json")],
             )
-        message.attach(path.name, content, "application/json")
-        message.send(fail_silently=False)
-        sent += 1
-    log.info("audit checkpoint %s mailed to %s records officer(s)", path.name, sent)
-    return sent
+        queued += 1
+    log.info("audit checkpoint %s queued for %s records officer(s)", path.name, queued)
+    return queued
