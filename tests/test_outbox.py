@@ -101,7 +101,7 @@ def new_ticket(world: Any, subject: str) -> Any:
     )
 
 
-def test_mail_queued_while_the_server_is_down_goes_out_once_when_it_is_back(world: Any, smtp: Any) -> None:
+def test_mail_queued_while_the_server_is_down_goes_out_once_when_it_is_back(world: Any, smtp: Any, web: Any) -> None:
     smtp.stop()
     tickets = [new_ticket(world, f"Skrivaren {n} skriver inte") for n in range(3)]
     rows = OutgoingMessage.objects.filter(object_type="servicedesk.ticket", object_id__in=[t.pk for t in tickets])
@@ -117,6 +117,9 @@ def test_mail_queued_while_the_server_is_down_goes_out_once_when_it_is_back(worl
     summary = outbox_summary()
     assert summary["counts"]["failed"] == 3 and summary["last_failure"] is not None
     assert summary["oldest_waiting"]["id"] == min(m.pk for m in queued)
+    # The operations page says so, with the failure and a way to the message.
+    page = web(world.admin).get(reverse("operations")).content.decode()
+    assert 'id="ops-outbox"' in page and reverse("outbox_detail", args=[summary["last_failure"]["id"]]) in page
 
     # Still down at the first retry: the backoff doubles.
     first_retry = max(m.next_attempt_at for m in queued)

@@ -6,3 +6,12 @@ class CoreConfig(AppConfig):
     name = "samdrift.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from samdrift.core.operations import Section, register_section
+        from samdrift.core.outbox import outbox_summary
+
+        # The outbox beside the processes and jobs: mail that waits or failed is an operations matter.
+        register_section(
+            Section("outbox", _("Outgoing e-mail"), "core/_outbox_operations.html", outbox_summary, order=50)
+        )
