@@ -1,0 +1,113 @@
+"""The browser crawl (DESIGN.md rule 8): Debian's Chromium, driven by Playwright, logs in as every
+demo role, visits every page its navigation reaches and one object page per list, and fails on
+
+- any 4xx or 5xx answer,
+- any axe-core violation (WCAG 2.1 A and AA rules) of impact serious or critical,
+- raw code text that has leaked into a page before (`KNOWN_LEAKS`),
+- a page slower than `MAX_SERVER_SECONDS` of server time (measured twice before it counts).
+
+axe-core comes from npm through `scripts/install-axe.sh`, run here if it has not been run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from samdrift.tenancy.demo import DEMO_LOGINS, DEMO_PASSWORD
+from tests.ui.crawl import crawl
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+MAX_SERVER_SECONDS = float(os.environ.get("SAMDRIFT_CRAWL_MAX_SECONDS", "1.0"))
+# A comma-separated subset of the demo logins, to rerun one role's crawl while fixing it.
+ONLY_LOGINS = {name for name in os.environ.get("SAMDRIFT_CRAWL_LOGINS", "").split(",") if name}
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Text that reached pages before it was put into words; each must stay gone.
+KNOWN_LEAKS = [
+    re.compile(r"\b(check_out|check_in|waiting_requester|waiting_supplier|in_progress)\b"),
+    re.compile(r"\b(tenancy|servicedesk|assets|ordering|records|billing)\.[a-z]+ \d+"),
+    re.compile(r"assignee: – → \d+"),
+    re.compile(r"\(person-id\)"),
+]
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    result = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "install-axe.sh")], capture_output=True, text=True, check=False, timeout=300
+    )
+    if result.returncode != 0:
+        pytest.fail(f"scripts/install-axe.sh failed: {result.stderr}", pytrace=False)
+    return Path(result.stdout.strip().splitlines()[-1]).read_text()
+
+
+def _server_seconds(response: Any) -> float:
+    timing = response.request.timing
+    return max(0.0, (timing["responseStart"] - timing["requestStart"]) / 1000)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_role_every_page_works_and_has_no_serious_accessibility_fault(
+    new_page: Any, live_server: Any, axe_script: str
+) -> None:
+    call_command("demo", verbosity=0)
+    failures: list[str] = []
+    checked_by_axe: set[str] = set()
+    for login in DEMO_LOGINS:
+        if ONLY_LOGINS and login.username not in ONLY_LOGINS:
+            continue
+        page = new_page()
+        page.goto("/accounts/login/")
+        page.get_by_label("Användarnamn").fill(login.username)
+        page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Logga in").click()
+        page.wait_for_load_state()
+
+        def fetch(path: str, page: Any = page, who: str = login.username) -> tuple[int, str]:
+            response = page.goto(path)
+            if response is None:
+                return 0, ""
+            status = response.status
+            if status >= 400:
+                failures.append(f"{who}: {path} answered {status}")
+                return status, ""
+            seconds = _server_seconds(response)
+            if seconds > MAX_SERVER_SECONDS:
+                again = page.goto(path)
+                seconds = min(seconds, _server_seconds(again)) if again is not None else seconds
+                if seconds > MAX_SERVER_SECONDS:
+                    failures.append(f"{who}: {path} took {seconds:.2f} s of server time")
+            text = page.inner_text("body")
+            for leak in KNOWN_LEAKS:
+                found = leak.search(text)
+                if found:
+                    failures.append(f"{who}: {path} shows raw code {found.group(0)!r}")
+            route = re.sub(r"\d+", "N", path.split("?")[0])
+            if route not in checked_by_axe:
+                checked_by_axe.add(route)
+                page.add_script_tag(content=axe_script)
+                result = page.evaluate(
+                    "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+                    AXE_TAGS,
+                )
+                for violation in result["violations"]:
+                    if violation["impact"] in {"serious", "critical"}:
+                        targets = [" ".join(node["target"]) for node in violation["nodes"][:3]]
+                        failures.append(
+                            f"{who}: {path} axe {violation['id']} ({violation['impact']}, "
+                            f"{len(violation['nodes'])} nodes): {targets}"
+                        )
+            return status, page.content()
+
+        for _visit in crawl(fetch, ["/"], depth=2):
+            pass
+        page.context.close()
+    assert failures == [], "\n".join(failures)
