@@ -41,6 +41,7 @@ run: migrate
 # installed when missing (as root or through sudo), otherwise the script says what to install.
 system-deps:
 	@bash scripts/system-deps.sh
+	@bash scripts/install-axe.sh >/dev/null
 
 # `make test` runs every test on both cores with a coverage floor. The migrated test database is
 # kept between local runs (TEST_DB=--create-db builds it afresh, as CI does).

@@ -35,6 +35,9 @@ if command -v dpkg-query >/dev/null 2>&1; then
 else
   missing=("${PACKAGES[@]}")
 fi
+# npm installs axe-core for the browser crawl (scripts/install-axe.sh). Some Node.js packages bring
+# their own npm, so Debian's is needed only when there is no npm at all.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if ((${#missing[@]} == 0)); then
   exit 0
