@@ -553,8 +553,14 @@ def build_invoices(period: BillingPeriod, run: BillingRun | None) -> list[Invoic
     created = Invoice.objects.bulk_create(list(invoices.values()), batch_size=2000)
     pending = InvoiceLine.objects.filter(period=period, invoice__isnull=True)
     own = Invoice.objects.filter(period=period, kind=InvoiceKind.INVOICE, owner_id=OuterRef("owner_id")).order_by()
-    for outside in (False, True):
-        category = Q(vat_category=VatCategory.OUTSIDE) if outside else ~Q(vat_category=VatCategory.OUTSIDE)
+    # Usually no line is outside the scope of VAT: then one pass of the two UPDATEs, as before.
+    any_outside = any(inv.outside_scope for inv in invoices.values())
+    for outside in (False, True) if any_outside else (False,):
+        category = (
+            (Q(vat_category=VatCategory.OUTSIDE) if outside else ~Q(vat_category=VatCategory.OUTSIDE))
+            if any_outside
+            else Q()
+        )
         same = own.filter(outside_scope=outside)
         pending.filter(category, owner_id__in=split_owners).update(
             invoice_id=Subquery(same.filter(buyer_reference=OuterRef("buyer_reference")).values("pk")[:1])
@@ -570,10 +576,12 @@ def apply_vat_categories(period: BillingPeriod) -> None:
     from samdrift.billing.models import Article
 
     pending = InvoiceLine.objects.filter(period=period, invoice__isnull=True)
-    pending.filter(pool__isnull=False).update(
+    # Lines start as S (the column default): only those of a pool or article of another category
+    # are updated, usually none.
+    pending.filter(pool__isnull=False).exclude(pool__vat_category=VatCategory.STANDARD).update(
         vat_category=Subquery(CostPool.objects.filter(pk=OuterRef("pool_id")).values("vat_category")[:1])
     )
-    pending.filter(pool__isnull=True, article__isnull=False).update(
+    pending.filter(pool__isnull=True, article__isnull=False).exclude(article__vat_category=VatCategory.STANDARD).update(
         vat_category=Subquery(Article.objects.filter(pk=OuterRef("article_id")).values("vat_category")[:1])
     )
     pending.exclude(vat_category=VatCategory.STANDARD).exclude(vat_rate=0).update(vat_rate=Decimal(0))

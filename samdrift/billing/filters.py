@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from samdrift.billing.models import (
     Article,
     BillingPeriod,
+    BillingProfile,
     Charge,
     CostPool,
     Invoice,
@@ -93,3 +94,11 @@ class ChargeFilter(django_filters.FilterSet):
     class Meta:
         model = Charge
         fields = ["owner", "article"]
+
+
+class BillingProfileFilter(SearchFilterSet):
+    search_fields = ("owner__name", "peppol_endpoint", "pdf_email")
+
+    class Meta:
+        model = BillingProfile
+        fields = ["split_by_reference"]

@@ -2,7 +2,16 @@ import django_tables2 as tables
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from samdrift.billing.models import Article, BillingPeriod, Charge, CostPool, Invoice, Subscription, WorkTypeRate
+from samdrift.billing.models import (
+    Article,
+    BillingPeriod,
+    BillingProfile,
+    Charge,
+    CostPool,
+    Invoice,
+    Subscription,
+    WorkTypeRate,
+)
 
 TABLE_ATTRS = {"class": "table table-sm table-hover align-middle"}
 
@@ -88,3 +97,13 @@ class WorkTypeRateTable(tables.Table):
         fields = ("work_type", "valid_from", "article", "hourly_rate")
         orderable = False
         attrs = {**TABLE_ATTRS, "aria-label": capfirst(WorkTypeRate._meta.verbose_name_plural)}
+
+
+class BillingProfileTable(tables.Table):
+    owner = tables.Column(linkify=True)
+
+    class Meta:
+        model = BillingProfile
+        fields = ("owner", "default_cost_centre", "split_by_reference", "payment_days", "peppol_endpoint", "pdf_email")
+        orderable = False
+        attrs = {**TABLE_ATTRS, "aria-label": capfirst(BillingProfile._meta.verbose_name_plural)}

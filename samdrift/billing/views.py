@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from samdrift.billing import actions, documents, engine, outputs, sie_export
 from samdrift.billing.filters import (
     ArticleFilter,
+    BillingProfileFilter,
     ChargeFilter,
     CostPoolFilter,
     InvoiceFilter,
@@ -62,6 +63,7 @@ from samdrift.billing.models import (
 )
 from samdrift.billing.tables import (
     ArticleTable,
+    BillingProfileTable,
     ChargeTable,
     CostPoolTable,
     InvoiceTable,
@@ -649,6 +651,8 @@ class BillingProfileList(ScopedListView):
     """How each owner is invoiced; finance edits, an owner's viewers see their own."""
 
     model = BillingProfile
+    table_class = BillingProfileTable
+    filterset_class = BillingProfileFilter
     title = gettext_lazy("Billing profiles")
     export_fields = (
         "owner",

@@ -62,6 +62,8 @@ def billing(world: Any) -> Billing:
     cc2 = tenancy.do_create_cost_centre(
         {"owner": world.a.owner, "code": "CC-A2", "name": "Skola A", "invoice_reference": "REF-A2"}, actor=world.admin
     )
+    # Shared costs of A are booked on its school (the world's billing profile named its first centre).
+    actions.do_save_billing_profile({"owner": world.a.owner, "default_cost_centre": cc2}, actor=fin)
     article = actions.do_create_article(
         {"code": "KLIENT", "name": "Klientpaket", "unit_code": "MON", "revenue_account": "3011"}, actor=fin
     )

@@ -43,6 +43,16 @@ def extend(world: Any) -> None:
             },
             actor=fin,
         )
+        ow.extra["billing_profile"] = actions.do_save_billing_profile(
+            {
+                "owner": ow.owner,
+                "default_cost_centre": ow.cost_centre,
+                "payment_days": 30,
+                "peppol_endpoint": "",
+                "pdf_email": f"faktura.{ow.marker.lower()}@example.se",
+            },
+            actor=fin,
+        )
     usage = "owner;cost_centre;metric;quantity;unit_price\n" + "".join(
         f"{ow.owner.municipality_code};{ow.cost_centre.code};W-KLIENT;3;1.50\n" for ow in (world.a, world.b)
     )
