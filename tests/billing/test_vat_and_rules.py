@@ -192,6 +192,8 @@ def test_credit_note_is_not_to_be_paid() -> None:
 
 def test_api_refuses_a_rate_its_category_does_not_allow_and_edits_profiles(billing: Billing, api: Any) -> None:  # noqa: F811
     w = billing.world
+    # The billing world gives every owner a profile; these tests create A's from nothing.
+    BillingProfile.objects.filter(owner=w.a.owner).delete()
     finance = api(w.finance)
     pool = {"code": "P0", "name": "Nollpool", "kind": "monthly", "monthly_cost": "100.00", "start": "2026-01-01",
             "revenue_account": "3090", "vat_category": "S", "vat_rate": "0"}  # fmt: skip
@@ -228,6 +230,8 @@ def test_api_refuses_a_rate_its_category_does_not_allow_and_edits_profiles(billi
 
 def test_finance_edits_a_billing_profile_on_screen(billing: Billing, web: Any) -> None:  # noqa: F811
     w = billing.world
+    # The billing world gives every owner a profile; these tests create A's from nothing.
+    BillingProfile.objects.filter(owner=w.a.owner).delete()
     client = web(w.finance)
     assert client.get(reverse("billingprofile_list")).status_code == 200
     page = client.get(reverse("billingprofile_create"))
