@@ -136,6 +136,7 @@ def test_pool_key_and_figures_in_the_ui(billing: Billing, web: Any) -> None:  # 
             "depreciation_months": "0",
             "start": "2026-11-01",
             "revenue_account": "3094",
+            "vat_category": "S",
             "vat_rate": "25",
             "active": "on",
             "sie_dimension": "6",
