@@ -8,8 +8,8 @@ The rules, each there because breaking it corrupts the books it is imported into
   date is therefore inside the month, and the file's fiscal year (#RAR 0) is that month's year.
 - Vouchers are numbered once, per fiscal year, in series F (invoices) and K (credit notes), in
   order of date, and the numbers are stored (`SieVoucherNumber`): two exports never renumber.
-- A month is final once it is over, its billing period is closed and no open period holds draft
-  invoices dated in it. Its first final export is stored (`SieExport`) and every later
+- A month is final once it is over, its billing period (if there is one) is closed and no open
+  period holds draft invoices dated in it. Its first final export is stored (`SieExport`) and every later
   export serves the same bytes, #GEN included. Before that, the export is preliminary: marked
   PRELIMINÄR in #PROSA, in its file name and in every voucher text, with no voucher numbers, and
   nothing is stored or numbered.
@@ -58,12 +58,12 @@ class SieMonthFile:
 
 def accounting_month(period: BillingPeriod) -> tuple[int, int]:
     """The accounting month whose file holds a period's invoices: the month they were issued in
-    once the period is closed (invoices are dated the day they are issued), the period's own month
-    while it is open."""
-    if not period.is_open:
-        issued = Invoice.objects.filter(period=period).aggregate(day=Max("issue_date"))["day"]
-        if issued is not None:
-            return issued.year, issued.month
+    once the period is closed (invoices are dated the day they are issued); while it is open, the
+    month its drafts are dated in (the day of the run, the date they would carry if issued then),
+    so that the open period's preliminary file shows them; without a run, the period's own month."""
+    issued = Invoice.objects.filter(period=period).aggregate(day=Max("issue_date"))["day"]
+    if issued is not None:
+        return issued.year, issued.month
     return period.year, period.month
 
 
@@ -77,8 +77,10 @@ def preliminary_reasons(year: int, month: int, today: date) -> list[str]:
     end = last_day(year, month)
     if today <= end:
         reasons.append(_("the month is not over"))
+    # A month without a billing period of its own is not held open by it: invoices are dated the
+    # day they are issued, so a period created and closed later never dates anything in a past month.
     period = BillingPeriod.objects.filter(year=year, month=month).first()
-    if period is None or period.is_open:
+    if period is not None and period.is_open:
         reasons.append(_("the period %(period)s is open") % {"period": f"{year}-{month:02d}"})
     if Invoice.objects.filter(
         period__status=PeriodStatus.OPEN, issue_date__gte=date(year, month, 1), issue_date__lte=end

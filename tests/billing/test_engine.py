@@ -337,8 +337,12 @@ def test_sie_export_balances_and_reads_back(billing: Billing) -> None:
     actions.do_close_period(billing.period, actor=fin)
     invoice = Invoice.objects.get(period=billing.period, owner=billing.world.a.owner)
     note = actions.do_credit_invoice(invoice, actor=fin)
-    Invoice.objects.filter(pk=note.pk).update(issue_date=date(2026, 11, 30))  # credited the same day
-    raw = actions.do_export_sie_month(2026, 11, actor=fin, today=date(2026, 12, 6)).content
+    # Invoices are dated the day the period is closed; the note is credited that same day here.
+    issued = invoice.issue_date
+    Invoice.objects.filter(pk=note.pk).update(issue_date=issued)
+    # The file of that accounting month, exported once the month is over (final, with #KSUMMA).
+    month_over = date(issued.year + issued.month // 12, issued.month % 12 + 1, 1)
+    raw = actions.do_export_sie_month(issued.year, issued.month, actor=fin, today=month_over).content
     assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
     sie = read_sie(raw)  # refuses any voucher that does not balance
     assert sie.encoding == "cp437"

@@ -32,8 +32,14 @@ def test_finance_runs_previews_and_closes_in_the_ui(billing: Billing, web: Any) 
     response = client.post(reverse("billingperiod_close", args=[period.pk]), {"confirm": "1"})
     period.refresh_from_db()
     assert period.status == PeriodStatus.CLOSED
+    # The period's link serves the file of the month its invoices were issued in (the close day).
+    issued = Invoice.objects.filter(period=period).latest("issue_date").issue_date
     sie = client.get(reverse("billingperiod_sie", args=[period.pk]))
-    assert sie.status_code == 200 and len(read_sie(sie.content).vouchers) == 3
+    assert sie.status_code == 200 and f"samdrift-sie-{issued:%Y-%m}" in sie["Content-Disposition"]
+    vouchers = read_sie(sie.content).vouchers
+    numbers = set(Invoice.objects.filter(period=period).values_list("number", flat=True))
+    assert len(numbers) == 3 and len([v for v in vouchers if any(n in v.text for n in numbers)]) == 3
+    assert all(v.date == issued for v in vouchers)
 
 
 def test_background_run_page_polls_its_progress(billing: Billing, web: Any) -> None:  # noqa: F811
