@@ -62,11 +62,12 @@ def new_page(browser: Browser, live_server: Any) -> Iterator[Any]:
     """Open pages against the live server; Swedish browser language unless told otherwise."""
     contexts = []
 
-    def open_page(*, locale: str = "sv-SE", javascript: bool = True) -> Page:
+    def open_page(*, locale: str = "sv-SE", javascript: bool = True, bypass_csp: bool = False) -> Page:
         context = browser.new_context(
             base_url=live_server.url,
             locale=locale,
             java_script_enabled=javascript,
+            bypass_csp=bypass_csp,
             viewport={"width": 1280, "height": 900},
         )
         contexts.append(context)

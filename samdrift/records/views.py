@@ -684,7 +684,7 @@ def gdpr_create(request: HttpRequest) -> HttpResponse:
     _require_officer(request.user)
     form = GdprForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give the id of a person and the kind of request."))
+        messages.error(request, _("Choose a person and the kind of request."))
         return HttpResponseRedirect(reverse("gdprrequest_list"))
     person = Person.objects.for_user(request.user).filter(pk=form.cleaned_data["person"]).first()
     if person is None:

@@ -15,9 +15,11 @@ from urllib.parse import urljoin, urlsplit
 
 from django.urls import Resolver404, resolve
 
-# Links that are not pages: downloads and files, the API, the language switch, logging out.
+# Links that are not pages: downloads and files, the API, the language switch, logging out, and
+# /health/, the load balancer's machine endpoint, which answers 503 by design while no worker or
+# scheduler heartbeat is fresh (as in tests); tests/test_jobs.py covers its answers.
 SKIP = re.compile(
-    r"(^/api/|^/accounts/logout|^/i18n/|[?&]export=|/download/?$|/file/?$|/pdf/?$|\.pdf$|\.xml$|\.sie$"
+    r"(^/api/|^/accounts/logout|^/i18n/|^/health/|[?&]export=|/download/?$|/file/?$|/pdf/?$|\.pdf$|\.xml$|\.sie$"
     r"|/xml/?$|/sie/?$|/labels|/csv/?$|/xlsx/?$|/static/|/media/|/admin/)"
 )
 

@@ -6,6 +6,14 @@ demo role, visits every page its navigation reaches and one object page per list
 - raw code text that has leaked into a page before (`KNOWN_LEAKS`),
 - a page slower than `MAX_SERVER_SECONDS` of server time (measured twice before it counts).
 
+The time limit defaults to a generous 5 s: it guards against pathological pages (a query per row,
+a runaway loop), not against a busy machine, since CI runs the SQLite and PostgreSQL suites at once
+on two cores. The goal is 1 s; check it on a quiet machine with `SAMDRIFT_CRAWL_MAX_SECONDS=1`.
+
+The crawl's browser context bypasses the Content-Security-Policy (and only this context): axe-core
+is injected as an inline script, which our policy (script-src 'self' + nonce) rightly blocks. Users
+keep the policy; other browser tests run under it.
+
 axe-core comes from npm through `scripts/install-axe.sh`, run here if it has not been run.
 """
 
@@ -26,7 +34,7 @@ from tests.ui.crawl import crawl
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-MAX_SERVER_SECONDS = float(os.environ.get("SAMDRIFT_CRAWL_MAX_SECONDS", "1.0"))
+MAX_SERVER_SECONDS = float(os.environ.get("SAMDRIFT_CRAWL_MAX_SECONDS", "5.0"))
 # A comma-separated subset of the demo logins, to rerun one role's crawl while fixing it.
 ONLY_LOGINS = {name for name in os.environ.get("SAMDRIFT_CRAWL_LOGINS", "").split(",") if name}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -64,7 +72,8 @@ def test_every_role_every_page_works_and_has_no_serious_accessibility_fault(
     for login in DEMO_LOGINS:
         if ONLY_LOGINS and login.username not in ONLY_LOGINS:
             continue
-        page = new_page()
+        # bypass_csp: axe-core goes in as an inline <script>, which SECURE_CSP blocks (see docstring).
+        page = new_page(bypass_csp=True)
         page.goto("/accounts/login/")
         page.get_by_label("Användarnamn").fill(login.username)
         page.get_by_label("Lösenord").fill(DEMO_PASSWORD)
