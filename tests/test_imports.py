@@ -644,3 +644,171 @@ def test_dry_run_query_count_does_not_grow_with_rows(world: Any, django_assert_m
         assert batch.create_count == n
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
+
+
+# --- the one reader (samdrift.core.tabular) ----------------------------------------------------------
+
+
+def test_one_reader_for_every_encoding_delimiter_and_xlsx() -> None:
+    from samdrift.core.tabular import read_table
+
+    rows = [["Artikel", "Benämning", "Pris"], ["A-1", "Skärm, 24 tum", "1 234,50"]]
+    for data, file_format in (
+        (csv_bytes(rows, delimiter=";", encoding="utf-8-sig"), "csv"),  # UTF-8 with BOM, as Excel writes
+        (csv_bytes(rows, delimiter=",", encoding="utf-8"), "csv"),
+        (csv_bytes(rows, delimiter="\t", encoding="utf-16"), "csv"),
+        (csv_bytes(rows, delimiter=";", encoding="cp1252"), "csv"),  # Windows-1252
+        (csv_bytes(rows, delimiter=";").replace(b"\r\n", b"\r"), "csv"),  # old Mac line ends
+        (xlsx_bytes(rows), "xlsx"),
+    ):
+        table = read_table(data, "x")
+        assert table.file_format == file_format
+        assert table.rows == [(1, rows[0]), (2, rows[1])], data[:40]
+
+
+def test_one_rule_for_formula_cells() -> None:
+    from samdrift.core.tabular import cell_text, looks_like_formula
+
+    for formula in ('=HYPERLINK("http://x";"y")', "+SUM(A1)", "-1+A2", "@SUM(A1)", "\t=1", "=1+1"):
+        assert looks_like_formula(formula), formula
+    for value in ("-12,50", "+46 70-123 45 67", "+46701234567", "(08) 123 45", "Anna", "", "1=1"):
+        assert not looks_like_formula(value), value
+    # What our own exports escape with an apostrophe reads back as the number it is.
+    assert cell_text("'+46701234567") == "+46701234567"
+    assert cell_text("'=1+1") == "'=1+1"
+
+
+def test_one_upload_limit(settings: Any) -> None:
+    from samdrift.core.tabular import read_table, read_upload
+
+    settings.SAMDRIFT_IMPORT_MAX_BYTES = 100
+    for call in (
+        lambda: read_upload(SimpleUploadedFile("x.csv", b"a;b\n" * 50)),
+        lambda: read_table(b"a;b\n" * 50, "x.csv"),
+    ):
+        with pytest.raises(ValidationError, match="larger than 100"):
+            call()
+    with translation.override("sv"), pytest.raises(ValidationError) as caught:
+        read_upload(SimpleUploadedFile("x.csv", b"a;b\n" * 50))
+    assert "större än" in " ".join(caught.value.messages)
+
+
+@pytest.mark.django_db
+def test_formula_cells_make_their_row_an_error_in_the_people_import(world: Any) -> None:
+    a = world.a
+    data = csv_bytes(
+        [
+            ["ägare", "identitet", "förnamn", "efternamn", "telefon"],
+            [a.owner.municipality_code, "F-1", '=HYPERLINK("http://x";"Anna")', "Berg", ""],
+            [a.owner.municipality_code, "F-2", "Bo", "Ek", "+46 70-123 45 67"],
+        ]
+    )
+    batch = upload("people", data, "personer.csv", world.admin)
+    rows = rows_by_number(batch)
+    assert rows[2]["action"] == "error" and "formulas are not imported" in rows[2]["errors"][0]
+    assert rows[3]["action"] == "create", rows[3]
+    assert batch.status == ImportStatus.FAILED_VALIDATION
+
+
+# --- people imports are jobs ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_large_people_file_runs_as_a_job_with_progress(
+    world: Any, web: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.SAMDRIFT_IMPORT_SYNC_ROWS = 5
+    a = world.a
+    rows = [["ägare", "identitet", "förnamn", "efternamn"]]
+    rows += [[a.owner.municipality_code, f"JOB-{i}", f"F{i}", f"E{i}"] for i in range(12)]
+    client = web(world.admin)
+    # Queued, not run: the page shows the job's progress and polls it.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("import_create"), {"kind": "people", "file": SimpleUploadedFile("p.csv", csv_bytes(rows))}
+        )
+    batch = ImportBatch.objects.latest("id")
+    assert response.status_code == 302 and batch.status == ImportStatus.CHECKING
+    assert batch.lease_expires is not None  # queued: found by the sweep if its task is lost
+    page = client.get(batch.get_absolute_url())
+    assert b'id="job-progress"' in page.content and b"hx-get" in page.content
+    fragment = client.get(batch.get_absolute_url() + "?part=progress", HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200 and b'role="progressbar"' in fragment.content
+    # Run by a worker: the dry run, then the all-or-nothing commit.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.UPLOADED)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("import_check", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert (batch.status, batch.progress, batch.create_count) == (ImportStatus.VALIDATED, 100, 12)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("import_commit", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.COMMITTED and batch.lease_expires is None
+    assert Person.objects.filter(external_id__startswith="JOB-").count() == 12
+
+
+@pytest.mark.django_db
+def test_a_job_whose_queued_task_was_lost_is_swept_and_can_run_again(
+    world: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from samdrift.core.jobs import sweep_expired_jobs
+    from samdrift.tenancy.imports import start_check
+
+    settings.SAMDRIFT_IMPORT_SYNC_ROWS = 1
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    a = world.a
+    rows = [["ägare", "identitet", "förnamn", "efternamn"]]
+    rows += [[a.owner.municipality_code, f"LOST-{i}", "F", "E"] for i in range(3)]
+    batch = do_upload_import("people", SimpleUploadedFile("p.csv", csv_bytes(rows)), actor=world.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        start_check(batch, actor=world.admin)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.CHECKING
+    later = batch.lease_expires + timedelta(seconds=1)
+    # Still waiting in the queue (a busy worker): not lost, its lease starts again.
+    assert sweep_expired_jobs(later) == []
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.CHECKING and batch.lease_expires > timezone.now()
+    # The queued task is lost (a Redis flush, a row removed by hand) before any worker took it.
+    DBTaskResult.objects.filter(task_path="samdrift.core.tasks.run_import_job").delete()
+    with translation.override("sv"):
+        marked = sweep_expired_jobs(batch.lease_expires + timedelta(seconds=1))
+    assert marked == [("tenancy.import", batch.pk)]
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.ERROR and batch.expired_at is not None
+    assert "köades" in batch.message  # Swedish, says what happened
+    # Rerunnable at once.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        start_check(batch, actor=world.admin)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.VALIDATED and batch.create_count == 3
+
+
+@pytest.mark.django_db
+def test_a_running_job_queued_without_a_lease_is_swept_too(world: Any) -> None:
+    """A kind whose code queued the job without starting a lease (and whose task is gone) is
+    found as well: the sweep starts its lease, and fails it when that runs out."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from samdrift.core.jobs import sweep_expired_jobs
+
+    data = csv_bytes([["ägare", "kod", "namn"], [world.a.owner.municipality_code, "NL-1", "N"]])
+    batch = do_upload_import("org_units", SimpleUploadedFile("e.csv", data), actor=world.admin)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.CHECKING, lease_expires=None)
+    now = timezone.now()
+    assert sweep_expired_jobs(now) == []
+    batch.refresh_from_db()
+    assert batch.lease_expires is not None
+    assert sweep_expired_jobs(batch.lease_expires + timedelta(seconds=1)) == [("tenancy.import", batch.pk)]
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.ERROR

@@ -79,11 +79,22 @@ def test_a_job_whose_lease_is_renewed_is_left_alone(finance: Any) -> None:
 
 def test_a_killed_asset_import_can_be_checked_or_imported_again(world: Any) -> None:
     past = timezone.now() - timedelta(seconds=1)
+    # Killed while they ran: a worker had taken them (their heartbeat), then went silent.
     checking = AssetImport.objects.create(
-        owner=world.a.owner, file="x.csv", original_filename="x.csv", status=ImportState.CHECKING, lease_expires=past
+        owner=world.a.owner,
+        file="x.csv",
+        original_filename="x.csv",
+        status=ImportState.CHECKING,
+        lease_expires=past,
+        heartbeat_at=past,
     )
     committing = AssetImport.objects.create(
-        owner=world.a.owner, file="y.csv", original_filename="y.csv", status=ImportState.COMMITTING, lease_expires=past
+        owner=world.a.owner,
+        file="y.csv",
+        original_filename="y.csv",
+        status=ImportState.COMMITTING,
+        lease_expires=past,
+        heartbeat_at=past,
     )
     queued = AssetImport.objects.create(
         owner=world.a.owner, file="z.csv", original_filename="z.csv", status=ImportState.CHECKING

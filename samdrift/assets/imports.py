@@ -559,6 +559,7 @@ def do_upload_asset_import(
     headers, or taken from a saved mapping."""
     role = importer_role(actor, owner.pk)
     received = importing.receive_file(uploaded_file)
+    importing.check_header(received)
     if mapping is not None and mapping.owner_id not in (None, owner.pk):
         raise ValidationError({"mapping": [_("This mapping belongs to another owner.")]})
     batch = AssetImport(

@@ -75,7 +75,10 @@ class ImportState:
     COMMITTING = "committing"
     COMMITTED = "committed"
     ERROR = "error"
-    RUNNING = frozenset({CHECKING, COMMITTING})
+
+    @classmethod
+    def running(cls) -> frozenset[str]:
+        return frozenset({cls.CHECKING, cls.COMMITTING})
 
 
 CHECK_EXPIRED = gettext_lazy(
@@ -252,10 +255,12 @@ def recognise_columns(
     aliases: Mapping[str, Iterable[str]],
     required: Iterable[str],
     label: Callable[[str], str],
+    *,
+    missing_hint: Callable[[list[str]], str] | None = None,
 ) -> MappedTable:
     """The rows by field, the columns recognised from the header row by their aliases. Unknown
     headers are ignored (and named); a missing required column or a field named twice refuses the
-    file."""
+    file (`missing_hint` may add a sentence to the missing-columns error, e.g. another import to use)."""
     if not table.rows:
         raise file_error(_("The file is empty."))
     wanted = list(fields)
@@ -281,10 +286,11 @@ def recognise_columns(
         headers_by_field[name] = raw
     missing = [c for c in wanted if c in set(required) and c not in positions]
     if missing:
-        errors.append(
-            _("Required columns are missing: %(columns)s. The first row must hold the column names.")
-            % {"columns": ", ".join(label(c) for c in missing)}
-        )
+        message = _("Required columns are missing: %(columns)s. The first row must hold the column names.") % {
+            "columns": ", ".join(label(c) for c in missing)
+        }
+        extra = missing_hint(table.header) if missing_hint else ""
+        errors.append(f"{message} {extra}" if extra else message)
     if errors:
         raise ValidationError({"file": errors})
     if not table.body:
@@ -307,6 +313,7 @@ class ImportRules:
     aliases: dict[str, tuple[str, ...]] = {}
     required: frozenset[str] = frozenset()
     mapping_model: Any = None  # saved column mappings (name, owner, columns, options, active)
+    states: type[ImportState] = ImportState  # a subclass where the model's status values differ
     # Up to this many rows the dry run and the commit run in the request; larger files as jobs.
     sync_rows_setting = "SAMDRIFT_IMPORT_SYNC_ROWS"
 
@@ -346,6 +353,43 @@ class ImportRules:
         """Fields to set on the batch when its rows are written; the fields written."""
         return []
 
+    def stored_bytes(self, batch: Any) -> bytes:
+        """The file as received."""
+        return read_stored(batch)
+
+    def filename(self, batch: Any) -> str:
+        return str(batch.original_filename)
+
+    def row_count(self, batch: Any) -> int:
+        return int(batch.row_count)
+
+    def save_counts(self, batch: Any, plan: Plan) -> list[str]:
+        """Write the dry run's counts on the batch; the fields written."""
+        counts = plan.counts()
+        batch.row_count = counts["rows"] or batch.row_count
+        batch.create_count = counts[CREATE]
+        batch.update_count = counts[UPDATE]
+        batch.unchanged_count = counts[UNCHANGED]
+        batch.error_count = counts[ERROR]
+        batch.checked_at = timezone.now()
+        return ["row_count", "create_count", "update_count", "unchanged_count", "error_count", "checked_at"]
+
+    def mark_committed(self, batch: Any, plan: Plan, *, actor: Any) -> list[str]:
+        batch.committed_at = timezone.now()
+        batch.committed_by = actor if getattr(actor, "pk", None) else None
+        return ["committed_at", "committed_by"]
+
+    def counts_of(self, batch: Any) -> dict[str, Any]:
+        return {"new": batch.create_count, "changed": batch.update_count, "errors": batch.error_count}
+
+    def empty_plan(self, batch: Any) -> Plan:
+        """The plan that carries file errors (a subclass of Plan where the rules use one)."""
+        return Plan()
+
+    def event_extra(self, batch: Any) -> dict[str, Any]:
+        """Added to the audit event of the commit."""
+        return {}
+
     def sync_rows(self) -> int:
         return int(getattr(settings, self.sync_rows_setting, settings.SAMDRIFT_IMPORT_SYNC_ROWS))
 
@@ -362,14 +406,15 @@ def register_import(rules: ImportRules) -> None:
     that stopped is an error to run again; a commit that stopped wrote nothing and the checked
     file may be imported again)."""
     IMPORTS[rules.key] = rules
+    S = rules.states
     register_job_kind(
         JobKind(
             key=rules.key,
             label=rules.label,
             model=rules.model,
-            running={ImportState.CHECKING: ImportState.ERROR, ImportState.COMMITTING: ImportState.VALIDATED},
-            failed=frozenset({ImportState.ERROR}),
-            expired_message={ImportState.CHECKING: CHECK_EXPIRED, ImportState.COMMITTING: COMMIT_EXPIRED},
+            running={S.CHECKING: S.ERROR, S.COMMITTING: S.VALIDATED},
+            failed=frozenset({S.ERROR}),
+            expired_message={S.CHECKING: CHECK_EXPIRED, S.COMMITTING: COMMIT_EXPIRED},
             task_path="samdrift.core.tasks.run_import_job",
             task_arg=1,
         )
@@ -399,16 +444,21 @@ class Received:
 
 
 def receive_file(uploaded_file: Any) -> Received:
-    """Read an upload; refuse (ValidationError on "file") one that cannot be used at all."""
+    """Read an upload; refuse (ValidationError on "file") one that cannot be read at all. The
+    columns are the rules' to check (`recognise_columns`, `check_header`)."""
     name, data = read_upload(uploaded_file)
     table = read_table(data, name)
     if not table.rows:
         raise file_error(_("The file is empty."))
-    if not any(table.header):
-        raise file_error(_("The first row must hold the column names."))
-    if not table.body:
-        raise file_error(_("The file has column names but no rows."))
     return Received(name, data, table)
+
+
+def check_header(received: Received) -> None:
+    """For imports whose columns the user chooses: a header row and at least one row below it."""
+    if not received.headers:
+        raise file_error(_("The first row must hold the column names."))
+    if not received.table.body:
+        raise file_error(_("The file has column names but no rows."))
 
 
 def do_store_upload(
@@ -512,7 +562,7 @@ def do_choose_columns(
     role = rules.role(actor, batch)
     with transaction.atomic():
         batch = rules.lock(batch)
-        if batch.status in {ImportState.COMMITTED, *ImportState.RUNNING}:
+        if batch.status in {rules.states.COMMITTED, *rules.states.running()}:
             raise ValidationError(
                 _("The columns cannot be changed now (%(status)s).") % {"status": batch.get_status_display()}
             )
@@ -530,7 +580,7 @@ def do_choose_columns(
         if hasattr(batch, "mapping_id"):
             batch.mapping = mapping
             fields.append("mapping")
-        batch.status = ImportState.UPLOADED
+        batch.status = rules.states.UPLOADED
         batch.save(update_fields=fields)
         record_event(actor, role, AuditEventType.UPDATED, batch, changes=changes, extra={"action": "choose_columns"})
     return batch
@@ -545,19 +595,25 @@ def read_stored(batch: Any) -> bytes:
     return data
 
 
+def _file_plan(rules: ImportRules, batch: Any, errors: list[str]) -> Plan:
+    plan = rules.empty_plan(batch)
+    plan.file_errors = errors
+    return plan
+
+
 def plan_for(rules: ImportRules, batch: Any, *, actor: Any, progress: Progress | None = None) -> Plan:
     """Read the stored file, map its columns and check every row; file errors become the plan's."""
     try:
-        data = read_stored(batch)
+        data = rules.stored_bytes(batch)
     except (OSError, ValueError) as exc:
         logger.warning("%s %s: stored file unreadable: %s", rules.key, batch.pk, exc)
-        return Plan(file_errors=[_("The stored file could not be read. Upload it again.")])
+        return _file_plan(rules, batch, [_("The stored file could not be read. Upload it again.")])
     if getattr(batch, "sha256", "") and hashlib.sha256(data).hexdigest() != batch.sha256:
-        return Plan(file_errors=[_("The stored file has changed since it was uploaded. Upload it again.")])
+        return _file_plan(rules, batch, [_("The stored file has changed since it was uploaded. Upload it again.")])
     try:
-        table = rules.map_table(batch, read_table(data, batch.original_filename))
+        table = rules.map_table(batch, read_table(data, rules.filename(batch)))
     except ValidationError as exc:
-        return Plan(file_errors=list(exc.messages))
+        return _file_plan(rules, batch, list(exc.messages))
     if progress:
         progress(5)
     plan = rules.validate_rows(batch, table, actor=actor, progress=progress)
@@ -574,17 +630,11 @@ def _store_report(rules: ImportRules, batch: Any, plan: Plan, *, actor: Any, rol
     """Replace the batch's report and counts and audit the outcome. Call inside a transaction."""
     counts = plan.counts()
     before = batch.status
-    batch.status = ImportState.FAILED_VALIDATION if plan.has_errors else ImportState.VALIDATED
-    batch.row_count = counts["rows"] or batch.row_count
-    batch.create_count = counts[CREATE]
-    batch.update_count = counts[UPDATE]
-    batch.unchanged_count = counts[UNCHANGED]
-    batch.error_count = counts[ERROR]
-    batch.checked_at = timezone.now()
+    S = rules.states
+    batch.status = S.FAILED_VALIDATION if plan.has_errors else S.VALIDATED
     batch.progress = 100
     batch.lease_expires = None
-    fields = ["status", "row_count", "create_count", "update_count", "unchanged_count", "error_count"]
-    fields += ["checked_at", "progress", "lease_expires"]
+    fields = ["status", "progress", "lease_expires", *rules.save_counts(batch, plan)]
     fields += rules.save_report(batch, plan)
     batch.save(update_fields=fields)
     record_event(
@@ -607,12 +657,12 @@ def _progress_writer(batch: Any) -> Progress:
 def do_check(rules: ImportRules, batch: Any, *, actor: Any, in_background: bool = False) -> Any:
     """The dry run: check every row and store the report; nothing else is written."""
     role = rules.role(actor, batch)
-    if batch.status == ImportState.COMMITTED:
+    if batch.status == rules.states.COMMITTED:
         raise ValidationError(_("This file has already been imported."))
     plan = plan_for(rules, batch, actor=actor, progress=_progress_writer(batch) if in_background else None)
     with transaction.atomic():
         locked = rules.lock(batch)
-        if locked.status == ImportState.COMMITTED:
+        if locked.status == rules.states.COMMITTED:
             raise ValidationError(_("This file has already been imported."))
         _store_report(rules, locked, plan, actor=actor, role=role)
     batch.refresh_from_db()
@@ -638,12 +688,13 @@ def do_commit(rules: ImportRules, batch: Any, *, actor: Any) -> Any:
     """
     role = rules.role(actor, batch)
     model = rules.model
+    S = rules.states
     try:
         with transaction.atomic():
             locked = rules.lock(batch)
-            if locked.status == ImportState.COMMITTED:
+            if locked.status == S.COMMITTED:
                 raise ValidationError(_("This file has already been imported."))
-            if locked.status not in {ImportState.VALIDATED, ImportState.COMMITTING}:
+            if locked.status not in {S.VALIDATED, S.COMMITTING}:
                 raise ValidationError(_("Run the dry run and correct every error before importing."))
             plan = plan_for(rules, locked, actor=actor)
             if plan.has_errors:
@@ -658,19 +709,23 @@ def do_commit(rules: ImportRules, batch: Any, *, actor: Any) -> Any:
             events = rules.apply_rows(locked, plan, actor=actor, role=role)
             counts = plan.counts()
             before = locked.status
-            locked.status = ImportState.COMMITTED
-            locked.committed_at = timezone.now()
-            locked.committed_by = actor if getattr(actor, "pk", None) else None
+            locked.status = S.COMMITTED
             locked.progress = 100
             locked.lease_expires = None
-            fields = ["status", "committed_at", "committed_by", "progress", "lease_expires"]
+            fields = ["status", "progress", "lease_expires", *rules.mark_committed(locked, plan, actor=actor)]
             locked.save(update_fields=fields + rules.committed(locked, plan))
             events.append(
                 PendingEvent(
                     event_type=AuditEventType.IMPORTED,
                     obj=locked,
-                    changes={"status": [before, ImportState.COMMITTED]},
-                    extra={"import": locked.pk, "kind": rules.key, "counts": counts, "sha256": locked.sha256},
+                    changes={"status": [before, S.COMMITTED]},
+                    extra={
+                        "import": locked.pk,
+                        "kind": rules.key,
+                        "counts": counts,
+                        "sha256": getattr(locked, "sha256", ""),
+                        **rules.event_extra(locked),
+                    },
                 )
             )
             record_events(actor, role, events)
@@ -688,15 +743,13 @@ def do_commit(rules: ImportRules, batch: Any, *, actor: Any) -> Any:
         message = _("The import stopped with a database error; nothing was imported. Run the dry run again and retry.")
         with transaction.atomic():
             previous = model._default_manager.filter(pk=batch.pk).values_list("status", flat=True).first()
-            model._default_manager.filter(pk=batch.pk).update(
-                status=ImportState.ERROR, message=message[:500], lease_expires=None
-            )
+            model._default_manager.filter(pk=batch.pk).update(status=S.ERROR, message=message[:500], lease_expires=None)
             record_event(
                 actor,
                 role,
                 AuditEventType.UPDATED,
                 batch,
-                changes={"status": [previous, ImportState.ERROR]},
+                changes={"status": [previous, S.ERROR]},
                 extra={"error": type(exc).__name__, "integrity": isinstance(exc, IntegrityError)},
             )
         batch.refresh_from_db()
@@ -712,23 +765,24 @@ CHECK, COMMIT = "check", "commit"
 
 
 def runs_as_job(rules: ImportRules, batch: Any) -> bool:
-    return int(batch.row_count) > rules.sync_rows()
+    return rules.row_count(batch) > rules.sync_rows()
 
 
 def _queue(rules: ImportRules, batch: Any, step: str, *, actor: Any) -> Any:
     role = rules.role(actor, batch)
+    S = rules.states
     with transaction.atomic():
         locked = rules.lock(batch)
         if step == CHECK:
-            if locked.status in ImportState.RUNNING or locked.status == ImportState.COMMITTED:
+            if locked.status in S.running() or locked.status == S.COMMITTED:
                 raise ValidationError(_("The file is being processed or already imported."))
-            after = ImportState.CHECKING
+            after = S.CHECKING
         else:
-            if locked.status == ImportState.COMMITTED:
+            if locked.status == S.COMMITTED:
                 raise ValidationError(_("This file has already been imported."))
-            if locked.status != ImportState.VALIDATED:
+            if locked.status != S.VALIDATED:
                 raise ValidationError(_("Run the dry run and correct every error before importing."))
-            after = ImportState.COMMITTING
+            after = S.COMMITTING
         before = locked.status
         locked.status, locked.message, locked.expired_at = after, "", None
         if step == CHECK:
@@ -780,7 +834,8 @@ def run_job(key: str, batch_id: int, step: str, user_id: int | None) -> dict[str
     rules = IMPORTS[key]
     model = rules.model
     batch = model._default_manager.filter(pk=batch_id).first()
-    wanted = ImportState.CHECKING if step == CHECK else ImportState.COMMITTING
+    S = rules.states
+    wanted = S.CHECKING if step == CHECK else S.COMMITTING
     if batch is None or batch.status != wanted:
         # Swept meanwhile (and perhaps started again): this task is no longer the one to run.
         return {"import": batch_id, "status": getattr(batch, "status", None), "skipped": True}
@@ -791,18 +846,16 @@ def run_job(key: str, batch_id: int, step: str, user_id: int | None) -> dict[str
                 batch = do_check(rules, batch, actor=actor, in_background=True)
             else:
                 batch = do_commit(rules, batch, actor=actor)
-    except ValidationError:
+    except ValidationError as exc:
+        # Refused as a whole (nothing was written): a job still marked running is put back where
+        # it can be run again, with the reason.
+        back = S.VALIDATED if step == COMMIT else S.ERROR
+        model._default_manager.filter(pk=batch_id, status=wanted).update(
+            status=back, message=" ".join(exc.messages)[:500], lease_expires=None
+        )
         return {"import": batch_id, "status": model._default_manager.get(pk=batch_id).status}
     except Exception as exc:  # the batch records why; the worker logs the trace
         logger.exception("%s %s: %s failed", key, batch_id, step)
-        model._default_manager.filter(pk=batch_id).update(
-            status=ImportState.ERROR, message=str(exc)[:500], lease_expires=None
-        )
-        return {"import": batch_id, "status": ImportState.ERROR}
-    return {
-        "import": batch_id,
-        "status": batch.status,
-        "new": batch.create_count,
-        "changed": batch.update_count,
-        "errors": batch.error_count,
-    }
+        model._default_manager.filter(pk=batch_id).update(status=S.ERROR, message=str(exc)[:500], lease_expires=None)
+        return {"import": batch_id, "status": S.ERROR}
+    return {"import": batch_id, "status": batch.status, **rules.counts_of(batch)}

@@ -17,6 +17,11 @@ class OrderingConfig(AppConfig):
         from samdrift.ordering.notify import mark_purchase_order_sent
 
         on_sent("ordering.purchaseorder", mark_purchase_order_sent)
+
+        from samdrift.core.importing import register_import
+        from samdrift.ordering.imports import RULES
+
+        register_import(RULES)  # price lists: kept, checked and applied through the one import pipeline
         owner_roles = {Role.OWNER_VIEWER, Role.ORDERER, Role.APPROVER}
         add_nav("order_shop", _("Place an order"), {Role.ORDERER})
         add_nav("order_list", _("Orders"), set(OPERATOR_ROLES) | owner_roles)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samdrift.core.access import OwnerScopedModel, Scope, ScopedQuerySet
+from samdrift.core.models import Job
 from samdrift.core.roles import OPERATOR_ROLES, Role
 from samdrift.tenancy.validators import validate_orgnr
 
@@ -207,12 +208,15 @@ class AgreementArticle(OperatorModel):
 
 
 class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded, not checked")
+    CHECKING = "checking", _("Dry run under way")
     CHECKED = "checked", _("Checked (dry run)")
+    APPLYING = "applying", _("Import under way")
     IMPORTED = "imported", _("Imported")
     FAILED = "failed", _("Failed")
 
 
-class PriceImport(OperatorModel):
+class PriceImport(OperatorModel, Job):
     """A supplier's price-list file as received, its dry-run report and whether it was applied."""
 
     agreement = models.ForeignKey(
@@ -223,6 +227,7 @@ class PriceImport(OperatorModel):
     content = models.BinaryField(_("file as received"))
     status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.CHECKED)
     report = models.JSONField(_("report"), default=dict, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
     new_count = models.PositiveIntegerField(_("new"), default=0)
     changed_count = models.PositiveIntegerField(_("changed"), default=0)
     removed_count = models.PositiveIntegerField(_("removed"), default=0)
@@ -245,6 +250,15 @@ class PriceImport(OperatorModel):
 
     def get_absolute_url(self) -> str:
         return reverse("priceimport_detail", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {ImportStatus.CHECKING, ImportStatus.APPLYING}
+
+    @property
+    def progress_indeterminate(self) -> bool:
+        """The import is one transaction: nothing to count until it commits."""
+        return self.status == ImportStatus.APPLYING
 
 
 # --- service catalogue -------------------------------------------------------------------------

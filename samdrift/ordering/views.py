@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from samdrift.core import cells
 from samdrift.core.access import access_object, scope_for
+from samdrift.core.jobs import progress_context
 from samdrift.core.outbox import may_see_outbox, messages_about
 from samdrift.core.roles import OPERATOR_ROLES, Role
 from samdrift.core.views import (
@@ -65,6 +66,7 @@ from samdrift.ordering.models import (
     Agreement,
     AgreementArticle,
     Approver,
+    ImportStatus,
     LineStatus,
     Order,
     OrderLine,
@@ -226,24 +228,42 @@ def agreement_price_import(request: HttpRequest, pk: int) -> HttpResponse:
 @_model(PriceImport)
 def priceimport_detail(request: HttpRequest, pk: int) -> HttpResponse:
     imp = access_object(PriceImport, request.user, pk)
+    poll_url = f"{imp.get_absolute_url()}?part=progress"
     if request.method == "POST":
         if not may_write(request.user, "catalogue"):
             raise PermissionDenied
         try:
-            imports.do_apply_price_list(imp, actor=request.user)
+            if "recheck" in request.POST:
+                imp = imports.do_recheck_price_list(imp, actor=request.user)
+            else:
+                imp = imports.do_apply_price_list(imp, actor=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("The price list has been imported."))
+            if imp.is_running:
+                messages.info(
+                    request, _("The price list is processed in the background; this page shows its progress.")
+                )
+            elif imp.status == ImportStatus.IMPORTED:
+                messages.success(request, _("The price list has been imported."))
         return HttpResponseRedirect(imp.get_absolute_url())
+    if getattr(request, "htmx", False) and request.GET.get("part") == "progress":
+        return render(
+            request,
+            "core/_job_progress.html",
+            progress_context(imp, poll_url=poll_url, after="ordering/_priceimport_done.html"),
+        )
     imp.agreement = Agreement.objects.get(pk=imp.agreement_id)
+    may = may_write(request.user, "catalogue")
     return render(
         request,
         "ordering/priceimport_detail.html",
         {
             "object": imp,
             "report": imp.report,
-            "may_apply": may_write(request.user, "catalogue") and imp.status == "checked",
+            "may_apply": may and imp.status == ImportStatus.CHECKED,
+            "may_recheck": may and imp.status in {ImportStatus.FAILED, ImportStatus.UPLOADED},
+            "progress_url": poll_url,
         },
     )
 

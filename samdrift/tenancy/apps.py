@@ -21,4 +21,8 @@ class TenancyConfig(AppConfig):
                 ("owner",),
             ),
         )
+        from samdrift.core.importing import register_import
+        from samdrift.tenancy.imports import RULES
+
+        register_import(RULES)  # its batches are jobs too: dry run and commit of large files
         register_picker("costcentre", Picker(CostCentre, ("code", "name"), ("code", "id"), ("owner",)))

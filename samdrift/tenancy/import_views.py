@@ -14,6 +14,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from django.views.generic import DetailView, FormView, ListView
 from samdrift.core.access import access_object
 from samdrift.core.audit import record_event_now
 from samdrift.core.forms import bootstrapify
+from samdrift.core.jobs import progress_context
 from samdrift.core.models import AuditEventType
 from samdrift.core.views import apply_validation_error
 from samdrift.tenancy import imports
@@ -30,6 +32,10 @@ from samdrift.tenancy.models import ImportBatch, ImportKind, ImportStatus, OrgUn
 from samdrift.tenancy.permissions import may_write
 
 REPORT_PAGE_SIZE = 200
+
+
+def progress_url(batch: ImportBatch) -> str:
+    return f"{batch.get_absolute_url()}?part=progress"
 
 
 class ImportAccessMixin(LoginRequiredMixin):
@@ -88,8 +94,10 @@ class ImportUpload(ImportAccessMixin, FormView):
         except ValidationError as exc:
             apply_validation_error(form, exc)
             return self.form_invalid(form)
-        imports.check_import(batch, actor=self.request.user)
-        if batch.status == ImportStatus.VALIDATED:
+        batch = imports.start_check(batch, actor=self.request.user)
+        if batch.is_running:
+            messages.info(self.request, _("The dry run runs in the background; this page shows its progress."))
+        elif batch.status == ImportStatus.VALIDATED:
             messages.success(self.request, _("The dry run found no errors. Read the report and confirm the import."))
         else:
             messages.warning(self.request, _("The dry run found errors. Nothing has been imported."))
@@ -135,6 +143,16 @@ class ImportDetail(ImportAccessMixin, DetailView):
 
     def get_object(self, queryset: Any = None) -> ImportBatch:
         return access_object(ImportBatch, self.request.user, self.kwargs["pk"])
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(request, "htmx", False) and request.GET.get("part") == "progress":
+            batch = self.get_object()
+            return render(
+                request,
+                "core/_job_progress.html",
+                progress_context(batch, poll_url=progress_url(batch), after="tenancy/_import_done.html"),
+            )
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -187,7 +205,8 @@ class ImportDetail(ImportAccessMixin, DetailView):
                     ("unchanged", _("Unchanged"), counts.get(imports.UNCHANGED, 0)),
                 ],
                 "may_commit": batch.may_commit,
-                "may_check": batch.status != ImportStatus.COMMITTED,
+                "may_check": batch.status != ImportStatus.COMMITTED and not batch.is_running,
+                "progress_url": progress_url(batch),
             }
         )
         return context
@@ -202,11 +221,14 @@ class ImportCheck(ImportAccessMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         batch = access_object(ImportBatch, request.user, pk)
         try:
-            imports.check_import(batch, actor=request.user)
+            batch = imports.start_check(batch, actor=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.info(request, _("The dry run has been run again."))
+            if batch.is_running:
+                messages.info(request, _("The dry run runs in the background; this page shows its progress."))
+            else:
+                messages.info(request, _("The dry run has been run again."))
         return HttpResponseRedirect(reverse("import_detail", args=[batch.pk]))
 
 
@@ -219,10 +241,13 @@ class ImportCommit(ImportAccessMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         batch = access_object(ImportBatch, request.user, pk)
         try:
-            batch = imports.do_commit_import(batch, actor=request.user)
+            batch = imports.start_commit(batch, actor=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
+            if batch.is_running:
+                messages.info(request, _("The import runs in the background; this page shows its progress."))
+                return HttpResponseRedirect(reverse("import_detail", args=[batch.pk]))
             messages.success(
                 request,
                 _("Imported: %(new)s new and %(changed)s changed.")

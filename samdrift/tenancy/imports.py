@@ -1,9 +1,12 @@
 """Import of org units, cost centres and people from CSV or XLSX, with a dry run (importera).
 
-An upload is stored first (`do_upload_import`), so nothing received is lost. `check_import` is the
-dry run: it reads the stored file, checks every row against the database and stores a row-by-row
-report, writing nothing else. `do_commit_import` repeats the check inside one transaction and
-writes every row or, if any row fails, none.
+The pipeline is the one of every import (`samdrift.core.importing`): an upload is stored first
+(`do_upload_import`), so nothing received is lost; `check_import` is the dry run: it reads the
+stored file, checks every row against the database and stores a row-by-row report, writing nothing
+else; `do_commit_import` repeats the check inside one transaction and writes every row or, if any
+row fails, none. Large files run both as jobs with their progress shown (`start_check`,
+`start_commit`). This module supplies the row rules (`PeopleImportRules`); the columns are
+recognised by their headers (Swedish or English).
 
 The work is set-based: the owners, the existing rows and the org units and cost centres that rows
 refer to are loaded in one query each, rows are checked in memory, and writes use bulk_create and
@@ -13,39 +16,29 @@ for ten rows as for a hundred thousand.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import hashlib
-import io
-import json
+import dataclasses
 import logging
-import os
-import unicodedata
-import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import Decimal
+from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import DatabaseError, models, transaction
-from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from samdrift.core import importing
 from samdrift.core.access import require_role
-from samdrift.core.audit import PendingEvent, record_event, record_events
+from samdrift.core.audit import PendingEvent
+from samdrift.core.importing import CREATE, ERROR, UNCHANGED, UPDATE, MappedTable
 from samdrift.core.models import AuditEventType
+from samdrift.core.tabular import MAX_ROWS, Table, normalise_header, read_table
 from samdrift.tenancy.models import (
     CostCentre,
     ImportBatch,
     ImportKind,
-    ImportStatus,
     OrgUnit,
     OrgUnitKind,
     Owner,
@@ -56,11 +49,8 @@ from samdrift.tenancy.permissions import WRITE_ROLES
 
 logger = logging.getLogger(__name__)
 
-# A larger file is refused: a municipality's people fit well below this, a runaway export does not.
-MAX_ROWS = 200_000
+__all__ = ["CREATE", "ERROR", "MAX_ROWS", "UNCHANGED", "UPDATE"]
 BULK_BATCH_SIZE = 500
-
-CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
 
 # --- columns ---------------------------------------------------------------------------------
 
@@ -165,16 +155,8 @@ TRUE_VALUES = {"ja", "j", "yes", "y", "true", "sant", "1", "x", "aktiv", "active
 FALSE_VALUES = {"nej", "n", "no", "false", "falskt", "0", "inaktiv", "inactive"}
 
 
-def _normalise_header(value: str) -> str:
-    text = unicodedata.normalize("NFC", value).replace("\ufeff", "").strip().casefold()
-    for char in "_-.:*":
-        text = text.replace(char, " ")
-    return " ".join(text.split())
-
-
-_HEADER_LOOKUP: dict[str, str] = {
-    _normalise_header(alias): name for name, aliases in HEADER_ALIASES.items() for alias in aliases
-}
+_normalise_header = normalise_header
+_HEADER_LOOKUP: dict[str, str] = importing.alias_lookup(HEADER_ALIASES)
 for _name in SWEDISH_HEADERS:
     _HEADER_LOOKUP.setdefault(_normalise_header(_name), _name)
 
@@ -191,181 +173,28 @@ def template_headers(kind: str, language: str = "sv") -> list[str]:
 
 # --- reading files ---------------------------------------------------------------------------
 
-
-@dataclass
-class ParsedFile:
-    """A table read from a file: the recognised columns and, per spreadsheet row, their values."""
-
-    columns: list[str]
-    rows: list[tuple[int, dict[str, str]]]
-    ignored_columns: list[str] = field(default_factory=list)
-    file_format: str = ""
+# A table read from a file: the recognised columns and, per spreadsheet row, their values.
+ParsedFile = MappedTable
 
 
-def _file_error(message: str) -> ValidationError:
-    return ValidationError({"file": [message]})
-
-
-def read_table(data: bytes, filename: str = "") -> tuple[str, list[tuple[int, list[str]]]]:
-    """Read a CSV or XLSX file into (format, [(row number, cells)]), blank rows left out."""
-    if not data.strip():
-        raise _file_error(_("The file is empty."))
-    name = filename.lower()
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _file_error(_("This is an old Excel file (.xls). Save it as .xlsx or CSV and upload it again."))
-    if data.startswith(b"PK\x03\x04"):
-        return "xlsx", _read_xlsx(data)
-    if name.endswith((".xlsx", ".xlsm")):
-        raise _file_error(_("The file is named .xlsx but is not an Excel workbook. Save it again from Excel."))
-    return "csv", _read_csv(data)
-
-
-def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as exc:
-        raise _file_error(_("The file could not be read as an Excel workbook (.xlsx).")) from exc
-    except Exception as exc:  # openpyxl raises its own exception types for broken workbooks
-        logger.info("unreadable workbook: %s", exc)
-        raise _file_error(_("The file could not be read as an Excel workbook (.xlsx).")) from exc
-    try:
-        if not workbook.worksheets:
-            raise _file_error(_("The workbook has no sheets."))
-        sheet = workbook.worksheets[0]
-        rows = []
-        try:
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                cells = [_cell_text(v) for v in values]
-                if any(cells):
-                    rows.append((number, cells))
-                    _check_row_count(len(rows))
-        except ValidationError:
-            raise
-        except Exception as exc:  # a sheet whose XML is broken part-way
-            logger.info("unreadable sheet: %s", exc)
-            raise _file_error(_("The file could not be read as an Excel workbook (.xlsx).")) from exc
-        return rows
-    finally:
-        workbook.close()
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "ja" if value else "nej"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
-    if isinstance(value, date | Decimal):
-        return str(value)
-    return str(value).strip()
-
-
-def _decode(data: bytes) -> str:
-    """UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252 (what Excel in Sweden writes)."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise _file_error(_("The file is not readable text (CSV) or an Excel workbook (XLSX).")) from exc
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise _file_error(_("The file is not readable text (CSV) or an Excel workbook (XLSX).")) from exc
-
-
-def _looks_binary(text: str) -> bool:
-    sample = text[:8192]
-    return any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n" for ch in sample)
-
-
-def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
-    text = _decode(data)
-    if _looks_binary(text):
-        raise _file_error(_("The file is not readable text (CSV) or an Excel workbook (XLSX)."))
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    # The header line decides: Excel in Sweden writes `;`, most other tools `,`.
-    delimiter = max(";,\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = []
-    number = 0
-    try:
-        for number, cells in enumerate(reader, start=1):
-            stripped = [c.strip() for c in cells]
-            if any(stripped):
-                rows.append((number, stripped))
-                _check_row_count(len(rows))
-    except csv.Error as exc:
-        raise _file_error(
-            _("The CSV file could not be read at row %(row)s: %(reason)s") % {"row": number + 1, "reason": exc}
-        ) from exc
-    return rows
-
-
-def _check_row_count(count: int) -> None:
-    if count > MAX_ROWS + 1:
-        raise _file_error(
-            _("The file has more than %(max)s rows. Split it into smaller files.") % {"max": f"{MAX_ROWS:,}"}
-        )
-
-
-def parse_file(kind: str, data: bytes, filename: str = "") -> ParsedFile:
+def parse_file(kind: str, data: bytes, filename: str = "") -> MappedTable:
     """Read `data` and map its header row to the columns of `kind`; raise ValidationError if unusable."""
-    file_format, table = read_table(data, filename)
-    if not table:
-        raise _file_error(_("The file is empty."))
-    (_header_row, header), *body = table
-    wanted = COLUMNS[kind]
-    positions: dict[str, int] = {}
-    headers_by_column: dict[str, str] = {}
-    ignored: list[str] = []
-    errors: list[str] = []
-    for index, raw in enumerate(header):
-        if not raw:
-            continue
-        name = _HEADER_LOOKUP.get(_normalise_header(raw))
-        if name is None or name not in wanted:
-            ignored.append(raw)
-            continue
-        if name in positions:
-            errors.append(
-                _("The columns “%(first)s” and “%(second)s” both mean %(column)s; keep one of them.")
-                % {"first": headers_by_column[name], "second": raw, "column": column_label(name)}
-            )
-            continue
-        positions[name] = index
-        headers_by_column[name] = raw
-    missing = [c for c in wanted if c in REQUIRED[kind] and c not in positions]
-    if missing:
-        message = _("Required columns are missing: %(columns)s. The first row must hold the column names.") % {
-            "columns": ", ".join(column_label(c) for c in missing)
-        }
+    return parse_file_table(kind, read_table(data, filename))
+
+
+def parse_file_table(kind: str, table: Table) -> MappedTable:
+    """The columns of `kind` recognised in a table read from a file."""
+
+    def hint(header: list[str]) -> str:
         other = _looks_like_other_kind(kind, header)
-        if other:
-            message += " " + _("The columns look like a file of %(kind)s; choose that kind when uploading.") % {
-                "kind": ImportKind(other).label
-            }
-        errors.append(message)
-    if errors:
-        raise ValidationError({"file": errors})
-    if not body:
-        raise _file_error(_("The file has column names but no rows."))
-    rows = []
-    for number, cells in body:
-        values = {name: (cells[i] if i < len(cells) else "") for name, i in positions.items()}
-        rows.append((number, values))
-    return ParsedFile(
-        columns=[c for c in wanted if c in positions], rows=rows, ignored_columns=ignored, file_format=file_format
+        if not other:
+            return ""
+        return _("The columns look like a file of %(kind)s; choose that kind when uploading.") % {
+            "kind": ImportKind(other).label
+        }
+
+    return importing.recognise_columns(
+        table, COLUMNS[kind], HEADER_ALIASES, REQUIRED[kind], column_label, missing_hint=hint
     )
 
 
@@ -381,18 +210,13 @@ def _looks_like_other_kind(kind: str, header: list[str]) -> str | None:
 
 
 @dataclass
-class RowPlan:
+class RowPlan(importing.RowPlan):
     """What one row would do. FK values are codes; they are resolved to rows only when writing."""
 
-    row: int
     owner: Owner | None = None
-    key: str = ""
-    existing: Any = None
-    values: dict[str, Any] = field(default_factory=dict)
-    changes: dict[str, list[Any]] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    action: str = ""
+
+    def fingerprint_item(self) -> list[Any]:
+        return [self.row, self.action, self.key, self.owner.pk if self.owner else None, self.changes]
 
     def report(self) -> dict[str, Any]:
         label = f"{self.owner.name} · {self.key}" if self.owner is not None and self.key else self.key
@@ -407,31 +231,13 @@ class RowPlan:
 
 
 @dataclass
-class Plan:
+class Plan(importing.Plan):
     """The outcome of checking one file: file-level errors, and one RowPlan per row."""
 
-    kind: str
-    columns: list[str] = field(default_factory=list)
-    file_errors: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    rows: list[RowPlan] = field(default_factory=list)
-    units: dict[tuple[int, str], OrgUnit] = field(default_factory=dict)
-    centres: dict[tuple[int, str], CostCentre] = field(default_factory=dict)
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.file_errors) or any(r.action == ERROR for r in self.rows)
-
-    def counts(self) -> dict[str, int]:
-        counts = {CREATE: 0, UPDATE: 0, UNCHANGED: 0, ERROR: 0}
-        for r in self.rows:
-            counts[r.action] += 1
-        return {"rows": len(self.rows), **counts}
-
-    def fingerprint(self) -> str:
-        """What the rows would change, independent of the language of the messages."""
-        payload = [[r.row, r.action, r.key, r.owner.pk if r.owner else None, r.changes] for r in self.rows]
-        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    kind: str = ""
+    columns: list[str] = dataclasses.field(default_factory=list)
+    units: dict[tuple[int, str], OrgUnit] = dataclasses.field(default_factory=dict)
+    centres: dict[tuple[int, str], CostCentre] = dataclasses.field(default_factory=dict)
 
     def report(self) -> dict[str, Any]:
         return {
@@ -469,7 +275,7 @@ def _label(model: type[models.Model], name: str) -> str:
     return str(getattr(model._meta.get_field(name), "verbose_name", name))
 
 
-def build_plan(kind: str, parsed: ParsedFile, *, actor: Any) -> Plan:
+def build_plan(kind: str, parsed: MappedTable, *, actor: Any) -> Plan:
     """Check every row of `parsed` against the database, in memory after a few bulk reads."""
     model = KIND_MODEL[kind]
     key_field = KEY_FIELD[kind]
@@ -719,7 +525,7 @@ def _check_cycles(plan: Plan, code_of_pk: dict[int, str]) -> None:
             steps += 1
 
 
-# --- actions ---------------------------------------------------------------------------------
+# --- the rules of the people import (samdrift.core.importing runs them) ------------------------
 
 
 def _role(actor: Any) -> str:
@@ -727,49 +533,48 @@ def _role(actor: Any) -> str:
     return require_role(actor, owner_id=None, operator_roles=operator_roles, owner_roles=owner_roles)
 
 
-def _read_upload(uploaded_file: UploadedFile) -> bytes:
-    limit = settings.SAMDRIFT_IMPORT_MAX_BYTES
-    if uploaded_file.size is not None and uploaded_file.size > limit:
-        raise _too_big(limit)
-    uploaded_file.seek(0)
-    data = uploaded_file.read(limit + 1)
-    if len(data) > limit:
-        raise _too_big(limit)
-    return data
+class PeopleImportRules(importing.ImportRules):
+    key = "tenancy.import"
+    label = gettext_lazy("Imports of org units, cost centres and people")
+    model = ImportBatch
+
+    def role(self, actor: Any, batch: Any) -> str:
+        return _role(actor)
+
+    def map_table(self, batch: Any, table: Any) -> MappedTable:
+        return parse_file_table(batch.kind, table)
+
+    def validate_rows(
+        self, batch: Any, table: MappedTable, *, actor: Any, progress: importing.Progress | None
+    ) -> importing.Plan:
+        return build_plan(batch.kind, table, actor=actor)
+
+    def save_report(self, batch: Any, plan: importing.Plan) -> list[str]:
+        assert isinstance(plan, Plan)
+        if not plan.kind:  # a file error: the plan was made before the kind was known
+            plan.kind = batch.kind
+        batch.report = plan.report()
+        return ["report"]
+
+    def stored_fingerprint(self, batch: Any) -> str:
+        return str(batch.report.get("fingerprint", ""))
+
+    def committed(self, batch: Any, plan: importing.Plan) -> list[str]:
+        assert isinstance(plan, Plan)
+        batch.report = plan.report()
+        return ["report"]
+
+    def event_extra(self, batch: Any) -> dict[str, Any]:
+        return {"import_batch": batch.pk, "kind": batch.kind}
+
+    def apply_rows(self, batch: Any, plan: importing.Plan, *, actor: Any, role: str) -> list[PendingEvent]:
+        return _apply(plan, batch)  # type: ignore[arg-type]
+
+    def empty_plan(self, batch: Any) -> importing.Plan:
+        return Plan(kind=batch.kind)
 
 
-def _too_big(limit: int) -> ValidationError:
-    return _file_error(
-        _("The file is larger than %(limit)s. Split it into smaller files.") % {"limit": filesizeformat(limit)}
-    )
-
-
-ALLOWED_EXTENSIONS = {".csv", ".txt", ".xlsx", ".xlsm", ".xls", ""}
-
-
-@transaction.atomic
-def _create_batch(kind: str, name: str, data: bytes, *, actor: Any, role: str) -> ImportBatch:
-    batch = ImportBatch(
-        kind=kind,
-        original_filename=name,
-        size=len(data),
-        created_by=actor if getattr(actor, "pk", None) else None,
-        status=ImportStatus.UPLOADED,
-    )
-    batch.file.save(name, ContentFile(data), save=False)
-    try:
-        batch.save(force_insert=True)
-        record_event(
-            actor,
-            role,
-            AuditEventType.CREATED,
-            batch,
-            changes={"kind": [None, kind], "original_filename": [None, name], "size": [None, len(data)]},
-        )
-    except BaseException:
-        batch.file.delete(save=False)  # the row is rolled back, so the file would be an orphan
-        raise
-    return batch
+RULES = PeopleImportRules()
 
 
 def do_upload_import(kind: str, uploaded_file: UploadedFile | None, *, actor: Any) -> ImportBatch:
@@ -781,153 +586,36 @@ def do_upload_import(kind: str, uploaded_file: UploadedFile | None, *, actor: An
     role = _role(actor)
     if kind not in ImportKind.values:
         raise ValidationError({"kind": [_("Choose what the file holds: org units, cost centres or people.")]})
-    if uploaded_file is None:
-        raise _file_error(_("Choose a file to upload."))
-    name = os.path.basename(uploaded_file.name or "import.csv")[-200:] or "import.csv"
-    extension = os.path.splitext(name)[1].lower()
-    if extension not in ALLOWED_EXTENSIONS:
-        raise _file_error(_("Only CSV and Excel (.xlsx) files can be imported."))
-    data = _read_upload(uploaded_file)
-    parse_file(kind, data, name)  # raises ValidationError for a file that cannot be used at all
-    return _create_batch(kind, name, data, actor=actor, role=role)
-
-
-def _read_batch_file(batch: ImportBatch) -> bytes:
-    with batch.file.open("rb") as handle:
-        return handle.read(settings.SAMDRIFT_IMPORT_MAX_BYTES + 1)
-
-
-def _plan_for(batch: ImportBatch, *, actor: Any) -> Plan:
-    try:
-        data = _read_batch_file(batch)
-    except (OSError, ValueError) as exc:
-        logger.warning("import batch %s: stored file unreadable: %s", batch.pk, exc)
-        return Plan(kind=batch.kind, file_errors=[_("The stored file could not be read. Upload it again.")])
-    try:
-        parsed = parse_file(batch.kind, data, batch.original_filename)
-    except ValidationError as exc:
-        return Plan(kind=batch.kind, file_errors=list(exc.messages))
-    return build_plan(batch.kind, parsed, actor=actor)
-
-
-def _store_report(batch: ImportBatch, plan: Plan, *, actor: Any, role: str) -> None:
-    """Save the report and status on the batch and audit the change. Call inside a transaction."""
-    counts = plan.counts()
-    before = batch.status
-    batch.status = ImportStatus.FAILED_VALIDATION if plan.has_errors else ImportStatus.VALIDATED
-    batch.report = plan.report()
-    batch.row_count = counts["rows"]
-    batch.create_count = counts[CREATE]
-    batch.update_count = counts[UPDATE]
-    batch.unchanged_count = counts[UNCHANGED]
-    batch.error_count = counts[ERROR]
-    batch.checked_at = timezone.now()
-    batch.save(
-        update_fields=[
-            "status",
-            "report",
-            "row_count",
-            "create_count",
-            "update_count",
-            "unchanged_count",
-            "error_count",
-            "checked_at",
-        ]
-    )
-    record_event(
-        actor,
-        role,
-        AuditEventType.UPDATED,
-        batch,
-        changes={"status": [before, batch.status]} if before != batch.status else {},
-        extra={"check": counts, "file_errors": plan.file_errors},
-    )
+    received = importing.receive_file(uploaded_file)
+    parse_file_table(kind, received.table)  # raises ValidationError for a file that cannot be used at all
+    batch = ImportBatch(kind=kind)
+    result: ImportBatch = importing.do_store_upload(batch, received, actor=actor, role=role, extra={"kind": kind})
+    return result
 
 
 def check_import(batch: ImportBatch, *, actor: Any) -> dict[str, Any]:
     """The dry run: check every row and store the report on the batch; nothing else is written."""
-    role = _role(actor)
-    if batch.status == ImportStatus.COMMITTED:
-        raise ValidationError(_("This file has already been imported."))
-    plan = _plan_for(batch, actor=actor)
-    with transaction.atomic():
-        _store_report(batch, plan, actor=actor, role=role)
+    importing.do_check(RULES, batch, actor=actor)
     return batch.report
 
 
-class _Rejected(Exception):
-    def __init__(self, plan: Plan, message: str) -> None:
-        super().__init__(message)
-        self.plan = plan
-        self.message = message
-
-
 def do_commit_import(batch: ImportBatch, *, actor: Any) -> ImportBatch:
-    """Import a checked file: every row is written, or, if any row fails, none is.
+    """Import a checked file: every row is written, or, if any row fails, none is (see
+    `samdrift.core.importing.do_commit`)."""
+    result: ImportBatch = importing.do_commit(RULES, batch, actor=actor)
+    return result
 
-    The rows are checked again inside the transaction; if the outcome differs from the dry run
-    the user confirmed (someone changed the data meanwhile), nothing is written and the new
-    report is stored for the user to confirm instead.
-    """
-    role = _role(actor)
-    try:
-        with transaction.atomic():
-            locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-            if locked.status == ImportStatus.COMMITTED:
-                raise ValidationError(_("This file has already been imported."))
-            if locked.status != ImportStatus.VALIDATED:
-                raise ValidationError(_("Run the dry run and correct every error before importing."))
-            plan = _plan_for(locked, actor=actor)
-            if plan.has_errors:
-                raise _Rejected(plan, _("The file has errors; nothing was imported. See the report."))
-            if plan.fingerprint() != locked.report.get("fingerprint"):
-                raise _Rejected(
-                    plan,
-                    _(
-                        "The data has changed since the dry run; nothing was imported. Check the new report and confirm again."
-                    ),
-                )
-            events = _apply(plan, locked)
-            counts = plan.counts()
-            locked.status = ImportStatus.COMMITTED
-            locked.report = plan.report()
-            locked.committed_at = timezone.now()
-            locked.committed_by = actor if getattr(actor, "pk", None) else None
-            locked.save(update_fields=["status", "report", "committed_at", "committed_by"])
-            events.append(
-                PendingEvent(
-                    event_type=AuditEventType.IMPORTED,
-                    obj=locked,
-                    changes={"status": [ImportStatus.VALIDATED, ImportStatus.COMMITTED]},
-                    extra={"import_batch": locked.pk, "kind": locked.kind, "counts": counts},
-                )
-            )
-            record_events(actor, role, events)
-    except _Rejected as rejected:
-        with transaction.atomic():
-            _store_report(batch, rejected.plan, actor=actor, role=role)
-        raise ValidationError(rejected.message) from None
-    except DatabaseError as exc:
-        # A unique constraint hit by a concurrent change, or the database went away: the
-        # transaction is rolled back in full and the stored file can be checked and imported again.
-        logger.exception("import batch %s failed", batch.pk)
-        with transaction.atomic():
-            before = ImportBatch.objects.filter(pk=batch.pk).values_list("status", flat=True).first()
-            ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.ERROR)
-            record_event(
-                actor,
-                role,
-                AuditEventType.UPDATED,
-                batch,
-                changes={"status": [before, ImportStatus.ERROR]},
-                extra={"error": type(exc).__name__},
-            )
-        batch.refresh_from_db()
-        raise ValidationError(
-            _("The import stopped with a database error; nothing was imported. Run the dry run again and retry.")
-        ) from exc
-    batch.refresh_from_db()
-    return batch
+
+def start_check(batch: ImportBatch, *, actor: Any) -> ImportBatch:
+    """The dry run now for a small file, or as a job whose progress the page shows."""
+    result: ImportBatch = importing.start_check(RULES, batch, actor=actor)
+    return result
+
+
+def start_commit(batch: ImportBatch, *, actor: Any) -> ImportBatch:
+    """The import now for a small file, or as a job."""
+    result: ImportBatch = importing.start_commit(RULES, batch, actor=actor)
+    return result
 
 
 # --- writing ---------------------------------------------------------------------------------

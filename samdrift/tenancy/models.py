@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samdrift.core.access import OwnerScopedModel, Scope, ScopedQuerySet
+from samdrift.core.models import Job
 from samdrift.core.roles import OPERATOR_ROLES, OWNER_ROLES, Role
 from samdrift.tenancy.validators import format_orgnr, validate_orgnr, validate_vat
 
@@ -339,13 +340,15 @@ class ImportKind(models.TextChoices):
 
 class ImportStatus(models.TextChoices):
     UPLOADED = "uploaded", _("Uploaded, not checked")
+    CHECKING = "checking", _("Dry run under way")
     VALIDATED = "validated", _("Checked, ready to import")
     FAILED_VALIDATION = "failed_validation", _("Checked, has errors")
+    COMMITTING = "committing", _("Import under way")
     COMMITTED = "committed", _("Imported")
     ERROR = "error", _("Stopped by an error")
 
 
-class ImportBatch(models.Model):
+class ImportBatch(Job):
     """One uploaded file of org units, cost centres or people (importfil) and its dry-run report.
 
     Not owner-scoped: one file may cover several owners (the `owner` column), so only operator
@@ -359,6 +362,7 @@ class ImportBatch(models.Model):
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=255)
     original_filename = models.CharField(_("file name"), max_length=255)
     size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     created_by = models.ForeignKey(
         User, verbose_name=_("uploaded by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -393,6 +397,15 @@ class ImportBatch(models.Model):
     @property
     def may_commit(self) -> bool:
         return self.status == ImportStatus.VALIDATED
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {ImportStatus.CHECKING, ImportStatus.COMMITTING}
+
+    @property
+    def progress_indeterminate(self) -> bool:
+        """The import is one transaction: nothing to count until it commits."""
+        return self.status == ImportStatus.COMMITTING
 
     @classmethod
     def scope_queryset(cls, qs: models.QuerySet, scope: Scope) -> models.QuerySet:

@@ -261,8 +261,8 @@ def test_every_error_is_listed_with_its_row_number(world: Any) -> None:
     ("content", "expected"),
     [
         pytest.param(b"", "The file is empty.", id="empty"),
-        pytest.param(b"purchase_order;\x81\x8d\n", "The file is not a readable CSV file.", id="not-text"),
-        pytest.param(b"PK\x03\x04broken", "The file is not a readable XLSX workbook.", id="broken-xlsx"),
+        pytest.param(b"purchase_order;\x81\x8d\n", "The file is not readable text (CSV) or an Excel workbook (XLSX).", id="not-text"),
+        pytest.param(b"PK\x03\x04broken", "The file could not be read as an Excel workbook (.xlsx).", id="broken-xlsx"),
         pytest.param(_csv(), "The file has no rows.", id="header-only"),
         pytest.param(b"purchase_order;article_number\nIO-1;LAP-14\n", "The file lacks the column(s): supplier_reference, quantity.", id="columns"),
     ],
