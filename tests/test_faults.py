@@ -1,6 +1,8 @@
 """Faults, for real: a PostgreSQL cluster of the test's own, the real worker and two schedulers
-(one started by mistake) as processes, the worker killed with SIGKILL in the middle of a billing
-run, an asset dry run and an asset import, and PostgreSQL restarted under load.
+(one started by mistake) as processes, the worker killed with SIGKILL in the middle of each kind of
+job (a billing run, an asset dry run and an asset import, a people import, a price-list import and
+an archive export), PostgreSQL restarted under load, and a real SMTP server (aiosmtpd) stopped
+while mail is queued and started again.
 
 Afterwards nothing is stuck, nothing is duplicated, every process is back at work without a hand
 (a killed worker is restarted as systemd's Restart=always would) and the operations data says what
@@ -25,6 +27,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from aiosmtpd.controller import Controller
 
 from tests.faults.cluster import Cluster, pg_bin
 
@@ -38,6 +41,47 @@ TIMINGS = {
     "SAMDRIFT_HEARTBEAT_SECONDS": "0.5",
     "SAMDRIFT_SILENT_SECONDS": "3",
 }
+
+
+IMPORT_TASK = "samdrift.core.tasks.run_import_job"
+SMTP_PORTS = range(56000, 56100)  # this test's port range
+
+
+class Smtp:
+    """A real SMTP server in this process that keeps the subject of every message it accepts."""
+
+    def __init__(self) -> None:
+        self.subjects: list[str] = []
+        self.port = self._free_port()
+        self.controller: Controller | None = None
+
+    @staticmethod
+    def _free_port() -> int:
+        import socket
+
+        for port in SMTP_PORTS:
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise RuntimeError("no free port in 56000-56099")
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        from email import message_from_bytes, policy
+
+        self.subjects.append(str(message_from_bytes(envelope.content, policy=policy.default)["subject"]))
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
 
 
 class Driver:
@@ -165,8 +209,15 @@ def test_killed_workers_and_a_restarted_database_leave_nothing_stuck(cluster: Cl
     url = cluster.url("samdrift")
     logs = cluster.root / "logs"
     logs.mkdir()
+    smtp = Smtp()
+    smtp.start()
     env = {
         **os.environ,
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp.port),
+        "EMAIL_TIMEOUT": "3",
+        "SAMDRIFT_OUTBOX_RETRY_SECONDS": "1",
         "DATABASE_URL": url,
         "DATABASE_CONN_MAX_AGE": "60",
         "DJANGO_SETTINGS_MODULE": "samdrift.settings",
@@ -226,7 +277,7 @@ def test_killed_workers_and_a_restarted_database_leave_nothing_stuck(cluster: Cl
         # 2. The asset dry run killed in the middle: marked as an error, checked again.
         lock = TableLock(url, "assets_asset")
         assert driver.ok("check_import")["status"] == "checking"
-        kill_holder("samdrift.assets.tasks.check_asset_import_task")
+        kill_holder(IMPORT_TASK)
         lock.release()
         imported = wait_for(
             "the sweep to stop the abandoned dry run",
@@ -239,7 +290,7 @@ def test_killed_workers_and_a_restarted_database_leave_nothing_stuck(cluster: Cl
         # 3. The import (one transaction) killed in the middle: nothing written, importable again.
         lock = TableLock(url, "assets_asset")
         assert driver.ok("commit_import")["status"] == "committing"
-        kill_holder("samdrift.assets.tasks.commit_asset_import_task")
+        kill_holder(IMPORT_TASK)
         lock.release()
         imported = wait_for(
             "the sweep to put the abandoned import back",
@@ -251,7 +302,81 @@ def test_killed_workers_and_a_restarted_database_leave_nothing_stuck(cluster: Cl
         wait_for("the import again", lambda: driver.ok("state")["import"]["status"] == "committed")
         assert driver.ok("state", assets=True)["assets"] == 40  # every row once
 
-        # 4. PostgreSQL restarted under load: the queue drains, nobody exits, the heartbeats say so.
+        # 4. The people import's dry run killed in the middle (a job since it is large): checked again,
+        # then imported as a job.
+        lock = TableLock(url, "tenancy_person")
+        assert driver.ok("people_check")["status"] == "checking"
+        kill_holder(IMPORT_TASK)
+        lock.release()
+        people = wait_for(
+            "the sweep to stop the abandoned people dry run",
+            lambda: (p := driver.ok("state")["people"])["status"] == "error" and p,
+        )
+        assert people["expired"] and "igen" in people["message"], people
+        driver.ok("people_check")
+        wait_for("the people dry run again", lambda: driver.ok("state")["people"]["status"] == "validated")
+        driver.ok("people_commit")
+        wait_for("the people import", lambda: driver.ok("state")["people"]["status"] == "committed")
+        assert driver.ok("state", persons=True)["persons"] == 60  # every row once
+
+        # 5. A price list applied as a job, killed in the middle: no price changed, applied again.
+        assert driver.ok("price_check")["status"] == "checking"
+        wait_for("the price-list dry run", lambda: driver.ok("state")["prices"][-1]["status"] == "checked")
+        lock = TableLock(url, "ordering_agreementarticle")
+        assert driver.ok("price_apply")["status"] == "applying"
+        kill_holder(IMPORT_TASK)
+        lock.release()
+        price = wait_for(
+            "the sweep to put the abandoned price list back",
+            lambda: (p := driver.ok("state")["prices"][-1])["expired"] and p["status"] == "checked" and p,
+        )
+        assert "ingenting importerades" in price["message"], price
+        assert driver.ok("state", articles=True)["articles"] == 0  # all or nothing
+        driver.ok("price_apply")
+        wait_for("the price list again", lambda: driver.ok("state")["prices"][-1]["status"] == "imported")
+        assert driver.ok("state", articles=True)["articles"] == 30
+
+        # 6. An archive export killed while it packs: failed by the sweep, a new one is built.
+        lock = TableLock(url, "records_case")
+        driver.ok("archive_export")
+        wait_for("the export to be under way", lambda: driver.ok("state")["exports"][-1]["status"] == "running")
+        kill_holder("samdrift.records.tasks.build_archive_export_task")
+        lock.release()
+        export = wait_for(
+            "the sweep to fail the abandoned export",
+            lambda: (e := driver.ok("state")["exports"][-1])["status"] == "failed" and e["expired"] and e,
+        )
+        assert "exporten" in export["message"].lower() or "paket" in export["message"].lower(), export
+        driver.ok("archive_export")
+        wait_for("the new export", lambda: driver.ok("state")["exports"][-1]["status"] == "done")
+
+        # 7. The mail server goes away while mail is queued, then comes back: every message is
+        # delivered once, none is lost, and the outbox says what happened.
+        smtp.stop()
+        driver.ok("queue_mail", n=10, tag="Under avbrottet")
+        failed = wait_for(
+            "the sender to meet the stopped server",
+            lambda: (
+                (m := [x for x in driver.ok("state")["mail"] if x["subject"].startswith("Under avbrottet")])
+                and all(x["attempts"] >= 1 and x["status"] != "sent" and x["last_error"] for x in m)
+                and m
+            ),
+        )
+        assert len(failed) == 10
+        assert driver.ok("state")["outbox"]["last_failure"]["last_error"], "the operations data names the failure"
+        smtp.start()
+        time.sleep(1.1)  # the first retry is due (SAMDRIFT_OUTBOX_RETRY_SECONDS)
+        driver.ok("queue_mail", n=1, tag="Efter avbrottet")  # new mail wakes the sender at once
+        mail = wait_for(
+            "every message to go out",
+            lambda: (m := driver.ok("state")["mail"]) and all(x["status"] == "sent" for x in m) and m,
+            timeout=60,
+        )
+        wanted = sorted(x["subject"] for x in mail if x["subject"].startswith(("Under avbrottet", "Efter avbrottet")))
+        got = sorted(s for s in smtp.subjects if s.startswith(("Under avbrottet", "Efter avbrottet")))
+        assert got == wanted and len(got) == 11, (got, wanted)  # nothing lost, nothing twice
+
+        # 8. PostgreSQL restarted under load: the queue drains, nobody exits, the heartbeats say so.
         load = set(driver.ok("load", n=30)["tasks"])
         away = cluster.restart()
         state = wait_for(
@@ -281,13 +406,16 @@ def test_killed_workers_and_a_restarted_database_leave_nothing_stuck(cluster: Cl
         )
         assert {h["kind"] for h in beats.values()} == {"worker", "scheduler"}
 
-        # 5. Afterwards: nothing stuck, nothing twice, and the operations data tells the story.
+        # 9. Afterwards: nothing stuck, nothing twice, and the operations data tells the story.
         final = wait_for("a healthy state", lambda: (s := driver.ok("state"))["health"]["ok"] and s)
         assert not [t for t in final["tasks"] if t["status"] in ("RUNNING", "READY")], final["tasks"]
-        assert final["queue"]["lost_day"] == 3  # the three tasks of the killed workers
+        assert final["queue"]["lost_day"] == 6  # the six tasks of the killed workers
         jobs = {row["kind"]: row for row in final["jobs"]}
         assert jobs["billing.run"]["running"] == 0 and jobs["billing.run"]["problems"] == 1
-        assert jobs["assets.import"]["running"] == 0 and jobs["assets.import"]["overdue"] == 0
+        for kind in ("assets.import", "tenancy.import", "ordering.price_import", "records.archive_export"):
+            assert jobs[kind]["running"] == 0 and jobs[kind]["overdue"] == 0, jobs[kind]
+        assert jobs["records.archive_export"]["problems"] == 1
+        assert final["outbox"]["counts"]["failed"] == 0 and final["outbox"]["given_up"] == 0
         live = {f"-{pid}" for pid in workers}
         beating = wait_for(
             "the restarted workers to be at work",
@@ -297,7 +425,7 @@ def test_killed_workers_and_a_restarted_database_leave_nothing_stuck(cluster: Cl
                 and b
             ),
         )
-        assert len(beating) == 5  # three killed (silent now) and the two at work
+        assert len(beating) == 8  # six killed (silent now) and the two at work
         periodic = {p["name"] for p in final["periodic"]}
         assert "core-sweep-jobs" in periodic
         for name in periodic - {"core-sweep-jobs"}:
@@ -318,4 +446,5 @@ def test_killed_workers_and_a_restarted_database_leave_nothing_stuck(cluster: Cl
     finally:
         procs.stop_all()
         driver.close()
+        smtp.stop()
     print(f"fault test took {time.monotonic() - started:.1f} s")

@@ -60,7 +60,10 @@ def read_table(content: bytes, filename: str) -> tuple[list[str], list[tuple[int
     ]
     if formulas:
         raise ValidationError(
-            [_("Row %(row)s: ") % {"row": n} + tabular.formula_error(column, text) for n, column, text in formulas[:10]]
+            [
+                _("Row %(row)s: %(error)s") % {"row": n, "error": tabular.formula_error(column, text)}
+                for n, column, text in formulas[:10]
+            ]
         )
     return header, table.body
 

@@ -34,13 +34,23 @@ from samdrift.assets.models import Asset, AssetImport  # noqa: E402
 from samdrift.billing import actions as billing  # noqa: E402
 from samdrift.billing.models import BillingPeriod, BillingRun, Invoice  # noqa: E402
 from samdrift.core import operations  # noqa: E402
-from samdrift.core.models import PeriodicState, ProcessHeartbeat  # noqa: E402
+from samdrift.core.models import OutgoingMessage, PeriodicState, ProcessHeartbeat  # noqa: E402
+from samdrift.core.outbox import kick_on_commit, outbox_summary, queue_message  # noqa: E402
 from samdrift.core.roles import Role  # noqa: E402
 from samdrift.core.tasks import verify_audit_chain  # noqa: E402
+from samdrift.ordering import actions as ordering  # noqa: E402
+from samdrift.ordering import imports as price_imports  # noqa: E402
+from samdrift.ordering.models import Agreement, AgreementArticle, PriceImport  # noqa: E402
+from samdrift.records import actions as records  # noqa: E402
+from samdrift.records import archive  # noqa: E402
+from samdrift.records.models import ArchiveExport, RecordType  # noqa: E402
 from samdrift.tenancy import actions as tenancy  # noqa: E402
-from samdrift.tenancy.models import User  # noqa: E402
+from samdrift.tenancy import imports as people_imports  # noqa: E402
+from samdrift.tenancy.models import ImportBatch, Person, User  # noqa: E402
 
 ROWS = 40
+PEOPLE = 60
+ARTICLES = 30
 
 
 def _user(username: str, role: str) -> User:
@@ -109,6 +119,46 @@ def setup() -> dict[str, Any]:
     batch = imports.do_upload_asset_import(
         owners[0][0], SimpleUploadedFile("leverans.csv", text.encode(), content_type="text/csv"), actor=tech
     )
+    people = "ägare;identitet;förnamn;efternamn\n" + "".join(
+        f"{owners[0][0].municipality_code};FAULT-P{n};Förnamn{n};Efternamn{n}\n" for n in range(PEOPLE)
+    )
+    people_imports.do_upload_import(
+        "people", SimpleUploadedFile("personer.csv", people.encode(), content_type="text/csv"), actor=admin
+    )
+    supplier = ordering.do_create_supplier(
+        {
+            "name": "Ramleverantören AB",
+            "org_number": "5560360793",
+            "email": "order@leverantor.example",
+            "channel": "email",
+        },
+        actor=admin,
+    )
+    ordering.do_create_agreement(
+        {
+            "reference": "RA-FAULT",
+            "name": "Klientdatorer",
+            "supplier": supplier,
+            "parties": [o for o, _c in owners],
+            "start": date(2030, 1, 1),
+            "end": date(2034, 12, 31),
+            "extension_options": 0,
+            "max_value": Decimal("5000000"),
+            "responsible": admin,
+            "handling_fee_percent": Decimal("5"),
+        },
+        actor=admin,
+    )
+    # The records plan the migrations seed (the driver's schema is made without migrations).
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("samdrift.records.migrations.0002_seed").seed(apps, None)
+    officer = _user("officer_fault", Role.RECORDS_OFFICER)
+    for n in range(3):
+        case = records.do_register_case({"subject": f"Skrivelse {n}"}, actor=officer)
+        records.do_close_case(case, actor=officer)
     return {"period": period.pk, "batch": batch.pk, "owners": len(owners)}
 
 
@@ -134,14 +184,79 @@ def commit_import() -> dict[str, Any]:
     return {"status": batch.status}
 
 
+def _people() -> ImportBatch:
+    return ImportBatch.objects.get(original_filename="personer.csv")
+
+
+def people_check() -> dict[str, Any]:
+    settings.SAMDRIFT_IMPORT_SYNC_ROWS = 0  # as if the file were large: a job
+    batch = people_imports.start_check(_people(), actor=User.objects.get(username="admin_fault"))
+    return {"status": batch.status}
+
+
+def people_commit() -> dict[str, Any]:
+    settings.SAMDRIFT_IMPORT_SYNC_ROWS = 0
+    batch = people_imports.start_commit(_people(), actor=User.objects.get(username="admin_fault"))
+    return {"status": batch.status}
+
+
+PRICE_LIST = "article_number;description;unit;category;unit_price\n" + "".join(
+    f"ART-{n};Artikel {n};st;laptop;{1000 + n},00\n" for n in range(ARTICLES)
+)
+
+
+def price_check() -> dict[str, Any]:
+    settings.SAMDRIFT_IMPORT_SYNC_ROWS = 0
+    agreement = Agreement.objects.get(reference="RA-FAULT")
+    imp = price_imports.do_check_price_list(
+        agreement,
+        PRICE_LIST.encode(),
+        "prislista.csv",
+        date(2031, 1, 1),
+        actor=User.objects.get(username="admin_fault"),
+    )
+    return {"status": imp.status, "pk": imp.pk}
+
+
+def price_apply() -> dict[str, Any]:
+    settings.SAMDRIFT_IMPORT_SYNC_ROWS = 0
+    imp = price_imports.do_apply_price_list(
+        PriceImport.objects.get(filename="prislista.csv"), actor=User.objects.get(username="admin_fault")
+    )
+    return {"status": imp.status}
+
+
+def archive_export() -> dict[str, Any]:
+    export = archive.do_start_archive_export(
+        {
+            "record_type": RecordType.objects.get(code="letters"),
+            "date_from": date(2000, 1, 1),
+            "date_to": date(2099, 1, 1),
+        },
+        actor=User.objects.get(username="officer_fault"),
+    )
+    return {"export": export.pk, "status": export.status}
+
+
+def queue_mail(n: int, tag: str) -> dict[str, Any]:
+    """Queue `n` messages as an action would (each commits with its cause, the sender is kicked)."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        for i in range(n):
+            queue_message(kind="fault", to=[f"mottagare{i}@example.org"], subject=f"{tag} {i}", body=f"Meddelande {i}")
+        kick_on_commit()
+    return {"queued": n}
+
+
 def load(n: int) -> dict[str, Any]:
     ids = [str(verify_audit_chain.enqueue().id) for _ in range(n)]
     return {"tasks": ids}
 
 
-def state(assets: bool = False) -> dict[str, Any]:
-    """What the test checks. The assets are counted only when asked: while the test holds its lock
-    on the asset table, counting them would wait too."""
+def state(assets: bool = False, persons: bool = False, articles: bool = False) -> dict[str, Any]:
+    """What the test checks. The assets, people and prices are counted only when asked: while the
+    test holds its lock on their table, counting them would wait too."""
     batch = _batch()
     healthy, health = operations.health()
     snap = operations.snapshot()
@@ -166,11 +281,30 @@ def state(assets: bool = False) -> dict[str, Any]:
             for row in snap["jobs"]
         ],
         "queue": {k: v for k, v in snap["queue"].items() if k in ("ready", "running", "failed_day", "lost_day")},
+        "people": _job(_people()),
+        "persons": Person.objects.filter(external_id__startswith="FAULT-P").count() if persons else None,
+        "prices": [_job(p) for p in PriceImport.objects.order_by("pk")],
+        "articles": AgreementArticle.objects.filter(article_number__startswith="ART-").count() if articles else None,
+        "exports": [_job(e) for e in ArchiveExport.objects.order_by("pk")],
+        "mail": list(
+            OutgoingMessage.objects.order_by("pk").values("pk", "subject", "status", "attempts", "last_error")
+        ),
+        "outbox": {k: v for k, v in outbox_summary().items() if k in ("counts", "given_up", "last_failure")},
         "now": timezone.now(),
     }
 
 
+def _job(job: Any) -> dict[str, Any]:
+    return {"pk": job.pk, "status": job.status, "message": job.message, "expired": job.expired_at is not None}
+
+
 COMMANDS = {
+    "people_check": people_check,
+    "people_commit": people_commit,
+    "price_check": price_check,
+    "price_apply": price_apply,
+    "archive_export": archive_export,
+    "queue_mail": queue_mail,
     "schema": schema,
     "setup": setup,
     "run_billing": run_billing,
