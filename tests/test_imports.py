@@ -812,3 +812,55 @@ def test_a_running_job_queued_without_a_lease_is_swept_too(world: Any) -> None:
     assert sweep_expired_jobs(batch.lease_expires + timedelta(seconds=1)) == [("tenancy.import", batch.pk)]
     batch.refresh_from_db()
     assert batch.status == ImportStatus.ERROR
+
+
+# --- price lists on the same reader and pipeline ------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_large_price_list_runs_as_jobs_and_a_formula_is_a_row_error(
+    world: Any, web: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import timedelta
+
+    from samdrift.ordering import imports as price_imports
+    from samdrift.ordering.models import AgreementArticle, PriceImport
+
+    settings.SAMDRIFT_IMPORT_SYNC_ROWS = 2
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    agreement = world.extra["ordering"]["agreement"]
+    day = agreement.start + timedelta(days=400)
+    rows = [["article_number", "description", "unit", "category", "unit_price"]]
+    rows += [[f"JOB-{i}", f"Artikel {i}", "st", "laptop", f"{100 + i},50"] for i in range(5)]
+    bad = [*rows, ["JOB-X", '=HYPERLINK("http://x";"Klicka")', "st", "laptop", "1"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = price_imports.do_check_price_list(agreement, csv_bytes(bad), "fel.csv", day, actor=world.admin)
+    refused.refresh_from_db()
+    assert refused.status == "checked" and refused.error_count == 1
+    assert "formulas are not imported" in refused.report["errors"][0]["error"]
+    with pytest.raises(ValidationError):
+        price_imports.do_apply_price_list(refused, actor=world.admin)
+    assert not AgreementArticle.objects.filter(article_number__startswith="JOB-").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        imp = price_imports.do_check_price_list(agreement, csv_bytes(rows), "ny.csv", day, actor=world.admin)
+    assert imp.status == "checking"  # what the request answered: queued as a job
+    imp.refresh_from_db()
+    assert (imp.status, imp.progress, imp.new_count, imp.error_count) == ("checked", 100, 5, 0)
+    client = web(world.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(imp.get_absolute_url()).status_code == 302
+    imp = PriceImport.objects.get(pk=imp.pk)
+    assert imp.status == "imported" and imp.lease_expires is None
+    assert AgreementArticle.objects.filter(article_number__startswith="JOB-", valid_from=day).count() == 5
+    page = client.get(imp.get_absolute_url() + "?part=progress", HTTP_HX_REQUEST="true")
+    assert page.status_code == 200 and b"job-progress" in page.content
+
+
+def test_confirmation_files_with_a_formula_are_refused_naming_the_row() -> None:
+    from samdrift.ordering.imports import read_table
+
+    data = csv_bytes([["purchase_order", "supplier_reference"], ["IO-1", "=cmd|' /C calc'!A0"]])
+    with pytest.raises(ValidationError) as caught:
+        read_table(data, "ob.csv")
+    assert caught.value.messages[0].startswith("Row 2: supplier_reference begins with “=”")
