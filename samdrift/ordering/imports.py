@@ -354,6 +354,8 @@ def do_apply_price_list(imp: PriceImport, *, actor: Any) -> PriceImport:
     require_role(actor, owner_id=None, operator_roles=CATALOGUE_ROLES)
     if imp.status == ImportStatus.IMPORTED:
         raise ValidationError(_("This price list has already been imported."))
+    if imp.error_count:
+        raise ValidationError(_("The file has errors; correct it and upload it again."))
     result: PriceImport = importing.start_commit(RULES, imp, actor=actor)
     return result
 
