@@ -23,3 +23,14 @@ class ServicedeskConfig(AppConfig):
         add_nav("sd_inbound_list", _("Received email"), frozenset({Role.ADMIN, Role.AGENT}))
         add_nav("sd_mailbox_list", _("Mailboxes"), frozenset({Role.ADMIN}))
         add_nav("sd_supportgroup_list", _("Support groups"), frozenset({Role.ADMIN, Role.AGENT}))
+
+        from samdrift.core.panels import Panel, register_panel
+        from samdrift.servicedesk.panels import asset_tickets_panel
+
+        # The tickets about a device, on the device's page: registered here so that assets needs
+        # no import of the service desk (which imports assets).
+        register_panel(
+            Panel(
+                "servicedesk.tickets", "assets.asset", "servicedesk/_asset_tickets_panel.html", asset_tickets_panel, 20
+            )
+        )
