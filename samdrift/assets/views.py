@@ -78,9 +78,8 @@ from samdrift.assets.tables import (
     TriageDeviceTable,
 )
 from samdrift.core.access import access_object
-from samdrift.core.audit import record_event_now
+from samdrift.core.actions import do_record_export
 from samdrift.core.forms import bootstrapify
-from samdrift.core.models import AuditEventType
 from samdrift.core.views import (
     ActionFormView,
     HistoryView,
@@ -776,10 +775,8 @@ def refresh_forecast(request: HttpRequest) -> HttpResponse:
         writer.writerow([_("Quarter"), _("End of life"), _("Replacement cost (SEK)"), _("Warranties ending")])
         for row in rows:
             writer.writerow([row.quarter, row.end_of_life, row.replacement_cost, row.warranty_ends])
-        record_event_now(
+        do_record_export(
             request.user,
-            "viewer",
-            AuditEventType.EXPORTED,
             object_type="assets.forecast",
             extra={"format": "csv", "owner": owner_id, "rows": len(rows)},
         )

@@ -14,9 +14,9 @@ class OrderingConfig(AppConfig):
         from samdrift.core.outbox import on_sent
         from samdrift.core.roles import OPERATOR_ROLES, Role
         from samdrift.core.scheduling import PERIODIC_TASKS, Periodic
-        from samdrift.ordering.notify import mark_purchase_order_sent
+        from samdrift.ordering.purchasing import do_mark_purchase_order_sent
 
-        on_sent("ordering.purchaseorder", mark_purchase_order_sent)
+        on_sent("ordering.purchaseorder", do_mark_purchase_order_sent)
         owner_roles = {Role.OWNER_VIEWER, Role.ORDERER, Role.APPROVER}
         add_nav("order_shop", _("Place an order"), {Role.ORDERER})
         add_nav("order_list", _("Orders"), set(OPERATOR_ROLES) | owner_roles)
