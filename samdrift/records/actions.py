@@ -743,7 +743,7 @@ def do_execute_batch(batch: DisposalBatch, *, actor: Any) -> DisposalBatch:
     if held:
         items.filter(object_id__in=held).update(skipped=True)
     ids = items.filter(skipped=False).values("object_id")
-    source.dispose(ids, batch.method)
+    source.dispose(ids, batch.method, actor=actor)
     disposed = items.filter(skipped=False).update(disposed=True)
     skipped = items.filter(skipped=True).count()
     batch.status, batch.executed_at = BatchStatus.EXECUTED, timezone.now()

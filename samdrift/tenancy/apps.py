@@ -22,3 +22,8 @@ class TenancyConfig(AppConfig):
             ),
         )
         register_picker("costcentre", Picker(CostCentre, ("code", "name"), ("code", "id"), ("owner",)))
+
+        from samdrift.core.demo import register_demo_logins
+        from samdrift.tenancy.demo import DEMO_PASSWORD, demo_logins
+
+        register_demo_logins(demo_logins, DEMO_PASSWORD)
