@@ -5,6 +5,7 @@ import itertools
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
@@ -217,3 +218,48 @@ def test_every_verb_named_in_the_code_is_declared() -> None:
                         named.add(str(value.value))
     assert len(named) > 40
     assert {v for v in named if not is_declared(v)} == set()
+
+
+@pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="in-memory SQLite (the test database) cannot hold concurrent writers; the chain lock tested is PostgreSQL's",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_of_one_owner_does_not_wait_for_another_owners_chain() -> None:
+    """DESIGN.md rule 3: while one owner's action holds its chain (its transaction is open), another
+    owner's event is written at once, and a second event of the same owner waits for the lock."""
+    import threading
+
+    from django.db import OperationalError
+    from django.db import connection as main
+
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_owner_a() -> None:
+        from django.db import connection as mine
+
+        try:
+            with transaction.atomic():
+                record_event(None, "system", AuditEventType.UPDATED, owner_id=9_200_001, object_type="t.a")
+                holding.set()
+                release.wait(30)
+        finally:
+            mine.close()
+
+    thread = threading.Thread(target=hold_owner_a)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        with transaction.atomic():
+            with main.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            other = record_event(None, "system", AuditEventType.UPDATED, owner_id=9_200_002, object_type="t.b")
+        assert other.chain == chain_of(9_200_002) and other.prev_hash == GENESIS
+        with pytest.raises(OperationalError), transaction.atomic():
+            with main.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '1s'")
+            record_event(None, "system", AuditEventType.UPDATED, owner_id=9_200_001, object_type="t.a")
+    finally:
+        release.set()
+        thread.join()
+    assert verify_chain().ok
