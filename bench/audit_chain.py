@@ -129,8 +129,7 @@ def main() -> None:
     for r in results:
         print(
             f"{r['mode']:<28}{r['writers']:>8}{r['events']:>8}{r['seconds']:>8}{r['events_per_second']:>10}"
-            f"{r['median_ms']:>11}{r['p95_ms']:>9}"
-            + (f"  ERRORS {r['errors']}" if r["errors"] else "")
+            f"{r['median_ms']:>11}{r['p95_ms']:>9}" + (f"  ERRORS {r['errors']}" if r["errors"] else "")
         )
     print(f"chains verify: {report.ok} ({report.checked} events in {report.chains} chains)")
     out = ROOT / "bench" / "results"
