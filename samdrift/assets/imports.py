@@ -958,7 +958,7 @@ def check_asset_import(batch: AssetImport, *, actor: Any, in_background: bool = 
 
 
 def _runs_in_background(batch: AssetImport) -> bool:
-    return batch.row_count > getattr(settings, "SAMDRIFT_ASSET_IMPORT_SYNC_ROWS", SYNC_ROWS)
+    return batch.row_count > settings.SAMDRIFT_ASSET_IMPORT_SYNC_ROWS
 
 
 def start_check(batch: AssetImport, *, actor: Any) -> AssetImport:

@@ -564,7 +564,7 @@ class StaleAssetList(ScopedListView):
         try:
             days = max(1, min(3650, int(self.request.GET.get("days", ""))))
         except ValueError:
-            days = int(getattr(settings, "SAMDRIFT_STALE_DAYS", 30))
+            days = int(settings.SAMDRIFT_STALE_DAYS)
         cutoff = timezone.now() - timedelta(days=days)
         return (
             super()

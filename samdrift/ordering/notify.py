@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def absolute(path: str) -> str:
-    base = getattr(settings, "SAMDRIFT_BASE_URL", "") or "http://localhost:8000"
+    base = settings.SAMDRIFT_BASE_URL or "http://localhost:8000"
     return base.rstrip("/") + path
 
 

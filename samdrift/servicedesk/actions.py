@@ -78,7 +78,7 @@ TICKET_FIELDS_ON_CREATE = (
 
 def reopen_window() -> timedelta:
     """How long after resolution a ticket may be reopened (SERVICEDESK_REOPEN_DAYS, default 14)."""
-    return timedelta(days=int(getattr(settings, "SERVICEDESK_REOPEN_DAYS", 14)))
+    return timedelta(days=int(settings.SERVICEDESK_REOPEN_DAYS))
 
 
 def _role(actor: Any, thing: str, owner_id: int | None) -> str:

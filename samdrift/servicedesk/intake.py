@@ -62,12 +62,12 @@ BLOCKED_TYPES = frozenset({"application/x-msdownload", "application/x-dosexec", 
 
 def max_attachment_bytes() -> int:
     """SERVICEDESK_ATTACHMENT_MAX_BYTES, default 10 MiB per file."""
-    return int(getattr(settings, "SERVICEDESK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+    return int(settings.SERVICEDESK_ATTACHMENT_MAX_BYTES)
 
 
 def sender_rate_limit() -> int:
     """SERVICEDESK_MAIL_SENDER_LIMIT: messages per sender and hour above which a loop is assumed."""
-    return int(getattr(settings, "SERVICEDESK_MAIL_SENDER_LIMIT", 20))
+    return int(settings.SERVICEDESK_MAIL_SENDER_LIMIT)
 
 
 def _megabytes(size: int) -> str:
@@ -526,7 +526,7 @@ def do_retry_inbound_message(
 def _client(mailbox: Mailbox) -> Any:
     from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
 
-    timeout = int(getattr(settings, "SERVICEDESK_IMAP_TIMEOUT", 30))
+    timeout = int(settings.SERVICEDESK_IMAP_TIMEOUT)
     if mailbox.security == MailSecurity.SSL:
         return MailBox(mailbox.host, mailbox.port, timeout=timeout)
     if mailbox.security == MailSecurity.STARTTLS:
