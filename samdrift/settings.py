@@ -280,6 +280,28 @@ SAMDRIFT_SWEEP_SECONDS = int(os.environ.get("SAMDRIFT_SWEEP_SECONDS", "60"))
 # SAMDRIFT_SILENT_SECONDS means down (the health check answers 503, the sweep fails its tasks).
 SAMDRIFT_HEARTBEAT_SECONDS = float(os.environ.get("SAMDRIFT_HEARTBEAT_SECONDS", "15"))
 SAMDRIFT_SILENT_SECONDS = int(os.environ.get("SAMDRIFT_SILENT_SECONDS", "120"))
+# --- settings the apps read (issue 12: declared here once, each with its environment variable) ---
+# The address put in email links (ordering's mails); empty: http://localhost:8000.
+SAMDRIFT_BASE_URL = os.environ.get("SAMDRIFT_BASE_URL", "")
+# Email intake (docs/servicedesk.md): the largest attachment kept, the messages one sender may send
+# in an hour before the intake stops answering (mail loops), the IMAP timeout in seconds, the
+# domain of outgoing Message-IDs (empty: the sender address's), the reopen window in days and how
+# many business minutes before the resolution due time agents are warned.
+SERVICEDESK_ATTACHMENT_MAX_BYTES = int(os.environ.get("SERVICEDESK_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+SERVICEDESK_MAIL_SENDER_LIMIT = int(os.environ.get("SERVICEDESK_MAIL_SENDER_LIMIT", "20"))
+SERVICEDESK_IMAP_TIMEOUT = int(os.environ.get("SERVICEDESK_IMAP_TIMEOUT", "30"))
+SERVICEDESK_MAIL_DOMAIN = os.environ.get("SERVICEDESK_MAIL_DOMAIN", "")
+SERVICEDESK_REOPEN_DAYS = int(os.environ.get("SERVICEDESK_REOPEN_DAYS", "14"))
+SERVICEDESK_WARN_BUSINESS_MINUTES = int(os.environ.get("SERVICEDESK_WARN_BUSINESS_MINUTES", "60"))
+# Inventory agents (docs/assets.md): the largest upload (compressed) and XML (unpacked), and how
+# often agents are told to send a full inventory (PROLOG answer, hours).
+SAMDRIFT_INVENTORY_MAX_BYTES = int(os.environ.get("SAMDRIFT_INVENTORY_MAX_BYTES", str(5 * 1024 * 1024)))
+SAMDRIFT_INVENTORY_MAX_XML_BYTES = int(os.environ.get("SAMDRIFT_INVENTORY_MAX_XML_BYTES", str(50 * 1024 * 1024)))
+SAMDRIFT_INVENTORY_PROLOG_FREQ_HOURS = int(os.environ.get("SAMDRIFT_INVENTORY_PROLOG_FREQ_HOURS", "24"))
+# Devices not seen by an agent for this many days are listed as stale.
+SAMDRIFT_STALE_DAYS = int(os.environ.get("SAMDRIFT_STALE_DAYS", "30"))
+# Asset imports with more rows than this run as a background job instead of in the request.
+SAMDRIFT_ASSET_IMPORT_SYNC_ROWS = int(os.environ.get("SAMDRIFT_ASSET_IMPORT_SYNC_ROWS", "2000"))
 # --- sessions, headers and the content security policy (issue 18; docs/identity.md) -----------
 # ASVS 3.3.2 (level 2): sign in again after 12 hours, or after 30 minutes without a request.
 SESSION_COOKIE_AGE = int(os.environ.get("SAMDRIFT_SESSION_MAX_SECONDS", str(12 * 3600)))

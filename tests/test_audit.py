@@ -5,12 +5,14 @@ import itertools
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from samdrift.core import triggers
-from samdrift.core.audit import GENESIS, record_event, verify_chain
+from samdrift.core.audit import GENESIS, OPERATOR_CHAIN, chain_of, record_event, verify_chain
 from samdrift.core.models import AuditEvent, AuditEventType
 from samdrift.tenancy import actions
 
@@ -21,14 +23,24 @@ def test_chain_of_a_fresh_world_verifies(world: Any) -> None:
     report = verify_chain()
     assert report.ok
     assert report.checked == AuditEvent.objects.count() > 20
-    first = AuditEvent.objects.order_by("id").first()
-    assert first is not None and first.prev_hash == GENESIS
+    # One chain per owner and one for the operator, each from its own start.
+    chains = set(AuditEvent.objects.values_list("chain", flat=True))
+    assert {OPERATOR_CHAIN, chain_of(world.a.owner.pk), chain_of(world.b.owner.pk)} <= chains
+    assert report.chains == len(chains)
+    for chain in chains:
+        first = AuditEvent.objects.filter(chain=chain).order_by("id").first()
+        assert first is not None and first.prev_hash == GENESIS
+        assert verify_chain(chain).ok
 
 
-def test_each_event_links_to_the_one_before(world: Any) -> None:
-    events = list(AuditEvent.objects.order_by("id"))
-    for before, after in itertools.pairwise(events):
-        assert after.prev_hash == before.hash
+def test_each_event_links_to_the_one_before_in_its_chain(world: Any) -> None:
+    for chain in set(AuditEvent.objects.values_list("chain", flat=True)):
+        events = list(AuditEvent.objects.filter(chain=chain).order_by("id"))
+        for before, after in itertools.pairwise(events):
+            assert after.prev_hash == before.hash
+    owners = set(AuditEvent.objects.filter(chain=chain_of(world.a.owner.pk)).values_list("owner_id", flat=True))
+    assert owners == {world.a.owner.pk}
+    assert set(AuditEvent.objects.filter(chain=OPERATOR_CHAIN).values_list("owner_id", flat=True)) == {None}
 
 
 def test_database_refuses_update_and_delete(world: Any) -> None:
@@ -65,11 +77,61 @@ def test_verify_names_an_edited_event(world: Any) -> None:
 
 
 def test_verify_names_the_event_after_a_removed_one(world: Any) -> None:
-    ids = list(AuditEvent.objects.order_by("id").values_list("id", flat=True))
+    chain = chain_of(world.a.owner.pk)
+    ids = list(AuditEvent.objects.filter(chain=chain).order_by("id").values_list("id", flat=True))
     _tamper("DELETE FROM core_auditevent WHERE id = %s", [ids[3]])
     report = verify_chain()
-    assert report.broken_at == ids[4]
+    assert report.broken_at == ids[4], "the next event of the same chain"
     assert "removed" in report.reason
+
+
+def test_verify_finds_an_event_moved_to_another_chain_or_given_another_verb(world: Any) -> None:
+    target = AuditEvent.objects.filter(chain=chain_of(world.a.owner.pk)).order_by("id")[4]
+    _tamper("UPDATE core_auditevent SET verb = %s WHERE id = %s", ["forged", target.pk])
+    assert verify_chain().broken_at == target.pk
+    _tamper("UPDATE core_auditevent SET verb = %s WHERE id = %s", [target.verb, target.pk])
+    assert verify_chain().ok
+    _tamper("UPDATE core_auditevent SET chain = %s WHERE id = %s", [chain_of(world.b.owner.pk), target.pk])
+    assert not verify_chain().ok
+
+
+def test_events_written_before_the_split_still_verify_as_their_one_chain(world: Any) -> None:
+    """Events of the single chain (chain "") that the trail had before chains per owner: their
+    hash covers neither chain nor verb; their verb must match their sealed extra["action"]."""
+    from samdrift.core.audit import LEGACY_CHAIN, _digest, _hashed_fields
+
+    prev = GENESIS
+    legacy = []
+    for n, owner in enumerate([world.a.owner.pk, None, world.b.owner.pk]):
+        event = AuditEvent(
+            created=timezone.now(), actor_label="system", actor_role="system", owner_id=owner,
+            event_type=AuditEventType.UPDATED, object_type="x.y", object_id=str(n),
+            extra={"action": "reopen"}, verb="reopen", chain=LEGACY_CHAIN, prev_hash=prev,
+        )  # fmt: skip
+        event.hash = _digest(prev, _hashed_fields(event))
+        prev = event.hash
+        legacy.append(event)
+    with transaction.atomic():
+        AuditEvent.objects.bulk_create(legacy)
+    assert verify_chain().ok
+    _tamper("UPDATE core_auditevent SET verb = %s WHERE hash = %s", ["merge", legacy[1].hash])
+    report = verify_chain()
+    assert not report.ok and "verb" in report.reason
+
+
+def test_the_verb_is_stored_in_its_column_and_declared_by_its_app(world: Any) -> None:
+    from samdrift.core.events import VERBS, is_declared
+
+    ticket_events = AuditEvent.objects.filter(verb="reopen")
+    with transaction.atomic():
+        event = record_event(None, "system", AuditEventType.UPDATED, extra={"action": "purchase"})
+        named = record_event(None, "system", AuditEventType.UPDATED, verb="dispose", extra={"action": "x"})
+    assert (event.verb, named.verb) == ("purchase", "dispose")
+    assert ticket_events.count() == AuditEvent.objects.filter(extra__action="reopen").count()
+    assert VERBS["purchase"] == "ordering" and VERBS["reopen"] == "servicedesk"
+    stored = set(AuditEvent.objects.exclude(verb="").values_list("verb", flat=True))
+    assert stored, "the world's actions wrote verbs"
+    assert {v for v in stored if not is_declared(v)} == set(), "every verb an action wrote is declared"
 
 
 def test_verify_detects_changed_json_changes(world: Any) -> None:
@@ -137,3 +199,67 @@ def test_audit_search_is_for_admins_and_records_officers(world: Any, web: Any) -
     assert web(world.records).get("/audit/").status_code == 200
     assert web(world.agent).get("/audit/").status_code == 403
     assert web(world.a.viewer).get("/audit/").status_code == 403
+
+
+def test_every_verb_named_in_the_code_is_declared() -> None:
+    """Each `"action": "<verb>"` an action writes in its event's details is one of the verbs
+    its app declares in events.py (registered from ready())."""
+    import ast
+    from pathlib import Path
+
+    from samdrift.core.events import is_declared
+
+    named: set[str] = set()
+    for path in (Path(__file__).resolve().parent.parent / "samdrift").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    if isinstance(key, ast.Constant) and key.value == "action" and isinstance(value, ast.Constant):
+                        named.add(str(value.value))
+    assert len(named) > 40
+    assert {v for v in named if not is_declared(v)} == set()
+
+
+@pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="in-memory SQLite (the test database) cannot hold concurrent writers; the chain lock tested is PostgreSQL's",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_of_one_owner_does_not_wait_for_another_owners_chain() -> None:
+    """DESIGN.md rule 3: while one owner's action holds its chain (its transaction is open), another
+    owner's event is written at once, and a second event of the same owner waits for the lock."""
+    import threading
+
+    from django.db import OperationalError
+    from django.db import connection as main
+
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_owner_a() -> None:
+        from django.db import connection as mine
+
+        try:
+            with transaction.atomic():
+                record_event(None, "system", AuditEventType.UPDATED, owner_id=9_200_001, object_type="t.a")
+                holding.set()
+                release.wait(30)
+        finally:
+            mine.close()
+
+    thread = threading.Thread(target=hold_owner_a)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        with transaction.atomic():
+            with main.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            other = record_event(None, "system", AuditEventType.UPDATED, owner_id=9_200_002, object_type="t.b")
+        assert other.chain == chain_of(9_200_002) and other.prev_hash == GENESIS
+        with pytest.raises(OperationalError), transaction.atomic():
+            with main.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '1s'")
+            record_event(None, "system", AuditEventType.UPDATED, owner_id=9_200_001, object_type="t.a")
+    finally:
+        release.set()
+        thread.join()
+    assert verify_chain().ok

@@ -16,7 +16,7 @@ from django.db import connection
 
 from samdrift.core import triggers
 from samdrift.core.audit import verify_chain
-from samdrift.core.checkpoint import do_export_audit_checkpoint, verify_head
+from samdrift.core.checkpoint import current_head, do_export_audit_checkpoint, verify_head
 from samdrift.core.models import AuditEvent, OutgoingMessage
 from samdrift.core.outbox import send_due
 from samdrift.core.scheduling import PERIODIC_TASKS
@@ -98,7 +98,9 @@ def test_daily_task_writes_the_file_mails_the_records_officer_and_is_audited(
         result = export_audit_checkpoint.call()
     path = Path(result["file"])
     checkpoint = json.loads(path.read_text())
-    assert set(checkpoint) == {"format", "created", "head_id", "head_hash", "events", "signature"}
+    assert set(checkpoint) == {"format", "created", "head_id", "head_hash", "events", "heads", "signature"}
+    assert checkpoint["format"] == "samdrift-audit-checkpoint/2"
+    assert sum(head["events"] for head in checkpoint["heads"].values()) == checkpoint["events"]
     assert path.parent == settings.SAMDRIFT_AUDIT_CHECKPOINT_DIR
     # Queued in the outbox in the action's transaction, then sent by the outbox's sender.
     queued = OutgoingMessage.objects.get(kind="audit_checkpoint")
@@ -112,3 +114,40 @@ def test_daily_task_writes_the_file_mails_the_records_officer_and_is_audited(
     event = AuditEvent.objects.order_by("-id").first()
     assert event is not None and event.event_type == "exported" and event.extra["action"] == "audit_checkpoint"
     assert verify_head(checkpoint).ok
+
+
+def test_deleting_the_newest_event_of_one_owner_fails_verify_head(trail: Any) -> None:
+    """Chains per owner: an owner's newest events deleted while other chains went on (so the trail's
+    newest event is still there) are found by that chain's head in the checkpoint."""
+    from django.db import transaction
+
+    from samdrift.core.audit import chain_of, record_event
+    from samdrift.core.models import AuditEventType
+
+    owner = tenancy.Owner.objects.get()
+    with transaction.atomic():  # the operator's chain goes on after the owner's newest event
+        record_event(None, "system", AuditEventType.UPDATED, object_type="core.test")
+    path = do_export_audit_checkpoint(actor=None)
+    checkpoint = json.loads(path.read_text())
+    assert chain_of(owner.pk) in checkpoint["heads"] and "operator" in checkpoint["heads"]
+    newest_of_owner = AuditEvent.objects.filter(chain=chain_of(owner.pk)).latest("id").pk
+    assert newest_of_owner < checkpoint["head_id"]
+    triggers.remove(connection)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [newest_of_owner])
+    finally:
+        triggers.install(connection)
+    assert verify_chain().ok, "each chain alone is still whole"
+    report = verify_head(checkpoint)
+    assert not report.ok and "missing" in report.reason and chain_of(owner.pk) in report.reason
+
+
+def test_a_checkpoint_of_the_first_format_is_still_understood(trail: Any) -> None:
+    from samdrift.core.checkpoint import FORMAT_1, SIGNED_FIELDS_1, sign
+
+    body = {k: v for k, v in current_head().items() if k in SIGNED_FIELDS_1}
+    body["format"] = FORMAT_1
+    assert verify_head(sign(body)).ok
+    _delete_newest(1)
+    assert "missing" in verify_head(sign(body)).reason

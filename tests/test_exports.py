@@ -41,3 +41,15 @@ def test_people_exports_keep_a_formula_in_a_name_as_text(world: Any, web: Any) -
     found = [cell for row in book.active.iter_rows() for cell in row if cell.value == FORMULA]
     assert found, "the name is exported with its exact value"
     assert all(cell.data_type == "s" for cell in found), "stored as text, not as a formula"
+
+
+def test_an_export_is_audited_in_the_role_the_user_holds(world: Any, web: Any) -> None:
+    from samdrift.core.access import role_of
+    from samdrift.core.models import AuditEvent, AuditEventType
+
+    assert web(world.admin).get("/people/?export=csv").status_code == 200
+    event = AuditEvent.objects.filter(event_type=AuditEventType.EXPORTED).latest("id")
+    assert (event.actor_id, event.actor_role, event.object_type) == (world.admin.pk, "admin", "tenancy.person")
+    assert role_of(world.a.viewer, world.a.owner.pk) == "owner_viewer"
+    assert role_of(world.a.viewer, world.b.owner.pk) == ""
+    assert role_of(None) == "system"

@@ -221,26 +221,68 @@ def test_api_fields_that_name_another_object_accept_only_the_users_own(world: An
     from samdrift.core.access import ScopedQuerySet
     from samdrift.urls import router
 
+    def related_fields(fields: Any, prefix: str = "") -> Any:
+        """Every related field, also in nested serializers and lists of them (an order's items)."""
+        for name, field in fields.items():
+            if isinstance(field, serializers.ListSerializer):
+                field = field.child
+            if isinstance(field, serializers.BaseSerializer) and hasattr(field, "fields"):
+                if not field.read_only:
+                    yield from related_fields(field.fields, f"{prefix}{name}.")
+                continue
+            target = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
+            if isinstance(target, serializers.RelatedField) and not target.read_only:
+                yield f"{prefix}{name}", target
+
+    def input_serializers(viewset: Any) -> set[Any]:
+        """The viewset's own serializer (when it writes) and the body of each of its actions, as
+        `@action(serializer_class=...)` or drf-spectacular's `@extend_schema(request=...)` names it."""
+        found = set()
+        own = getattr(viewset, "serializer_class", None)
+        if own is not None and (hasattr(viewset, "create") or hasattr(viewset, "update")):
+            found.add(own)
+        writers = [getattr(viewset, name) for name in ("create", "update") if hasattr(viewset, name)]
+        for extra in [*viewset.get_extra_actions(), *writers]:
+            kwargs = getattr(extra, "kwargs", None) or {}
+            body = kwargs.get("serializer_class")
+            # @extend_schema(request=X) keeps X in the closure of its schema's get_request_serializer.
+            method = getattr(kwargs.get("schema"), "get_request_serializer", None)
+            cells = dict(zip(method.__code__.co_freevars, method.__closure__ or (), strict=True)) if method else {}
+            documented = cells["request"].cell_contents if "request" in cells else None
+            for candidate in (body, documented):
+                if isinstance(candidate, type) and issubclass(candidate, serializers.BaseSerializer):
+                    found.add(candidate)
+        return found
+
     checked = 0
+    inspected: set[str] = set()
     for _prefix, viewset, _basename in router.registry:
-        serializer_class = getattr(viewset, "serializer_class", None)
-        if serializer_class is None or not (hasattr(viewset, "create") or hasattr(viewset, "update")):
-            continue  # read-only endpoints take no references
-        for user in a_users(world):
-            request = rf.post("/")
-            request.user = user
-            fields = serializer_class(context={"request": request}).fields
-            for name, field in fields.items():
-                target = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
-                if not isinstance(target, serializers.RelatedField) or target.read_only:
-                    continue
-                offered = target.get_queryset()
-                if not isinstance(offered, ScopedQuerySet) or not hasattr(offered.model, "OWNER_PATH"):
-                    continue
-                b_rows = offered.model._default_manager.filter(**{offered.model.OWNER_PATH: world.b.owner.pk})
-                if not b_rows.exists():
-                    continue
-                leaked = offered.filter(pk__in=b_rows.values("pk"))
-                assert not leaked.exists(), f"{serializer_class.__name__}.{name} accepts owner B's objects for {user}"
-                checked += 1
+        for serializer_class in input_serializers(viewset):
+            inspected.add(serializer_class.__name__)
+            for user in a_users(world):
+                request = rf.post("/")
+                request.user = user
+                fields = serializer_class(context={"request": request}).fields
+                for name, target in related_fields(fields):
+                    offered = target.get_queryset()
+                    if not isinstance(offered, ScopedQuerySet) or not hasattr(offered.model, "OWNER_PATH"):
+                        continue
+                    b_rows = offered.model._default_manager.filter(**{offered.model.OWNER_PATH: world.b.owner.pk})
+                    if not b_rows.exists():
+                        continue
+                    leaked = offered.filter(pk__in=b_rows.values("pk"))
+                    assert not leaked.exists(), (
+                        f"{serializer_class.__name__}.{name} accepts owner B's objects for {user}"
+                    )
+                    checked += 1
+    # The bodies of actions and nested serializers are inspected too, not only the viewsets' own.
+    assert {"OrderCreateSerializer", "MoveSerializer", "CheckOutSerializer"} <= inspected, sorted(inspected)
     assert checked >= 10, f"only {checked} related fields checked; the world lacks owner B's objects"
+
+
+def test_a_serializer_made_without_a_request_offers_nothing() -> None:
+    """Fail closed: no request in the context means no user, and no related object is accepted."""
+    from samdrift.assets.serializers import MoveSerializer
+
+    fields = MoveSerializer().fields
+    assert not fields["person"].get_queryset().exists()

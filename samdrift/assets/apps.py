@@ -8,6 +8,10 @@ class AssetsConfig(AppConfig):
     verbose_name = _("Assets")
 
     def ready(self) -> None:
+        from samdrift.assets.events import AssetsVerb
+        from samdrift.core.events import register_verbs
+
+        register_verbs("assets", AssetsVerb)
         from samdrift.assets.models import STAFF
         from samdrift.core.context_processors import add_nav
 
@@ -25,4 +29,18 @@ class AssetsConfig(AppConfig):
 
         register_picker(
             "asset", Picker(Asset, ("asset_tag", "serial_number", "hostname"), ("asset_tag", "id"), ("model",), None)
+        )
+
+        from samdrift.assets.records import DeviceHistorySource, InventoryDataSource
+        from samdrift.records.services import register_source
+
+        register_source(DeviceHistorySource(), searchable=False)
+        register_source(InventoryDataSource(), searchable=False)
+
+        from datetime import timedelta
+
+        from samdrift.core.scheduling import Periodic, register_periodic
+
+        register_periodic(
+            Periodic("assets-retry-inventory", "samdrift.assets.tasks.retry_inventory_uploads", timedelta(minutes=15))
         )

@@ -88,11 +88,11 @@ FACT_COLUMNS = ("hostname", "hardware_uuid", "os_name", "os_version", "cpu", "me
 
 
 def max_upload_bytes() -> int:
-    return int(getattr(settings, "SAMDRIFT_INVENTORY_MAX_BYTES", 5 * 1024 * 1024))
+    return int(settings.SAMDRIFT_INVENTORY_MAX_BYTES)
 
 
 def max_xml_bytes() -> int:
-    return int(getattr(settings, "SAMDRIFT_INVENTORY_MAX_XML_BYTES", 50 * 1024 * 1024))
+    return int(settings.SAMDRIFT_INVENTORY_MAX_XML_BYTES)
 
 
 class InventoryError(Exception):
@@ -613,7 +613,7 @@ def process_upload(upload: InventoryUpload) -> tuple[bytes, bool]:
         upload.device_id = _text(root, "DEVICEID")[:200]
         if upload.query == "PROLOG":
             _finish(upload, UploadStatus.PROLOG)
-            freq = int(getattr(settings, "SAMDRIFT_INVENTORY_PROLOG_FREQ_HOURS", 24))
+            freq = int(settings.SAMDRIFT_INVENTORY_PROLOG_FREQ_HOURS)
             return REPLY_SEND % freq, compressed
         if upload.query != "INVENTORY":
             raise InventoryError(

@@ -78,9 +78,8 @@ from samdrift.assets.tables import (
     TriageDeviceTable,
 )
 from samdrift.core.access import access_object
-from samdrift.core.audit import record_event_now
+from samdrift.core.actions import do_record_export
 from samdrift.core.forms import bootstrapify
-from samdrift.core.models import AuditEventType
 from samdrift.core.views import (
     ActionFormView,
     HistoryView,
@@ -340,8 +339,6 @@ class AssetDetail(ScopedDetailView):
             .select_related("entitlement__product")
             .order_by("entitlement__product__name", "id")[:100]
         )
-        context["tickets"] = tickets_for_asset(user, asset)
-        context["tickets_linked"] = ticket_asset_path() is not None
         if may_write(user, "asset", asset.owner_id):
             context["next_statuses"] = [
                 (s, AssetStatus(s).label) for s in sorted(TRANSITIONS[asset.status]) if s != AssetStatus.DEPLOYED
@@ -350,34 +347,6 @@ class AssetDetail(ScopedDetailView):
             context["may_check_in"] = AssetStatus.IN_STOCK in TRANSITIONS[asset.status]
             context["may_move"] = True
         return context
-
-
-def ticket_asset_path() -> str | None:
-    """How a service-desk ticket names its devices: the lookup from Ticket to Asset, found on the
-    model (a many-to-many or a through model), or None while tickets carry no devices."""
-    from samdrift.servicedesk.models import Ticket
-
-    for f in Ticket._meta.get_fields():
-        if not f.is_relation:
-            continue
-        if f.related_model is Asset and (f.many_to_many or f.many_to_one):
-            return f.name
-        if f.one_to_many and f.related_model is not None:
-            for sub in f.related_model._meta.get_fields():
-                if getattr(sub, "many_to_one", False) and sub.related_model is Asset:
-                    return f"{f.get_accessor_name() if f.auto_created else f.name}__{sub.name}"  # type: ignore[union-attr]
-    return None
-
-
-def tickets_for_asset(user: Any, asset: Asset, limit: int = 50) -> list[Any]:
-    """The tickets about a device that the user may see, newest first: one query."""
-    from samdrift.servicedesk.models import Ticket
-
-    path = ticket_asset_path()
-    if path is None:
-        return []
-    qs = Ticket.objects.for_user(user).filter(**{path: asset}).select_related("requester").order_by("-id")
-    return list(qs.distinct()[:limit])
 
 
 class AssetFormView(ActionFormView):
@@ -595,7 +564,7 @@ class StaleAssetList(ScopedListView):
         try:
             days = max(1, min(3650, int(self.request.GET.get("days", ""))))
         except ValueError:
-            days = int(getattr(settings, "SAMDRIFT_STALE_DAYS", 30))
+            days = int(settings.SAMDRIFT_STALE_DAYS)
         cutoff = timezone.now() - timedelta(days=days)
         return (
             super()
@@ -806,10 +775,8 @@ def refresh_forecast(request: HttpRequest) -> HttpResponse:
         writer.writerow([_("Quarter"), _("End of life"), _("Replacement cost (SEK)"), _("Warranties ending")])
         for row in rows:
             writer.writerow([row.quarter, row.end_of_life, row.replacement_cost, row.warranty_ends])
-        record_event_now(
+        do_record_export(
             request.user,
-            "viewer",
-            AuditEventType.EXPORTED,
             object_type="assets.forecast",
             extra={"format": "csv", "owner": owner_id, "rows": len(rows)},
         )

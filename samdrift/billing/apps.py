@@ -8,6 +8,10 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
+        from samdrift.billing.events import BillingVerb
+        from samdrift.core.events import register_verbs
+
+        register_verbs("billing", BillingVerb)
         from samdrift.billing.models import FINANCE_ROLES
         from samdrift.core.context_processors import add_nav
 
@@ -29,3 +33,8 @@ class BillingConfig(AppConfig):
                 ),
             )
         )
+
+        from samdrift.billing.records import InvoiceSource
+        from samdrift.records.services import register_source
+
+        register_source(InvoiceSource())

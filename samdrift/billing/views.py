@@ -72,10 +72,9 @@ from samdrift.billing.tables import (
     WorkTypeRateTable,
 )
 from samdrift.core.access import access_object, may
-from samdrift.core.audit import record_event_now
+from samdrift.core.actions import do_record_export
 from samdrift.core.forms import bootstrapify
 from samdrift.core.jobs import progress_context
-from samdrift.core.models import AuditEventType
 from samdrift.core.views import ActionFormView, ScopedDetailView, ScopedListView, apply_validation_error
 
 
@@ -89,10 +88,8 @@ _FINANCE_CREATES: Any = staticmethod(lambda user: is_finance(user))  # the lists
 def _download(
     request: HttpRequest, obj: Any, content: bytes, filename: str, content_type: str, fmt: str
 ) -> HttpResponse:
-    record_event_now(
+    do_record_export(
         request.user,
-        "viewer",
-        AuditEventType.EXPORTED,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
         object_repr=str(obj)[:200],

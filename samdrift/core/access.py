@@ -171,6 +171,16 @@ def require_role(
     raise PermissionDenied
 
 
+def role_of(user: Any, owner_id: int | None = None) -> str:
+    """The role in which a user reads (an export, a download): the system, their first operator
+    role, else their first role at `owner_id` (at any owner when none is named); "" for nobody."""
+    scope = scope_for(user)
+    if scope.is_system:
+        return SYSTEM_ROLE
+    held = sorted(scope.operator_roles) or sorted(scope.roles_in(owner_id) if owner_id is not None else scope.all_roles)
+    return held[0] if held else ""
+
+
 def may(
     actor: AnonymousUser | Any,
     *,

@@ -9,8 +9,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from samdrift.core.access import require_role
-from samdrift.core.audit import diff, record_event
+from samdrift.core.access import require_role, role_of
+from samdrift.core.audit import diff, record_event, record_event_now
 from samdrift.core.models import AuditEventType, OutboxStatus, OutgoingMessage
 from samdrift.core.roles import Role
 
@@ -54,6 +54,29 @@ def set_active_audited(obj: M, active: bool, *, actor: Any, role: str) -> M:
         changes={"active": [not active, active]},
     )
     return obj
+
+
+def do_record_export(
+    actor: Any,
+    *,
+    object_type: str,
+    owner_id: int | None = None,
+    object_id: str = "",
+    object_repr: str = "",
+    extra: dict[str, Any] | None = None,
+) -> Any:
+    """Record that data left the system (an export, a download, a report file): who, in which of
+    their roles, what. Its own short transaction, after the caller has read what it hands out."""
+    return record_event_now(
+        actor,
+        role_of(actor, owner_id),
+        AuditEventType.EXPORTED,
+        owner_id=owner_id,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        extra=extra,
+    )
 
 
 def _pk(value: Any) -> Any:

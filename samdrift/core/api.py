@@ -14,21 +14,45 @@ from rest_framework.response import Response
 from samdrift.core.access import ScopedQuerySet
 
 
-class ScopedSerializer(serializers.ModelSerializer):
-    """Related-object fields accept only objects the requesting user may see."""
+def narrow_fields(fields: Any, user: Any) -> None:
+    """Narrow every related field, in nested serializers and lists of them too, to what `user` may
+    see; with no user (a serializer made without a request) to nothing: it fails closed."""
+    for field in fields.values():
+        if isinstance(field, serializers.ListSerializer):
+            field = field.child
+        if isinstance(field, serializers.BaseSerializer) and hasattr(field, "fields"):
+            narrow_fields(field.fields, user)  # a ScopedFieldsMixin child narrows itself: no harm twice
+            continue
+        target = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
+        qs = getattr(target, "queryset", None)
+        if isinstance(qs, models.Manager):  # DRF builds related fields from the default manager
+            qs = qs.all()
+        if isinstance(target, serializers.RelatedField) and isinstance(qs, ScopedQuerySet):
+            target.queryset = qs.for_user(user) if user is not None else qs.none()  # type: ignore[misc,arg-type]
 
-    def get_fields(self) -> dict[str, serializers.Field]:
-        fields = super().get_fields()
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        for field in fields.values():
-            target = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
-            qs = getattr(target, "queryset", None)
-            if isinstance(qs, models.Manager):  # DRF builds related fields from the default manager
-                qs = qs.all()
-            if isinstance(target, serializers.RelatedField) and isinstance(qs, ScopedQuerySet):
-                target.queryset = qs.for_user(user)  # type: ignore[misc,arg-type]
+
+class ScopedFieldsMixin:
+    """Related-object fields accept only objects the requesting user may see, in this serializer
+    and in every serializer nested in it (an order's items, a move's target person)."""
+
+    _narrowed = False
+
+    @property
+    def fields(self) -> Any:
+        fields = super().fields  # type: ignore[misc]
+        if not self._narrowed:
+            self._narrowed = True
+            request = self.context.get("request")  # type: ignore[attr-defined]
+            narrow_fields(fields, getattr(request, "user", None))
         return fields
+
+
+class ScopedSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
+    """A model serializer whose related fields (and nested serializers') are narrowed to the user."""
+
+
+class ScopedInputSerializer(ScopedFieldsMixin, serializers.Serializer):
+    """The body of an action (check out, move, an order's items): its related fields narrowed too."""
 
 
 ERRORS = {

@@ -8,6 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from samdrift.core.events import CoreVerb, register_verbs
+
+        register_verbs("core", CoreVerb)
         from samdrift.core.operations import Section, register_section
         from samdrift.core.outbox import outbox_summary
 

@@ -1,7 +1,11 @@
 """Writing and verifying the audit trail (DESIGN.md rule 3).
 
-Actions call `record_event` inside their transaction. Events form one hash chain; the chain is
-extended under a lock (an advisory lock on PostgreSQL; SQLite serialises writers itself).
+Actions call `record_event` inside their transaction. Events form hash chains, one per owner and
+one for the operator (events of no owner), so that the writes of different owners do not wait on
+one lock: a chain is extended under its own lock (an advisory lock keyed by the chain on
+PostgreSQL; SQLite serialises writers itself). Events written before the split form one chain of
+their own (`chain` ""), verified as written. Each event carries its domain verb (`verb`, declared
+by the app in its events.py), taken from `extra["action"]` when the caller names none.
 """
 
 from __future__ import annotations
@@ -22,7 +26,14 @@ from samdrift.core.middleware import current_request
 from samdrift.core.models import AuditEvent, AuditEventType
 
 GENESIS = "0" * 64
-_LOCK_KEY = 730_001  # advisory lock id for the audit chain on PostgreSQL
+_LOCK_KEY = 730_001  # advisory lock class of the audit chains on PostgreSQL; the chain's owner id is the object
+OPERATOR_CHAIN = "operator"
+LEGACY_CHAIN = ""  # the single chain of the events written before chains were per owner
+
+
+def chain_of(owner_id: int | None) -> str:
+    """The chain an event of this owner continues (the operator's for events of no owner)."""
+    return f"owner:{owner_id}" if owner_id is not None else OPERATOR_CHAIN
 
 
 def _jsonable(value: Any) -> Any:
@@ -49,6 +60,14 @@ def _digest(prev_hash: str, fields: dict[str, Any]) -> str:
 
 def _hashed_fields(event: AuditEvent) -> dict[str, Any]:
     created = event.created.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+    fields = _base_fields(event, created)
+    if event.chain != LEGACY_CHAIN:  # the chain and the verb are sealed too (events before the split had neither)
+        fields["chain"] = event.chain
+        fields["verb"] = event.verb
+    return fields
+
+
+def _base_fields(event: AuditEvent, created: str) -> dict[str, Any]:
     return {
         "created": created,
         "actor": event.actor_id,
@@ -66,11 +85,13 @@ def _hashed_fields(event: AuditEvent) -> dict[str, Any]:
     }
 
 
-def _lock_chain() -> str:
+def _lock_chain(chain: str) -> str:
+    """Take the chain's lock for the rest of the transaction and return its newest hash."""
     if connection.vendor == "postgresql":
+        number = int(chain.split(":", 1)[1]) if chain.startswith("owner:") else 0
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_KEY, number])
+    last = AuditEvent.objects.filter(chain=chain).order_by("-id").values_list("hash", flat=True).first()
     return last or GENESIS
 
 
@@ -84,6 +105,7 @@ class PendingEvent:
     object_type: str = ""
     object_id: str = ""
     object_repr: str = ""
+    verb: str = ""  # the domain verb; extra["action"] when empty
 
 
 def _build(actor: Any, role: str, pending: PendingEvent, now: datetime) -> AuditEvent:
@@ -95,8 +117,12 @@ def _build(actor: Any, role: str, pending: PendingEvent, now: datetime) -> Audit
     owner_id = pending.owner_id
     if owner_id is None and obj is not None:
         owner_id = getattr(obj, "scope_owner_id", None)
+    extra = _jsonable(pending.extra or {})
+    verb = pending.verb or str(extra.get("action", ""))
     # Microsecond precision in UTC is what both SQLite and PostgreSQL store exactly.
     return AuditEvent(
+        verb=verb[:40],
+        chain=chain_of(owner_id),
         created=now,
         actor_id=getattr(actor, "pk", None),
         actor_label=(getattr(actor, "username", "") or "system")[:150],
@@ -107,7 +133,7 @@ def _build(actor: Any, role: str, pending: PendingEvent, now: datetime) -> Audit
         object_id=object_id,
         object_repr=object_repr,
         changes=_jsonable(pending.changes or {}),
-        extra=_jsonable(pending.extra or {}),
+        extra=extra,
         request_id=getattr(request, "request_id", "") if request else "",
         ip_address=(request.META.get("REMOTE_ADDR") or None) if request else None,
     )
@@ -121,11 +147,12 @@ def record_events(actor: Any, role: str, pending: Iterable[PendingEvent]) -> lis
     events = [_build(actor, role, p, now) for p in pending]
     if not events:
         return []
-    prev = _lock_chain()
+    # Locks in a fixed order (two actions touching the same two owners cannot deadlock).
+    heads = {chain: _lock_chain(chain) for chain in sorted({e.chain for e in events})}
     for event in events:
-        event.prev_hash = prev
-        event.hash = _digest(prev, _hashed_fields(event))
-        prev = event.hash
+        event.prev_hash = heads[event.chain]
+        event.hash = _digest(event.prev_hash, _hashed_fields(event))
+        heads[event.chain] = event.hash
     return AuditEvent.objects.bulk_create(events, batch_size=2000)
 
 
@@ -141,8 +168,9 @@ def record_event(
     object_type: str = "",
     object_id: str = "",
     object_repr: str = "",
+    verb: str = "",
 ) -> AuditEvent:
-    """Append one event to the chain in the caller's transaction."""
+    """Append one event to its chain in the caller's transaction."""
     (event,) = record_events(
         actor,
         role,
@@ -156,6 +184,7 @@ def record_event(
                 object_type=object_type,
                 object_id=object_id,
                 object_repr=object_repr,
+                verb=verb,
             )
         ],
     )
@@ -173,33 +202,40 @@ class ChainReport:
     checked: int
     broken_at: int | None = None
     reason: str = ""
+    chains: int = 0
 
     @property
     def ok(self) -> bool:
         return self.broken_at is None
 
 
-def iter_chain(chunk_size: int = 5000) -> Iterator[AuditEvent]:
-    return AuditEvent.objects.order_by("id").iterator(chunk_size=chunk_size)
+def iter_chain(chunk_size: int = 5000, chain: str | None = None) -> Iterator[AuditEvent]:
+    qs = AuditEvent.objects.all() if chain is None else AuditEvent.objects.filter(chain=chain)
+    return qs.order_by("id").iterator(chunk_size=chunk_size)
 
 
-def verify_chain() -> ChainReport:
-    """Recompute every hash in order; report the first event whose link is broken."""
-    prev = GENESIS
+def verify_chain(chain: str | None = None) -> ChainReport:
+    """Recompute every hash in order, each chain from its own start (all chains in one pass, or
+    only `chain`); report the first event whose link is broken."""
+    heads: dict[str, str] = {}
     checked = 0
-    for event in iter_chain():
+    for event in iter_chain(chain=chain):
+        prev = heads.get(event.chain, GENESIS)
         if event.prev_hash != prev:
             return ChainReport(
                 checked,
                 event.pk,
                 "previous-hash link does not match the event before it (an event was removed or inserted)",
+                len(heads),
             )
         expected = _digest(prev, _hashed_fields(event))
         if expected != event.hash:
-            return ChainReport(checked, event.pk, "content does not match its hash (the event was edited)")
-        prev = event.hash
+            return ChainReport(checked, event.pk, "content does not match its hash (the event was edited)", len(heads))
+        if event.chain == LEGACY_CHAIN and event.verb != str((event.extra or {}).get("action", ""))[:40]:
+            return ChainReport(checked, event.pk, "its verb does not match its sealed details (the event was edited)")
+        heads[event.chain] = event.hash
         checked += 1
-    return ChainReport(checked)
+    return ChainReport(checked, chains=len(heads))
 
 
 def diff(obj: Model, data: dict[str, Any]) -> dict[str, list[Any]]:

@@ -66,6 +66,13 @@ class AuditEvent(models.Model):
     extra = models.JSONField(_("details"), default=dict, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # The domain verb (`reopen`, `purchase`, `dispose`): one of the verbs the apps declare in their
+    # events.py (core/events.py), indexed so that the trail can be filtered by what happened.
+    verb = models.CharField(_("verb"), max_length=40, blank=True, default="")
+    # Which hash chain the event continues: one per owner ("owner:<id>") and one for the operator
+    # ("operator"), so that writes of different owners do not wait on one lock. "" is the single
+    # chain that events written before the split form (verified as it was written).
+    chain = models.CharField(max_length=24, blank=True, default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -83,6 +90,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor", "id"], name="audit_actor_idx"),
             models.Index(fields=["event_type", "id"], name="audit_type_idx"),
             models.Index(fields=["created"], name="audit_created_idx"),
+            models.Index(fields=["verb", "id"], name="audit_verb_idx"),
+            models.Index(fields=["chain", "id"], name="audit_chain_idx"),
         ]
 
     def __str__(self) -> str:

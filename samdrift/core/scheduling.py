@@ -1,6 +1,7 @@
 """The scheduler process: enqueues periodic tasks for the worker (DESIGN.md: processes).
 
-Each capability adds its periodic tasks to PERIODIC_TASKS. When each is next due is kept in the
+Core's own periodic tasks are listed here; each capability adds its own from its AppConfig.ready()
+with `register_periodic` (core names no capability). When each is next due is kept in the
 database (PeriodicState) and decided under a lock (a PostgreSQL advisory lock; on SQLite the
 write lock every transaction takes), so that two schedulers started by mistake still enqueue each
 periodic task once, and a restarted scheduler goes on where the last one stopped. An `inline`
@@ -47,9 +48,14 @@ PERIODIC_TASKS: list[Periodic] = [
     ),
     Periodic("verify-audit-chain", "samdrift.core.tasks.verify_audit_chain", timedelta(hours=24)),
     Periodic("audit-checkpoint", "samdrift.core.tasks.export_audit_checkpoint", timedelta(hours=24)),
-    Periodic("assets-retry-inventory", "samdrift.assets.tasks.retry_inventory_uploads", timedelta(minutes=15)),
-    Periodic("servicedesk-sla-check", "samdrift.servicedesk.tasks.check_sla_task", timedelta(minutes=5)),
 ]
+
+
+def register_periodic(*periodic: Periodic) -> None:
+    """Add an app's periodic tasks, from its AppConfig.ready() (which may run twice: once each)."""
+    for task in periodic:
+        if all(p.name != task.name for p in PERIODIC_TASKS):
+            PERIODIC_TASKS.append(task)
 
 
 # Any constant: the key of the advisory lock the schedulers share while they decide what is due.

@@ -25,7 +25,7 @@ PREFIX = "enc1:"
 
 
 def _fernet() -> MultiFernet:
-    keys = list(getattr(settings, "SAMDRIFT_CREDENTIAL_KEYS", None) or []) or [settings.SECRET_KEY]
+    keys = list(settings.SAMDRIFT_CREDENTIAL_KEYS or []) or [settings.SECRET_KEY]
     derived = [
         Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"samdrift-credentials\x00" + key.encode()).digest()))
         for key in keys

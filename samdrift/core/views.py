@@ -30,10 +30,10 @@ from openpyxl import Workbook
 
 from samdrift.core import cells
 from samdrift.core.access import ScopedQuerySet, access_object
-from samdrift.core.audit import record_event_now
+from samdrift.core.actions import do_record_export
 from samdrift.core.formats import format_number
 from samdrift.core.forms import bootstrapify
-from samdrift.core.models import AuditEvent, AuditEventType
+from samdrift.core.models import AuditEvent
 from samdrift.core.paging import CURSOR_PARAM, seek_page
 
 
@@ -159,10 +159,8 @@ class ScopedListView(LoginRequiredMixin, SingleTableMixin, FilterView):
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
             response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        record_event_now(
+        do_record_export(
             self.request.user,
-            "viewer",
-            AuditEventType.EXPORTED,
             object_type=self.model._meta.label_lower,  # type: ignore[union-attr]
             extra={"format": fmt, "rows": count, "filters": self.request.GET.dict()},
         )

@@ -10,13 +10,17 @@ class OrderingConfig(AppConfig):
     verbose_name = _("Ordering")
 
     def ready(self) -> None:
+        from samdrift.core.events import register_verbs
+        from samdrift.ordering.events import OrderingVerb
+
+        register_verbs("ordering", OrderingVerb)
         from samdrift.core.context_processors import add_nav
         from samdrift.core.outbox import on_sent
         from samdrift.core.roles import OPERATOR_ROLES, Role
-        from samdrift.core.scheduling import PERIODIC_TASKS, Periodic
-        from samdrift.ordering.notify import mark_purchase_order_sent
+        from samdrift.core.scheduling import Periodic, register_periodic
+        from samdrift.ordering.purchasing import do_mark_purchase_order_sent
 
-        on_sent("ordering.purchaseorder", mark_purchase_order_sent)
+        on_sent("ordering.purchaseorder", do_mark_purchase_order_sent)
 
         from samdrift.core.importing import register_import
         from samdrift.ordering.imports import RULES
@@ -30,11 +34,9 @@ class OrderingConfig(AppConfig):
         add_nav("agreement_list", _("Framework agreements"), {Role.ADMIN, Role.FINANCE})
         add_nav("package_list", _("Service catalogue"), {Role.ADMIN, Role.FINANCE})
         add_nav("ordering_lead_times", _("Lead times"), set(OPERATOR_ROLES) | owner_roles)
-        for periodic in (
+        register_periodic(
             Periodic(
                 "ordering-agreement-alerts", "samdrift.ordering.tasks.agreement_expiry_alerts", timedelta(hours=24)
             ),
             Periodic("ordering-purchase", "samdrift.ordering.tasks.purchase_approved_orders", timedelta(minutes=15)),
-        ):
-            if all(p.name != periodic.name for p in PERIODIC_TASKS):
-                PERIODIC_TASKS.append(periodic)
+        )

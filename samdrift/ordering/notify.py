@@ -7,7 +7,6 @@ and sent by the worker; a purchase order's `sent_at` is set when its message has
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def absolute(path: str) -> str:
-    base = getattr(settings, "SAMDRIFT_BASE_URL", "") or "http://localhost:8000"
+    base = settings.SAMDRIFT_BASE_URL or "http://localhost:8000"
     return base.rstrip("/") + path
 
 
@@ -99,13 +98,6 @@ def send_purchase_order(po: Any) -> bool:
             about=po,
         )
     return True
-
-
-def mark_purchase_order_sent(po_id: str, when: datetime) -> None:
-    """After the outbox delivered a purchase order: it left at this time (the first delivery counts)."""
-    from samdrift.ordering.models import PurchaseOrder
-
-    PurchaseOrder.objects.filter(pk=int(po_id), sent_at__isnull=True).update(sent_at=when)
 
 
 def notify_agreement_expiry(agreement: Any, months: int) -> None:

@@ -12,8 +12,9 @@ import hashlib
 import io
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -169,7 +170,7 @@ def bulk_create_purchase_orders(
     ordered_orders = {order_id for order_id, _a in keys} | {
         ln["order_id"] for ln in lines if ln["pk"] in set(nothing_to_buy)
     }
-    OrderLine.objects.filter(pk__in=ordered_lines).update(status=LineStatus.ORDERED, ordered_at=now)
+    _set_line_status(ordered_lines, LineStatus.ORDERED, ordered_at=now)
     Order.objects.filter(pk__in=ordered_orders).update(status=OrderStatus.ORDERED)
     events = [
         PendingEvent(
@@ -189,10 +190,11 @@ def bulk_create_purchase_orders(
         )
         for oid in sorted(ordered_orders)
     ]
+    events += _line_events(ordered_lines, LineStatus.APPROVED, LineStatus.ORDERED, "purchase")
     record_events(actor, role, events)
     if nothing_to_buy:
         _deliver_service_lines(nothing_to_buy, actor=actor, role=role, day=day)
-    _finish_orders({ln["order_id"] for ln in lines if ln["pk"] in set(nothing_to_buy)})
+    _finish_orders({ln["order_id"] for ln in lines if ln["pk"] in set(nothing_to_buy)}, actor=actor, role=role)
     result.purchase_orders = [po.pk for po in pos]
     result.lines = len(all_lines)
     if send:
@@ -202,7 +204,7 @@ def bulk_create_purchase_orders(
 
 def send_purchase_orders(po_ids: list[int]) -> None:
     """Queue each purchase order for its supplier in the outbox, in the caller's transaction; its
-    `sent_at` is set when the worker has delivered it (`notify.mark_purchase_order_sent`)."""
+    `sent_at` is set when the worker has delivered it (`do_mark_purchase_order_sent`)."""
     from samdrift.ordering import notify
 
     for po in PurchaseOrder.objects.filter(pk__in=po_ids).select_related("supplier", "agreement").order_by("pk"):
@@ -791,10 +793,27 @@ def do_register_delivery(
     if complete:
         _start_services(complete, day=day)
         now = timezone.now()
-        OrderLine.objects.filter(pk__in=complete).update(status=LineStatus.DELIVERED, delivered_at=now)
+        before_status = dict(OrderLine.objects.filter(pk__in=complete).values_list("pk", "status"))
+        _set_line_status(complete, LineStatus.DELIVERED, delivered_at=now)
         # A line confirmed by nobody still passed the stage: the delivery confirms it.
         OrderLine.objects.filter(pk__in=complete, confirmed_at__isnull=True).update(confirmed_at=now)
-        _finish_orders({order.pk})
+        record_events(
+            actor,
+            role,
+            [
+                PendingEvent(
+                    AuditEventType.UPDATED,
+                    owner_id=po.owner_id,
+                    object_type="ordering.orderline",
+                    object_id=str(pk),
+                    object_repr=str(pk),
+                    changes={"status": [before_status[pk], LineStatus.DELIVERED]},
+                    extra={"action": "deliver", "delivery": delivery.pk},
+                )
+                for pk in complete
+            ],
+        )
+        _finish_orders({order.pk}, actor=actor, role=role)
     return delivery
 
 
@@ -872,14 +891,35 @@ def _deliver_service_lines(line_ids: list[int], *, actor: Any, role: str, day: d
     """Lines with nothing to buy (services only) are in place once approved: start them now."""
     now = timezone.now()
     _start_services(line_ids, day=day)
-    OrderLine.objects.filter(pk__in=line_ids).update(
-        status=LineStatus.DELIVERED, ordered_at=now, confirmed_at=now, delivered_at=now
-    )
+    _set_line_status(line_ids, LineStatus.DELIVERED, ordered_at=now, confirmed_at=now, delivered_at=now)
+    record_events(actor, role, _line_events(line_ids, LineStatus.APPROVED, LineStatus.DELIVERED, "deliver_service"))
 
 
-def _finish_orders(order_ids: set[int]) -> None:
+def _set_line_status(line_ids: Iterable[int], status: str, **stamps: Any) -> None:
+    """One UPDATE for many order lines; the caller records their events (`_line_events`)."""
+    OrderLine.objects.filter(pk__in=list(line_ids)).update(status=status, **stamps)
+
+
+def _line_events(line_ids: Iterable[int], before: str, after: str, action: str) -> list[PendingEvent]:
+    """The audit events of a set-based status change of order lines (one query for their owners)."""
+    rows = OrderLine.objects.filter(pk__in=list(line_ids)).order_by("pk").values_list("pk", "owner_id")
+    return [
+        PendingEvent(
+            AuditEventType.UPDATED,
+            owner_id=owner_id,
+            object_type="ordering.orderline",
+            object_id=str(pk),
+            object_repr=str(pk),
+            changes={"status": [before, after]},
+            extra={"action": action},
+        )
+        for pk, owner_id in rows
+    ]
+
+
+def _finish_orders(order_ids: set[int], *, actor: Any, role: str) -> None:
     """An order is delivered when every live line is, and closed when every one is handed over."""
-    for order in Order.objects.filter(pk__in=order_ids):
+    for order in Order.objects.filter(pk__in=order_ids).select_for_update():
         statuses = set(
             OrderLine.objects.filter(order=order).exclude(status=LineStatus.CANCELLED).values_list("status", flat=True)
         )
@@ -890,7 +930,11 @@ def _finish_orders(order_ids: set[int]) -> None:
         else:
             continue
         if order.status != new:
-            Order.objects.filter(pk=order.pk).update(status=new)
+            old, order.status = order.status, new
+            order.save(update_fields=["status"])
+            record_event(
+                actor, role, AuditEventType.UPDATED, order, changes={"status": [old, new]}, extra={"action": "finish"}
+            )
 
 
 @transaction.atomic
@@ -906,7 +950,7 @@ def do_hand_over_line(line: OrderLine, *, actor: Any) -> OrderLine:
     record_event(
         actor, role, AuditEventType.UPDATED, line, changes={"status": [LineStatus.DELIVERED, LineStatus.HANDED_OVER]}
     )
-    _finish_orders({line.order_id})
+    _finish_orders({line.order_id}, actor=actor, role=role)
     return line
 
 
@@ -949,3 +993,16 @@ def purchase_order_file(po: PurchaseOrder, fmt: str) -> bytes:
     writer.writerow(header)
     writer.writerows(rows)
     return text.getvalue().encode("utf-8")
+
+
+@transaction.atomic
+def do_mark_purchase_order_sent(po_id: str, when: datetime, *, actor: Any = None) -> None:
+    """After the outbox delivered a purchase order: it left at this time (the first delivery
+    counts). Called by the outbox worker (the system) once the supplier's server took the mail."""
+    role = _role(actor)
+    po = PurchaseOrder.objects.select_for_update().filter(pk=int(po_id), sent_at__isnull=True).first()
+    if po is None:
+        return
+    po.sent_at = when
+    po.save(update_fields=["sent_at"])
+    record_event(actor, role, AuditEventType.UPDATED, po, changes={"sent_at": [None, when]}, extra={"action": "sent"})

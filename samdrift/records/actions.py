@@ -559,12 +559,28 @@ def log_read(
     if not rendered.is_marked and not rendered.pupil_data:
         return None
     reason = "pupil" if rendered.pupil_data else "secrecy"
+    return do_log_access(
+        user,
+        content_type=content_type,
+        object_id=obj.pk,
+        object_repr=rendered.identifier,
+        reason=reason,
+        purpose=purpose,
+    )
+
+
+@transaction.atomic
+def do_log_access(
+    user: Any, *, content_type: ContentType, object_id: Any, object_repr: str, reason: str, purpose: str
+) -> AccessLogEntry:
+    """Log one read of secrecy-marked or pupil data (who, when, what, why). The access log is its
+    own append-only trail for the records officer, so a read adds no audit event besides."""
     return AccessLogEntry.objects.create(
         user=user if getattr(user, "pk", None) else None,
         user_label=(getattr(user, "username", "") or "system")[:150],
         content_type=content_type,
-        object_id=str(obj.pk),
-        object_repr=f"{rendered.identifier}"[:200],
+        object_id=str(object_id),
+        object_repr=str(object_repr)[:200],
         reason=reason,
         purpose=purpose[:100],
     )
@@ -727,7 +743,7 @@ def do_execute_batch(batch: DisposalBatch, *, actor: Any) -> DisposalBatch:
     if held:
         items.filter(object_id__in=held).update(skipped=True)
     ids = items.filter(skipped=False).values("object_id")
-    source.dispose(ids, batch.method)
+    source.dispose(ids, batch.method, actor=actor)
     disposed = items.filter(skipped=False).update(disposed=True)
     skipped = items.filter(skipped=True).count()
     batch.status, batch.executed_at = BatchStatus.EXECUTED, timezone.now()

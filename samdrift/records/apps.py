@@ -13,10 +13,14 @@ class RecordsConfig(AppConfig):
     verbose_name = _("Official records")
 
     def ready(self) -> None:
+        from samdrift.core.events import register_verbs
+        from samdrift.records.events import RecordsVerb
+
+        register_verbs("records", RecordsVerb)
         post_migrate.connect(reseed, sender=self)
         from samdrift.core.context_processors import add_nav
         from samdrift.core.roles import Role
-        from samdrift.core.scheduling import PERIODIC_TASKS, Periodic
+        from samdrift.core.scheduling import Periodic, register_periodic
 
         officer = frozenset({Role.RECORDS_OFFICER, Role.ADMIN})
         add_nav("case_list", _("Records register"), officer)
@@ -42,10 +46,9 @@ class RecordsConfig(AppConfig):
                 ),
             )
         )
-        if not any(p.name == "records-propose-disposal" for p in PERIODIC_TASKS):
-            PERIODIC_TASKS.append(
-                Periodic("records-propose-disposal", "samdrift.records.tasks.propose_disposals", timedelta(hours=24))
-            )
+        register_periodic(
+            Periodic("records-propose-disposal", "samdrift.records.tasks.propose_disposals", timedelta(hours=24))
+        )
 
 
 def reseed(sender: Any, apps: Any = None, **kwargs: Any) -> None:

@@ -1,9 +1,12 @@
 """The system's objects as official records: how each kind is found by a search, shown part by part
 with its secrecy markings (for review and for the masked release package), and disposed of.
 
-One `Source` per kind of object. Records reads the objects of other apps here only, with the
-records officer's authority (checked by the caller): a records officer must assess every record
-asked for, confidential ones included, so the sources read unscoped querysets.
+One `Source` per kind of object. Records defines its own register entries here; every other app
+publishes the adapter of its objects (`<app>/records.py`: how they are found, shown and disposed of
+by its own do_dispose_* action) and registers it through records/services.py from its ready(), so
+records reaches into no other app. A source acts with the records officer's authority (checked by
+the caller): a records officer must assess every record asked for, confidential ones included, so
+the sources read unscoped querysets.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from samdrift.records.models import Case, SecrecyGround, SecrecyMarking, StandingMarking
 
@@ -106,6 +108,7 @@ class Source:
     search_fields: tuple[str, ...] = ()
     date_field: str = "created"
     identifier_field: str = "pk"
+    order: int = 100  # where the kind stands among the others (search, forms)
 
     def model(self) -> type[models.Model]:
         from django.apps import apps
@@ -167,73 +170,10 @@ class Source:
     def disposal_queryset(self, cutoff: datetime, event: str) -> models.QuerySet | None:
         return None
 
-    def dispose(self, ids: models.QuerySet, method: str) -> int:
+    def dispose(self, ids: models.QuerySet, method: str, *, actor: Any) -> int:
+        """Dispose of these records (a subquery of ids) by `method` ("delete" or "anonymise"):
+        the app's own do_dispose_* action, inside the records officer's disposal transaction."""
         raise NotImplementedError
-
-
-class TicketSource(Source):
-    label = "servicedesk.ticket"
-    verbose = staticmethod(lambda: _("Ticket"))
-    search_fields = ("subject", "description", "number")
-    date_field = "created"
-    identifier_field = "number"
-
-    def queryset(self) -> models.QuerySet:
-        return super().queryset().select_related("owner", "requester")
-
-    def title(self, obj: Any) -> str:
-        return obj.subject
-
-    def natively_marked(self, obj: Any) -> bool:
-        return bool(obj.confidential)
-
-    def marked_parts(self, ids: list[int]) -> set[str]:
-        from samdrift.servicedesk.models import Comment
-
-        if not ids:
-            return set()
-        rows = Comment.objects.filter(ticket_id__in=ids, confidential=True).values_list("ticket_id", flat=True)
-        return {str(i) for i in rows.distinct()}
-
-    def parts(self, obj: Any, grounds: dict[str, SecrecyGround]) -> Rendered:
-        from samdrift.servicedesk.models import Comment
-
-        requester = obj.requester
-        pupil = requester.kind == "pupil"
-        parts = [
-            Part("owner", _("Owner"), str(obj.owner)),
-            Part(
-                "requester", pgettext("records", "Requester"), str(requester), grounds.get("osl_23") if pupil else None
-            ),
-            Part("created", _("Created"), timezone.localtime(obj.created).strftime("%Y-%m-%d %H:%M")),
-            Part("status", _("Status"), str(obj.get_status_display())),
-            Part("subject", _("Subject"), obj.subject),
-            Part("description", _("Description"), obj.description),
-        ]
-        for comment in Comment.objects.filter(ticket=obj).order_by("created", "id"):
-            label = f"{comment.get_kind_display()} {timezone.localtime(comment.created):%Y-%m-%d %H:%M}"
-            ground = grounds.get(comment.secrecy_ground) if comment.confidential else None
-            parts.append(Part(f"comment:{comment.pk}", label, comment.body, ground))
-        record_ground = grounds.get(obj.secrecy_ground) if obj.confidential else None
-        return Rendered(obj.number, obj.subject, parts, record_ground, pupil_data=pupil)
-
-    def disposal_queryset(self, cutoff: datetime, event: str) -> models.QuerySet | None:
-        qs = self.model()._default_manager.all()
-        if event == "closed":
-            return qs.filter(status="closed", closed_at__lt=cutoff)
-        if event == "created":
-            return qs.filter(created__lt=cutoff)
-        return None
-
-    def dispose(self, ids: models.QuerySet, method: str) -> int:
-        from samdrift.servicedesk.models import Comment, Ticket
-
-        tickets = Ticket.objects.filter(pk__in=ids)
-        if method == "anonymise":
-            delete_rows(Comment.objects.filter(ticket_id__in=ids))
-            return tickets.update(subject=DISPOSED, description="", csat_comment="")
-        Ticket.objects.filter(merged_into_id__in=ids).update(merged_into=None)
-        return delete_rows(tickets)
 
 
 def delete_rows(qs: models.QuerySet) -> int:
@@ -300,7 +240,9 @@ class CaseSource(Source):
             return qs.filter(created__lt=cutoff)
         return None
 
-    def dispose(self, ids: models.QuerySet, method: str) -> int:
+    order = 20
+
+    def dispose(self, ids: models.QuerySet, method: str, *, actor: Any) -> int:
         from samdrift.records.models import AccessRequest, Attachment
 
         if method == "anonymise":
@@ -310,73 +252,23 @@ class CaseSource(Source):
         return delete_rows(Case.objects.filter(pk__in=ids))
 
 
-class InvoiceSource(Source):
-    label = "billing.invoice"
-    verbose = staticmethod(lambda: _("Invoice"))
-    search_fields = ("number", "buyer_reference")
-    date_field = "issue_date"
-    identifier_field = "number"
-
-    def queryset(self) -> models.QuerySet:
-        return super().queryset().select_related("owner")
-
-    def search(self, query: str, date_from: date | None, date_to: date | None, limit: int = SEARCH_LIMIT) -> list[Hit]:
-        words = _words(query)
-        if not words:
-            return []
-        qs = self.queryset().filter(_match(words, self.search_fields))
-        if date_from:
-            qs = qs.filter(issue_date__gte=date_from)
-        if date_to:
-            qs = qs.filter(issue_date__lte=date_to)
-        rows = list(qs.order_by("-pk")[:limit])
-        marked = marked_ids(self.content_type(), [str(r.pk) for r in rows])
-        return [
-            Hit(self.label, str(r.pk), r.number, f"{r.owner} {r.buyer_reference}", r.issue_date, str(r.pk) in marked)
-            for r in rows
-        ]
-
-    def parts(self, obj: Any, grounds: dict[str, SecrecyGround]) -> Rendered:
-        parts = [
-            Part("number", _("Number"), obj.number),
-            Part("owner", _("Owner"), str(obj.owner)),
-            Part("issue_date", _("Invoice date"), obj.issue_date.isoformat()),
-            Part("buyer_reference", _("Buyer reference"), obj.buyer_reference),
-            Part("total_amount", _("Amount incl. VAT"), f"{obj.total_amount} SEK"),
-        ]
-        for line in obj.lines.order_by("id")[:500]:
-            parts.append(Part(f"line:{line.pk}", _("Line"), f"{line.description}: {line.quantity} × {line.unit_price}"))
-        return Rendered(obj.number, str(obj), parts)
-
-    def disposal_queryset(self, cutoff: datetime, event: str) -> models.QuerySet | None:
-        """Invoices of closed periods whose retention has run out. Counted from the end of the
-        financial year (bokföringslagen: seven years after the end of the calendar year of the
-        invoice date), or from the invoice date. An invoice that a newer credit note still
-        refers to is kept with it until the credit note's own time has come."""
-        from samdrift.billing.models import Invoice
-
-        if event == "financial_year":
-            before = date(cutoff.year, 1, 1)
-        elif event == "created":
-            before = cutoff.date()
-        else:
-            return None
-        old = Invoice.objects.filter(issue_date__lt=before, period__closed_at__isnull=False)
-        credited_later = Invoice.objects.filter(credited_invoice__isnull=False, issue_date__gte=before)
-        return old.exclude(pk__in=credited_later.values("credited_invoice_id"))
-
-    def dispose(self, ids: models.QuerySet, method: str) -> int:
-        """Invoices are deleted with their lines (an accounting record is not anonymised: once its
-        time is out it goes). The billed source rows (subscriptions, time) are other records."""
-        from samdrift.billing.models import Invoice
-
-        return delete_rows(Invoice.objects.filter(pk__in=ids))
+SOURCES: dict[str, Source] = {}  # searched by access requests, by `order`
+DISPOSAL_ONLY: dict[str, Source] = {}  # disposed of by the plan, never searched
 
 
-SOURCES: dict[str, Source] = {s.label: s for s in (TicketSource(), CaseSource(), InvoiceSource())}
+def register_source(source: Source, *, searchable: bool = True) -> None:
+    """Add (or replace) a kind of record: each app registers its own from its AppConfig.ready()
+    (records/services.py publishes this), so that records reaches into no other app."""
+    SOURCES.pop(source.label, None)
+    DISPOSAL_ONLY.pop(source.label, None)
+    target = SOURCES if searchable else DISPOSAL_ONLY
+    target[source.label] = source
+    ordered = sorted(target.values(), key=lambda s: (s.order, s.label))
+    target.clear()
+    target.update((s.label, s) for s in ordered)
 
 
-class _DisposalOnly(Source):
+class DisposalOnly(Source):
     """Records the plan disposes of but an access request does not search (they are answered
     from the asset pages and a GDPR extract): no search, no rendering."""
 
@@ -384,48 +276,7 @@ class _DisposalOnly(Source):
         return []
 
 
-class DeviceHistorySource(_DisposalOnly):
-    """Who held which device (assignments): N years after the assignment ended."""
-
-    label = "assets.assetassignment"
-    verbose = staticmethod(lambda: _("Device history"))
-
-    def disposal_queryset(self, cutoff: datetime, event: str) -> models.QuerySet | None:
-        ended = self.model()._default_manager.filter(ended_at__isnull=False)
-        if event == "closed":
-            return ended.filter(ended_at__lt=cutoff)
-        if event == "created":
-            return ended.filter(started_at__lt=cutoff)
-        return None
-
-    def dispose(self, ids: models.QuerySet, method: str) -> int:
-        rows = self.model()._default_manager.filter(pk__in=ids)
-        if method == "anonymise":  # the device's history stays, without the person
-            return rows.update(person=None)
-        return delete_rows(rows)
-
-
-class InventoryDataSource(_DisposalOnly):
-    """Payloads the owners' inventory agents sent (data held for the owner): N years after receipt.
-    The facts they set on the asset stay; only the stored payloads go."""
-
-    label = "assets.inventoryupload"
-    verbose = staticmethod(lambda: _("Inventory data"))
-
-    def disposal_queryset(self, cutoff: datetime, event: str) -> models.QuerySet | None:
-        if event in ("created", "closed"):
-            return self.model()._default_manager.filter(received_at__lt=cutoff)
-        return None
-
-    def dispose(self, ids: models.QuerySet, method: str) -> int:
-        rows = self.model()._default_manager.filter(pk__in=ids)
-        if method == "anonymise":
-            return rows.update(raw=b"", remote_addr=None, error="")
-        return delete_rows(rows)
-
-
-# Disposed of by the plan only; kept out of SOURCES, which the access-request search walks.
-DISPOSAL_ONLY: dict[str, Source] = {s.label: s for s in (DeviceHistorySource(), InventoryDataSource())}
+register_source(CaseSource())
 
 
 def disposer_for_ct(content_type: ContentType) -> Source | None:

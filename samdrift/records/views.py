@@ -21,9 +21,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samdrift.core.access import access_object
-from samdrift.core.audit import record_event_now
+from samdrift.core.actions import do_record_export
 from samdrift.core.jobs import progress_context
-from samdrift.core.models import AuditEventType
 from samdrift.core.views import ScopedListView, apply_validation_error
 from samdrift.records import actions, archive, package, sources
 from samdrift.records.calendar import deadline_flag
@@ -217,19 +216,16 @@ case_attach.model = Case  # type: ignore[attr-defined]
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = access_object(Attachment, request.user, pk, queryset=Attachment.objects.select_related("case"))
     if attachment.secrecy_ground_id:
-        AccessLogEntry.objects.create(
-            user=request.user,  # type: ignore[misc]
-            user_label=request.user.get_username()[:150],
+        actions.do_log_access(
+            request.user,
             content_type=ContentType.objects.get_for_model(Attachment),
-            object_id=str(attachment.pk),
-            object_repr=f"{attachment.case.registration_number} {attachment.filename}"[:200],
+            object_id=attachment.pk,
+            object_repr=f"{attachment.case.registration_number} {attachment.filename}",
             reason="secrecy",
             purpose="attachment_download",
         )
-    record_event_now(
+    do_record_export(
         request.user,
-        "viewer",
-        AuditEventType.EXPORTED,
         object_type="records.attachment",
         object_id=str(attachment.pk),
         object_repr=attachment.filename,
@@ -713,10 +709,8 @@ def gdpr_detail(request: HttpRequest, pk: int) -> HttpResponse:
         GdprRequest, request.user, pk, queryset=GdprRequest.objects.select_related("person", "handler")
     )
     if request.GET.get("format") == "json":
-        record_event_now(
+        do_record_export(
             request.user,
-            "viewer",
-            AuditEventType.EXPORTED,
             object_type="records.gdprrequest",
             object_id=str(gdpr.pk),
             object_repr=str(gdpr)[:200],
@@ -747,12 +741,11 @@ def _log_pupil_read(request: HttpRequest, person: Any, purpose: str) -> None:
     """A page that shows a pupil's data is a read of a pupil's data: logged (who, when, whom)."""
     if not person.is_pupil:
         return
-    AccessLogEntry.objects.create(
-        user=request.user,  # type: ignore[misc]
-        user_label=request.user.get_username()[:150],
+    actions.do_log_access(
+        request.user,
         content_type=ContentType.objects.get_for_model(person),
-        object_id=str(person.pk),
-        object_repr=f"{person.external_id}"[:200],
+        object_id=person.pk,
+        object_repr=f"{person.external_id}",
         reason="pupil",
         purpose=purpose,
     )

@@ -78,7 +78,7 @@ TICKET_FIELDS_ON_CREATE = (
 
 def reopen_window() -> timedelta:
     """How long after resolution a ticket may be reopened (SERVICEDESK_REOPEN_DAYS, default 14)."""
-    return timedelta(days=int(getattr(settings, "SERVICEDESK_REOPEN_DAYS", 14)))
+    return timedelta(days=int(settings.SERVICEDESK_REOPEN_DAYS))
 
 
 def _role(actor: Any, thing: str, owner_id: int | None) -> str:
@@ -353,6 +353,13 @@ def do_reopen_ticket(ticket: Ticket, *, actor: Any, reason: str = "") -> Ticket:
     if ticket.resolved_at is not None and now - ticket.resolved_at > reopen_window():
         message = _("The ticket was resolved more than %(days)s days ago; open a new ticket instead.")
         raise ValidationError({"status": message % {"days": reopen_window().days}})
+    reopen_ticket(ticket, actor=actor, role=role, now=now, reason=reason)
+    return ticket
+
+
+def reopen_ticket(ticket: Ticket, *, actor: Any, role: str, now: Any, reason: str) -> None:
+    """The reopening itself, audited: for an action that has locked the resolved ticket and checked
+    the reopen window (`do_reopen_ticket`, and the email intake when the requester answers)."""
     old = ticket.status
     sla.on_status_change(ticket, old, Status.IN_PROGRESS, now)
     ticket.status = Status.IN_PROGRESS
@@ -360,7 +367,6 @@ def do_reopen_ticket(ticket: Ticket, *, actor: Any, reason: str = "") -> Ticket:
     ticket.resolution_breached = False
     _save(ticket, {"status", "resolved_at", *sla.SLA_FIELDS})
     _audit_ticket(actor, role, ticket, "reopen", {"status": [old, ticket.status]}, reason=reason)
-    return ticket
 
 
 @transaction.atomic

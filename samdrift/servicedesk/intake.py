@@ -33,7 +33,7 @@ from samdrift.core.audit import record_event
 from samdrift.core.models import AuditEventType
 from samdrift.core.roles import SYSTEM_ROLE, Role
 from samdrift.core.secrets import undecryptable
-from samdrift.servicedesk import actions, notify, sla
+from samdrift.servicedesk import actions, notify
 from samdrift.servicedesk.mail import OUR_MESSAGE_ID_RE, MailError, MailPart, ParsedMessage, parse_message, peek_headers
 from samdrift.servicedesk.models import (
     Attachment,
@@ -62,12 +62,12 @@ BLOCKED_TYPES = frozenset({"application/x-msdownload", "application/x-dosexec", 
 
 def max_attachment_bytes() -> int:
     """SERVICEDESK_ATTACHMENT_MAX_BYTES, default 10 MiB per file."""
-    return int(getattr(settings, "SERVICEDESK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+    return int(settings.SERVICEDESK_ATTACHMENT_MAX_BYTES)
 
 
 def sender_rate_limit() -> int:
     """SERVICEDESK_MAIL_SENDER_LIMIT: messages per sender and hour above which a loop is assumed."""
-    return int(getattr(settings, "SERVICEDESK_MAIL_SENDER_LIMIT", 20))
+    return int(settings.SERVICEDESK_MAIL_SENDER_LIMIT)
 
 
 def _megabytes(size: int) -> str:
@@ -327,11 +327,9 @@ def _link_inline_images(html: str, by_cid: dict[str, Attachment]) -> str:
 
 def _note_warnings(ticket: Ticket, warnings: list[str]) -> None:
     if warnings:
-        Comment.objects.create(
-            owner_id=ticket.owner_id,
-            ticket=ticket,
-            kind=CommentKind.NOTE,
-            body="\n".join([_("From the email intake:"), *warnings]),
+        # An internal note by the system, audited like any other (the intake runs as the system).
+        actions.do_add_comment(
+            ticket, "\n".join([_("From the email intake:"), *warnings]), actor=None, kind=CommentKind.NOTE
         )
 
 
@@ -365,11 +363,7 @@ def _email_reply(ticket: Ticket, person: Person, parsed: ParsedMessage, msg: Inb
     elif ticket.status == Status.RESOLVED and (
         ticket.resolved_at is None or now - ticket.resolved_at <= actions.reopen_window()
     ):
-        old = ticket.status
-        sla.on_status_change(ticket, old, Status.IN_PROGRESS, now)
-        ticket.status, ticket.resolved_at, ticket.resolution_breached = Status.IN_PROGRESS, None, False
-        actions._save(ticket, {"status", "resolved_at", *sla.SLA_FIELDS})
-        actions._audit_ticket(None, "requester", ticket, "reopen", {"status": [old, ticket.status]}, reason="email")
+        actions.reopen_ticket(ticket, actor=None, role="requester", now=now, reason="email")
     notify.notify_reply(comment, to_requester=False)
     return comment
 
@@ -532,7 +526,7 @@ def do_retry_inbound_message(
 def _client(mailbox: Mailbox) -> Any:
     from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
 
-    timeout = int(getattr(settings, "SERVICEDESK_IMAP_TIMEOUT", 30))
+    timeout = int(settings.SERVICEDESK_IMAP_TIMEOUT)
     if mailbox.security == MailSecurity.SSL:
         return MailBox(mailbox.host, mailbox.port, timeout=timeout)
     if mailbox.security == MailSecurity.STARTTLS:

@@ -27,7 +27,7 @@ def _language_of_person(person: Any) -> str:
 
 
 def mail_domain() -> str:
-    configured = getattr(settings, "SERVICEDESK_MAIL_DOMAIN", "")
+    configured = settings.SERVICEDESK_MAIL_DOMAIN
     return configured or str(settings.DEFAULT_FROM_EMAIL).rsplit("@", 1)[-1].strip("> ") or "localhost"
 
 

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 def warn_minutes() -> int:
     """Business minutes before the resolution due time at which agents are warned."""
-    return int(getattr(settings, "SERVICEDESK_WARN_BUSINESS_MINUTES", 60))
+    return int(settings.SERVICEDESK_WARN_BUSINESS_MINUTES)
 
 
 BATCH = 2000

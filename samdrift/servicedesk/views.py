@@ -21,9 +21,9 @@ from django.views import View
 from samdrift.assets.models import Asset
 from samdrift.core import cells
 from samdrift.core.access import access_object, scope_for
-from samdrift.core.audit import record_event_now
+from samdrift.core.actions import do_record_export
 from samdrift.core.context_processors import is_portal_user
-from samdrift.core.models import AuditEvent, AuditEventType
+from samdrift.core.models import AuditEvent
 from samdrift.core.outbox import may_see_outbox, messages_about
 from samdrift.core.views import (
     ActionFormView,
@@ -773,10 +773,8 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         writer.writerow([])
         for label, value in _report_figures(report):
             writer.writerow([label, "" if value is None else value])
-        record_event_now(
+        do_record_export(
             request.user,
-            "viewer",
-            AuditEventType.EXPORTED,
             owner_id=owner.pk,
             object_type="servicedesk.report",
             extra={"format": "csv", "month": f"{month:%Y-%m}"},
@@ -825,10 +823,8 @@ def _report_xlsx(request: HttpRequest, owner: Owner, month: Any, report: Any, tr
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="servicedesk-{owner.pk}-{month:%Y-%m}.xlsx"'
-    record_event_now(
+    do_record_export(
         request.user,
-        "viewer",
-        AuditEventType.EXPORTED,
         owner_id=owner.pk,
         object_type="servicedesk.report",
         extra={"format": "xlsx", "month": f"{month:%Y-%m}"},

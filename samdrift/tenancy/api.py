@@ -83,7 +83,7 @@ class UserViewSet(ScopedViewSet):
     @action(detail=True, methods=["post"], url_path="grant-role")
     def grant_role(self, request: Request, pk: str | None = None) -> Response:
         user = self.get_object()
-        serializer = RoleGrantSerializer(data=request.data)
+        serializer = RoleGrantSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         owner = serializer.validated_data.get("owner")
         membership = actions.do_grant_role(user, serializer.validated_data["role"], owner, actor=request.user)

@@ -26,3 +26,8 @@ class TenancyConfig(AppConfig):
 
         register_import(RULES)  # its batches are jobs too: dry run and commit of large files
         register_picker("costcentre", Picker(CostCentre, ("code", "name"), ("code", "id"), ("owner",)))
+
+        from samdrift.core.demo import register_demo_logins
+        from samdrift.tenancy.demo import DEMO_PASSWORD, demo_logins
+
+        register_demo_logins(demo_logins, DEMO_PASSWORD)

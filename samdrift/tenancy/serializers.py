@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from samdrift.core.api import ScopedSerializer
+from samdrift.core.api import ScopedInputSerializer, ScopedSerializer
 from samdrift.core.roles import Role
 from samdrift.tenancy.models import CostCentre, Membership, Operator, OrgUnit, Owner, Person, User
 
@@ -105,6 +105,6 @@ class UserSerializer(ScopedSerializer):
         return [{"role": m.role, "owner": m.owner_id} for m in user.memberships.all() if m.active]
 
 
-class RoleGrantSerializer(serializers.Serializer):
+class RoleGrantSerializer(ScopedInputSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
     owner = serializers.PrimaryKeyRelatedField(queryset=Owner.objects.all(), required=False, allow_null=True)

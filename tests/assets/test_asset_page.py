@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from samdrift.assets import licences
-from samdrift.assets.views import ticket_asset_path, tickets_for_asset
+from samdrift.servicedesk.panels import tickets_for_asset
 
 pytestmark = pytest.mark.django_db
 
@@ -45,18 +45,18 @@ def test_asset_page_shows_the_licences_of_the_device_and_its_holder(
     assert web(world.b.viewer).get(url).status_code == 404
 
 
-def test_tickets_about_the_device_are_those_the_user_may_see(world: Any) -> None:
-    asset = world.a.extra["asset"]
-    path = ticket_asset_path()
-    if path is None:
-        # Tickets do not name devices yet (servicedesk): the page shows no ticket section.
-        assert tickets_for_asset(world.technician, asset) == []
-        return
+def test_tickets_about_the_device_are_those_the_user_may_see(world: Any, web: Any) -> None:
+    """The service desk's panel on the device page (core/panels.py): the tickets about the device
+    that the user may see, and no ticket of another owner's."""
     from samdrift.servicedesk.models import Ticket
 
+    asset = world.a.extra["asset"]
     ticket = Ticket.objects.filter(owner=world.a.owner).first()
     assert ticket is not None
-    relation = getattr(ticket, path.split("__")[0])
-    relation.add(asset) if hasattr(relation, "add") else None
+    assert ticket not in tickets_for_asset(world.technician, asset)
+    ticket.assets.add(asset)
     assert ticket in tickets_for_asset(world.technician, asset)
     assert tickets_for_asset(world.b.viewer, asset) == []
+    page = web(world.technician).get(reverse("asset_detail", args=[asset.pk])).content.decode()
+    assert 'id="h-tickets"' in page
+    assert ticket.get_absolute_url() in page

@@ -114,6 +114,17 @@ def test_main_flow_from_order_to_asset_and_billing(
     assert "LAP-14" in text and "9000.0000" in text
     po.refresh_from_db()
     assert po.sent_at is not None
+    (sent_event,) = AuditEvent.objects.filter(
+        object_type="ordering.purchaseorder", object_id=str(po.pk), extra__action="sent"
+    )
+    assert sent_event.actor_role == "system"
+    # The order's lines went to ordered with the purchasing technician's name on them.
+    line_ids = [str(pk) for pk in OrderLine.objects.filter(order=order).values_list("pk", flat=True)]
+    line_events = AuditEvent.objects.filter(
+        object_type="ordering.orderline", object_id__in=line_ids, extra__action="purchase"
+    )
+    assert line_events.count() == len(line_ids)
+    assert {(e.actor_id, e.actor_role) for e in line_events} == {(world.technician.pk, "technician")}
 
     # A delivery file with the serial number is imported.
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -145,6 +156,14 @@ def test_main_flow_from_order_to_asset_and_billing(
     assert with_commit.post(reverse("orderline_hand_over", args=[line.pk])).status_code == 302
     order.refresh_from_db()
     assert order.status == OrderStatus.CLOSED
+    finished = AuditEvent.objects.filter(
+        object_type="ordering.order", object_id=str(order.pk), extra__action="finish"
+    ).order_by("id")
+    assert [e.changes["status"] for e in finished] == [
+        [OrderStatus.ORDERED, OrderStatus.DELIVERED],
+        [OrderStatus.DELIVERED, OrderStatus.CLOSED],
+    ]
+    assert {e.actor_id for e in finished} == {world.technician.pk}
     report = web(a.viewer).get(reverse("ordering_lead_times"))
     assert report.status_code == 200 and a.owner.name in report.content.decode()
     csv_text = web(a.viewer).get(reverse("ordering_lead_times") + "?export=csv").content.decode()

@@ -218,6 +218,10 @@ def test_a_20_mb_attachment_is_refused_but_nothing_is_lost(
     assert received.status == InboundStatus.PROCESSED
     assert "loggar.zip" in received.warnings and "over the limit of 10.0 MB" in received.warnings
     assert [a.filename for a in Attachment.objects.filter(ticket=received.ticket)] == ["notering.txt"]
+    # The intake's warning is an internal note on the ticket, written by an action with its event.
+    (note,) = Comment.objects.filter(ticket=received.ticket, kind=CommentKind.NOTE)
+    assert "loggar.zip" in note.body
+    assert AuditEvent.objects.filter(object_type="servicedesk.comment", object_id=str(note.pk), actor_role="system")
     assert received.size == len(raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
     with received.raw.open("rb") as fh:
         assert base64.b64encode(b"L" * 57) in fh.read()  # the attachment is in the stored message

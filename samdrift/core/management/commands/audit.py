@@ -39,8 +39,9 @@ class Command(BaseCommand):
                 raise CommandError(f"Audit trail BROKEN against checkpoint {options['head']}: {head.reason}")
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Audit chain OK: {head.checked} events verified; the checkpoint's head "
-                    f"(event {checkpoint['head_id']}) is in place."
+                    f"Audit chain OK: {head.checked} events verified; the checkpoint's heads "
+                    f"({len(checkpoint.get('heads') or {}) or 1} chain(s), newest event {checkpoint['head_id']}) "
+                    "are in place."
                 )
             )
             return
@@ -49,4 +50,6 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Audit chain BROKEN at event {report.broken_at} after {report.checked} good events: {report.reason}"
             )
-        self.stdout.write(self.style.SUCCESS(f"Audit chain OK: {report.checked} events verified."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Audit chain OK: {report.checked} events verified in {report.chains} chain(s).")
+        )

@@ -22,12 +22,13 @@ class Command(BaseCommand):
         manage = [sys.executable, "manage.py"]
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(self.style.SUCCESS(f"\nSamdrift is starting on {url}"))
-        self.stdout.write("Demo logins (password for all: samdrift-demo):")
-        from samdrift.tenancy.demo import DEMO_PASSWORD, demo_logins
+        from samdrift.core.demo import demo_logins
 
-        for username, description in demo_logins():
+        logins, password = demo_logins()
+        self.stdout.write(f"Demo logins (password for all: {password}):")
+        for username, description in logins:
             self.stdout.write(f"  {username:<22} {description}")
-        self.stdout.write(f"(password: {DEMO_PASSWORD})  Stop with Ctrl+C.")
+        self.stdout.write(f"(password: {password})  Stop with Ctrl+C.")
         self.stdout.write(f"E-mail is not sent in development: read it at {url}outbox/ (as admin).\n")
         # Only the lines above: the worker and the scheduler log warnings and errors only, the
         # server's banner is dropped (its errors and request log still reach the terminal), and
