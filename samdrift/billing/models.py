@@ -230,6 +230,52 @@ class BillingRun(FinanceOnly, Job):
         return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
+class BillingJobKind(models.TextChoices):
+    CLOSE_PERIOD = "close_period", _("Close the period")
+    RECONCILE = "reconcile", _("Year-end reconciliation")
+
+
+class BillingJob(FinanceOnly, Job):
+    """Closing a period or reading a year-end accounting file, as a background job: its progress,
+    lease and result. An uploaded file is kept on the job until it has been processed, so a job
+    whose worker died can be started again with the same file."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=BillingJobKind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    period = models.ForeignKey(BillingPeriod, verbose_name=_("period"), on_delete=models.PROTECT, related_name="jobs")
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    filename = models.CharField(_("file"), max_length=255, blank=True)
+    data = models.BinaryField(_("file contents"), blank=True, default=b"")
+    dry_run = models.BooleanField(_("check only"), default=False)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    created = models.DateTimeField(_("started"), default=timezone.now)
+    finished = models.DateTimeField(_("finished"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("billing job")
+        verbose_name_plural = _("billing jobs")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["period", "kind", "status"], name="billingjob_period_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("billingjob_detail", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
 # --- charge sources ---------------------------------------------------------------------------
 
 
