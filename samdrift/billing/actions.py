@@ -375,6 +375,8 @@ def do_run_billing(period: BillingPeriod, *, actor: Any, background: bool = Fals
         raise ValidationError(_("The period %(period)s is closed.") % {"period": period})
     if BillingRun.objects.filter(period=period, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
         raise ValidationError(_("A run of %(period)s is already under way.") % {"period": period})
+    if _job_running(period, "close_period"):
+        raise ValidationError(_("The period %(period)s is already being closed.") % {"period": period})
     run = BillingRun.objects.create(period=period, created_by=actor if getattr(actor, "pk", None) else None)
     record_event(
         actor, role, AuditEventType.CREATED, run, extra={"action": "start_billing_run", "background": background}
@@ -426,8 +428,14 @@ def finish_run_audit(run: BillingRun, *, actor: Any, role: str) -> None:
 
 
 @transaction.atomic
-def do_close_period(period: BillingPeriod, *, actor: Any) -> BillingPeriod:
-    """Close a period after a finished run: its invoices are final, nothing in it changes again."""
+def do_close_period(
+    period: BillingPeriod, *, actor: Any, day: date | None = None, pdfs: dict[int, bytes] | None = None
+) -> BillingPeriod:
+    """Close a period after a finished run: its invoices are final, nothing in it changes again.
+
+    `day` and `pdfs` (invoice id → PDF) come from the background close, which rendered the PDFs
+    first (`tasks.close_period`); without them everything is rendered here.
+    """
     role = _role(actor)
     period = BillingPeriod.objects.select_for_update().get(pk=period.pk)
     if not period.is_open:
@@ -439,14 +447,14 @@ def do_close_period(period: BillingPeriod, *, actor: Any) -> BillingPeriod:
         raise ValidationError(_("The period has lines without an invoice; run it again."))
     # Issue every invoice: dated today, OCR number, XML and PDF made, checked and stored. One
     # failing document refuses the close and the transaction leaves everything as it was.
-    today = timezone.localdate()
+    today = day or timezone.localdate()
     issued = []
     for invoice in (
         Invoice.objects.filter(period=period, kind=InvoiceKind.INVOICE, issued_at__isnull=True)
         .select_related("owner", "period", "credited_invoice")
         .order_by("number")
     ):
-        documents.issue(invoice, today)
+        documents.issue(invoice, today, pdf=(pdfs or {}).get(invoice.pk))
         issued.append(invoice.number)
     period.status = PeriodStatus.CLOSED
     period.closed_at = timezone.now()
@@ -461,6 +469,70 @@ def do_close_period(period: BillingPeriod, *, actor: Any) -> BillingPeriod:
         extra={"action": "close_period", "issued": issued, "issue_date": today.isoformat()},
     )
     return period
+
+
+def _job_running(period: BillingPeriod, kind: str) -> bool:
+    from samdrift.billing.models import BillingJob
+
+    return BillingJob.objects.filter(
+        period=period, kind=kind, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
+    ).exists()
+
+
+@transaction.atomic
+def do_start_close_period(period: BillingPeriod, *, actor: Any) -> Any:
+    """Close the period in the background (tasks.close_period): every PDF is rendered with its
+    progress shown, then all invoices are issued and the period closed in one transaction. The
+    checks that can refuse at once are made here; a job whose worker died is started again."""
+    from samdrift.billing.models import BillingJob, BillingJobKind
+
+    role = _role(actor)
+    period = BillingPeriod.objects.select_for_update().get(pk=period.pk)
+    if not period.is_open:
+        raise ValidationError(_("The period %(period)s is already closed.") % {"period": period})
+    last = BillingRun.objects.filter(period=period).order_by("-id").first()
+    if last is None or last.status != RunStatus.DONE:
+        raise ValidationError(_("Run the billing for %(period)s successfully before closing it.") % {"period": period})
+    if _job_running(period, BillingJobKind.CLOSE_PERIOD):
+        raise ValidationError(_("The period %(period)s is already being closed.") % {"period": period})
+    job = BillingJob.objects.create(
+        kind=BillingJobKind.CLOSE_PERIOD, period=period, created_by=actor if getattr(actor, "pk", None) else None
+    )
+    record_event(actor, role, AuditEventType.CREATED, job, extra={"action": "start_close_period"})
+    from samdrift.billing.tasks import close_period
+
+    transaction.on_commit(lambda: close_period.enqueue(job.pk))
+    return job
+
+
+@transaction.atomic
+def do_start_reconciliation(
+    data: bytes, year: int, settle_period: BillingPeriod, *, actor: Any, filename: str = "", dry_run: bool = False
+) -> Any:
+    """Read a year-end accounting file in the background (tasks.reconcile): the file is kept on
+    the job until it has been read, and `do_reconcile_year` runs there with the same checks."""
+    from samdrift.billing.models import BillingJob, BillingJobKind
+
+    role = _role(actor)
+    if not data:
+        raise ValidationError(_("The file is empty."))
+    job = BillingJob.objects.create(
+        kind=BillingJobKind.RECONCILE,
+        period=settle_period,
+        year=year,
+        filename=filename[:255],
+        data=data,
+        dry_run=dry_run,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    record_event(
+        actor, role, AuditEventType.CREATED, job,
+        extra={"action": "start_reconciliation", "year": year, "filename": filename, "dry_run": dry_run},
+    )  # fmt: skip
+    from samdrift.billing.tasks import reconcile
+
+    transaction.on_commit(lambda: reconcile.enqueue(job.pk))
+    return job
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ class BillingConfig(AppConfig):
         from samdrift.core.events import register_verbs
 
         register_verbs("billing", BillingVerb)
+        _warm_up_pdf_in_servers()
         from samdrift.billing.models import FINANCE_ROLES
         from samdrift.core.context_processors import add_nav
 
@@ -38,3 +39,40 @@ class BillingConfig(AppConfig):
         from samdrift.records.services import register_source
 
         register_source(InvoiceSource())
+        from samdrift.billing.models import BillingJob
+
+        register_job_kind(
+            JobKind(
+                key="billing.job",
+                label=_("Closing periods and year-end reconciliations"),
+                model=BillingJob,
+                running={RunStatus.RUNNING: RunStatus.FAILED},
+                failed=frozenset({RunStatus.FAILED}),
+                expired_message=_(
+                    "The job stopped without finishing (its worker ended or lost the database). Nothing was "
+                    "issued or settled: start it again."
+                ),
+            )
+        )
+
+
+def _warm_up_pdf_in_servers() -> None:
+    """In the processes that render PDFs for people (gunicorn, runserver, the task worker), load
+    WeasyPrint in the background at start; commands and tests do not pay for it."""
+    import logging
+    import sys
+    import threading
+
+    argv = " ".join(sys.argv)
+    if not any(name in argv for name in ("gunicorn", "runserver", "db_worker", "rqworker")):
+        return
+
+    def warm() -> None:
+        from samdrift.billing.pdf import warm_up
+
+        try:
+            warm_up()
+        except Exception:  # a failed warm-up only means the first PDF is slower
+            logging.getLogger(__name__).warning("PDF warm-up failed", exc_info=True)
+
+    threading.Thread(target=warm, name="pdf-warm-up", daemon=True).start()

@@ -36,19 +36,42 @@ def check_invoice(invoice: Invoice) -> list[validation.Finding]:
     return found
 
 
-def issue(invoice: Invoice, day: date) -> InvoiceDocument:
-    """Date the invoice `day` (due date counted from it), give it its OCR number, render, check
-    and store its XML and PDF. Raises ValidationError naming the failed rules; the caller's
-    transaction then leaves everything as it was."""
-    from samdrift.billing.outputs import invoice_xml
-    from samdrift.billing.pdf import invoice_pdf, ocr_number
+def _as_issued(invoice: Invoice, day: date) -> None:
+    """Set (in memory) what issuing on `day` sets: the dates, the OCR number, the issue time."""
+    from samdrift.billing.pdf import ocr_number
 
-    if invoice.is_issued:
-        raise ValidationError(_("%(invoice)s is already issued.") % {"invoice": invoice})
     invoice.issue_date = day
     invoice.due_date = day if invoice.is_credit_note else day + timedelta(days=payment_days(invoice))
     invoice.ocr = "" if invoice.is_credit_note else ocr_number(invoice.number)
     invoice.issued_at = timezone.now()
+
+
+def render_for_issue(invoice: Invoice, day: date) -> tuple[bytes, list[validation.Finding]]:
+    """The PDF the invoice will be issued with on `day`, and its XML's findings; writes nothing.
+
+    Closing a period in the background renders every PDF (the slow part) this way first, with
+    its progress shown, and then issues them all in one short transaction (`issue(..., pdf=)`).
+    """
+    from samdrift.billing.outputs import invoice_xml
+    from samdrift.billing.pdf import invoice_pdf
+
+    if invoice.is_issued:
+        raise ValidationError(_("%(invoice)s is already issued.") % {"invoice": invoice})
+    _as_issued(invoice, day)
+    return invoice_pdf(invoice), validation.findings(invoice_xml(invoice))
+
+
+def issue(invoice: Invoice, day: date, *, pdf: bytes | None = None) -> InvoiceDocument:
+    """Date the invoice `day` (due date counted from it), give it its OCR number, render, check
+    and store its XML and PDF (`pdf`: rendered before by `render_for_issue` for the same day).
+    Raises ValidationError naming the failed rules; the caller's transaction then leaves
+    everything as it was."""
+    from samdrift.billing.outputs import invoice_xml
+    from samdrift.billing.pdf import invoice_pdf
+
+    if invoice.is_issued:
+        raise ValidationError(_("%(invoice)s is already issued.") % {"invoice": invoice})
+    _as_issued(invoice, day)
     xml = invoice_xml(invoice)
     found = validation.findings(xml)
     invoice.problems = [f.as_dict() for f in found]
@@ -59,7 +82,8 @@ def issue(invoice: Invoice, day: date) -> InvoiceDocument:
             % {"invoice": invoice, "rules": ", ".join(sorted({f.rule for f in found}))}
         )
     invoice.save(update_fields=["issue_date", "due_date", "ocr", "issued_at", "problems", "checked_at"])
-    pdf = invoice_pdf(invoice)
+    if pdf is None:
+        pdf = invoice_pdf(invoice)
     return InvoiceDocument.objects.create(
         invoice=invoice,
         owner_id=invoice.owner_id,

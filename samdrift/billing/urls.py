@@ -11,6 +11,7 @@ urlpatterns = [
     path("billing/periods/<int:pk>/check/", views.period_check, name="billingperiod_check"),
     path("billing/periods/<int:pk>/sie/", views.period_sie, name="billingperiod_sie"),
     path("billing/runs/<int:pk>/", views.run_detail, name="billingrun_detail"),
+    path("billing/jobs/<int:pk>/", views.job_detail, name="billingjob_detail"),
     path("billing/invoices/", views.InvoiceList.as_view(), name="invoice_list"),
     path("billing/invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("billing/invoices/<int:pk>/peppol.xml", views.invoice_xml, name="invoice_xml"),

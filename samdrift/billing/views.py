@@ -50,6 +50,8 @@ from samdrift.billing.models import (
     FINANCE_ROLES,
     AllocationKey,
     Article,
+    BillingJob,
+    BillingJobKind,
     BillingPeriod,
     BillingProfile,
     BillingRun,
@@ -210,6 +212,13 @@ def period_close(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("confirm") != "1":
         messages.error(request, _("Confirm that the invoices are to be issued before closing the period."))
         return HttpResponseRedirect(period.get_absolute_url())
+    if request.POST.get("background") == "1":  # the page's form: rendered and issued by the worker
+        try:
+            job = actions.do_start_close_period(period, actor=request.user)
+        except ValidationError as exc:
+            _errors(request, exc)
+            return HttpResponseRedirect(period.get_absolute_url())
+        return HttpResponseRedirect(job.get_absolute_url())
     try:
         actions.do_close_period(period, actor=request.user)
     except ValidationError as exc:
@@ -278,6 +287,19 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 run_detail.model = BillingRun  # type: ignore[attr-defined]
+
+
+@require_GET
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A close or a reconciliation under way; htmx polls the progress fragment every second."""
+    job = access_object(BillingJob, request.user, pk, queryset=BillingJob.objects.select_related("period"))
+    if getattr(request, "htmx", False):
+        return render(request, "core/_job_progress.html", progress_context(job, after="billing/_job_done.html"))
+    return render(request, "billing/job_detail.html", {"object": job, "job": job})
+
+
+job_detail.model = BillingJob  # type: ignore[attr-defined]
 
 
 # --- invoices --------------------------------------------------------------------------------
@@ -532,17 +554,31 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
     form = ReconciliationForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
+        # The page's form reads the file in the background (the file is kept on the job);
+        # a POST without `background` (API-like use, tests) reads it in the request.
         try:
-            report = actions.do_reconcile_year(
-                _read_upload(form.cleaned_data["file"]),
-                form.cleaned_data["year"],
-                form.cleaned_data["settle_period"],
-                actor=request.user,
-                filename=form.cleaned_data["file"].name,
-                dry_run=form.cleaned_data["dry_run"],
-            )
+            data = _read_upload(form.cleaned_data["file"])
+            options = {
+                "actor": request.user,
+                "filename": form.cleaned_data["file"].name,
+                "dry_run": form.cleaned_data["dry_run"],
+            }
+            year, settle = form.cleaned_data["year"], form.cleaned_data["settle_period"]
+            if request.POST.get("background") == "1":
+                job = actions.do_start_reconciliation(data, year, settle, **options)
+                return HttpResponseRedirect(job.get_absolute_url())
+            report = actions.do_reconcile_year(data, year, settle, **options)
         except ValidationError as exc:
             form.add_error(None, exc)
+    elif request.GET.get("job"):  # the result of a finished reconciliation job
+        done = (
+            BillingJob.objects.for_user(request.user)
+            .filter(  # type: ignore[attr-defined]
+                pk=request.GET["job"] if request.GET["job"].isdigit() else 0, kind=BillingJobKind.RECONCILE
+            )
+            .first()
+        )
+        report = done.result if done is not None and done.result else None
     bootstrapify(form)
     from samdrift.billing.models import Reconciliation
 

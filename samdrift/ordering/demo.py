@@ -111,7 +111,7 @@ def _load(owners: list[Any], admin: Any, tech: Any) -> dict[str, int]:
     hw = article("ORD-HARDVARA", "Hårdvara via ramavtal", "C62", "3045")
     client_art = article("ORD-KLIENT", "Klienttjänst", "MON", "3011")
     setup_art = article("ORD-INSTALL", "Installation", "C62", "3041")
-    storage_art = article("ORD-LAGRING", "Lagring", "GB", "3031")
+    storage_art = article("ORD-LAGRING", "Lagring", "E34", "3031")  # E34 gigabyte (GB: gallon per day)
     hour_art = article("ORD-TIMME", "Konsulttimme", "HUR", "3051")
     svc = {}
     for code, name, kind, unit, price, art, sla, roles in [

@@ -15,7 +15,7 @@ from lxml import etree
 from openpyxl import load_workbook
 
 from samdrift.billing import demo, validation
-from samdrift.billing.models import BillingPeriod, Invoice, InvoiceLine, PeriodStatus, WorkTypeRate
+from samdrift.billing.models import Article, BillingPeriod, Invoice, InvoiceLine, PeriodStatus, WorkTypeRate
 from samdrift.billing.sie import read_sie
 from samdrift.tenancy.models import User
 
@@ -28,6 +28,9 @@ def test_finance_bills_november_on_the_demo_data(client: Any) -> None:
     call_command("demo")  # the tenancy demo, then every app's load_app_demo (billing among them)
     assert WorkTypeRate.objects.count() == len(demo.WORK_RATES)
     assert demo.load_app_demo() == {}  # already loaded: nothing happens
+    # Gigabytes are E34 in UN/ECE Rec. 20 (GB is gallon per day), the ordering demo's storage too.
+    assert Article.objects.get(code="ORD-LAGRING").unit_code == "E34"
+    assert not Article.objects.filter(unit_code="GB").exists()
     finance = User.objects.get(username="ekonomi")
     client.force_login(finance)
     period = BillingPeriod.objects.get(year=2026, month=11)

@@ -26,11 +26,11 @@ NS = {
 }
 SELLER = Party(
     "Samdrift IT AB",
-    "5590000008",
+    "5590000005",
     street="Storgatan 1",
     postcode="242 30",
     city="Hörby",
-    vat_number="SE559000000801",
+    vat_number="SE559000000501",
     bankgiro="999-0001",
 )
 BUYER = Party("Hörby kommun", "2120001124", street="Box 1", postcode="242 21", city="Hörby")
@@ -164,12 +164,12 @@ def test_invoice_header_parties_and_payment() -> None:
     seller = "/*/cac:AccountingSupplierParty/cac:Party/"
     buyer = "/*/cac:AccountingCustomerParty/cac:Party/"
     assert x(seller + "cbc:EndpointID/@schemeID") == ["0007"]
-    assert x(seller + "cbc:EndpointID/text()") == ["5590000008"]
+    assert x(seller + "cbc:EndpointID/text()") == ["5590000005"]
     assert x(buyer + "cbc:EndpointID/@schemeID") == ["0007"]
     assert x(buyer + "cbc:EndpointID/text()") == ["2120001124"]
-    assert x(seller + "cac:PartyTaxScheme[cac:TaxScheme/cbc:ID='VAT']/cbc:CompanyID/text()") == ["SE559000000801"]
+    assert x(seller + "cac:PartyTaxScheme[cac:TaxScheme/cbc:ID='VAT']/cbc:CompanyID/text()") == ["SE559000000501"]
     assert x(seller + "cac:PartyTaxScheme[cac:TaxScheme/cbc:ID='TAX']/cbc:CompanyID/text()") == ["Godkänd för F-skatt"]
-    assert x(seller + "cac:PartyLegalEntity/cbc:CompanyID/text()") == ["5590000008"]
+    assert x(seller + "cac:PartyLegalEntity/cbc:CompanyID/text()") == ["5590000005"]
     assert x("/*/cac:PaymentMeans/cbc:PaymentMeansCode/text()") == ["30"]
     assert x("/*/cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID/text()") == ["9990001"]
     assert x("/*/cac:PaymentMeans/cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID/text()") == [

@@ -86,3 +86,7 @@ def extend(world: Any) -> None:
     world.b.extra["billing_key"] = key
     world.b.extra["billing_article"] = article
     world.b.extra["billing_rate"] = rate
+    # A year-end file waiting to be read (a job of the worker; the world runs no tasks).
+    world.b.extra["billing_job"] = actions.do_start_reconciliation(
+        b"#SIETYP 4\r\n", 2019, period, actor=fin, filename="world.se", dry_run=True
+    )

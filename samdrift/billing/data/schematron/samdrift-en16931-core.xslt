@@ -25,6 +25,14 @@
     <xsl:sequence select="round($value * 100) div 100"/>
   </xsl:function>
 
+  <!-- Luhn over the first nine digits: every other digit from the right doubled (digit sum). -->
+  <xsl:function name="svrl:luhn" as="xs:boolean">
+    <xsl:param name="number" as="xs:string"/>
+    <xsl:variable name="d" select="for $c in string-to-codepoints(substring($number, 1, 9)) return $c - 48"/>
+    <xsl:variable name="sum" select="sum(for $i in 1 to 9 return (if ($i mod 2 = 1) then (if ($d[$i] * 2 gt 9) then $d[$i] * 2 - 9 else $d[$i] * 2) else $d[$i]))"/>
+    <xsl:sequence select="(10 - $sum mod 10) mod 10 = string-to-codepoints(substring($number, 10, 1)) - 48"/>
+  </xsl:function>
+
   <xsl:template name="check">
     <xsl:param name="id" as="xs:string"/>
     <xsl:param name="ok" as="xs:boolean"/>
@@ -104,7 +112,7 @@
     </xsl:call-template>
     <xsl:call-template name="check">
       <xsl:with-param name="id">PEPPOL-EN16931-R003</xsl:with-param>
-      <xsl:with-param name="ok" select="normalize-space(cbc:BuyerReference) != '' or exists(cac:OrderReference/cbc:ID)"/>
+      <xsl:with-param name="ok" select="exists(cbc:BuyerReference) or exists(cac:OrderReference/cbc:ID)"/>
       <xsl:with-param name="test">cbc:BuyerReference or cac:OrderReference/cbc:ID</xsl:with-param>
       <xsl:with-param name="text">A buyer reference or purchase order reference MUST be provided.</xsl:with-param>
     </xsl:call-template>
@@ -116,13 +124,13 @@
     </xsl:call-template>
     <xsl:call-template name="check">
       <xsl:with-param name="id">BR-CO-11</xsl:with-param>
-      <xsl:with-param name="ok" select="if (exists($lmt/cbc:AllowanceTotalAmount)) then xs:decimal($lmt/cbc:AllowanceTotalAmount) = $allowances else $allowances = 0"/>
+      <xsl:with-param name="ok" select="if (exists($lmt/cbc:AllowanceTotalAmount)) then xs:decimal($lmt/cbc:AllowanceTotalAmount) = $allowances else empty(cac:AllowanceCharge[cbc:ChargeIndicator = 'false'])"/>
       <xsl:with-param name="test">AllowanceTotalAmount = sum of document level allowances</xsl:with-param>
       <xsl:with-param name="text">Sum of allowances on document level (BT-107) = Σ Document level allowance amount (BT-92).</xsl:with-param>
     </xsl:call-template>
     <xsl:call-template name="check">
       <xsl:with-param name="id">BR-CO-12</xsl:with-param>
-      <xsl:with-param name="ok" select="if (exists($lmt/cbc:ChargeTotalAmount)) then xs:decimal($lmt/cbc:ChargeTotalAmount) = $charges else $charges = 0"/>
+      <xsl:with-param name="ok" select="if (exists($lmt/cbc:ChargeTotalAmount)) then xs:decimal($lmt/cbc:ChargeTotalAmount) = $charges else empty(cac:AllowanceCharge[cbc:ChargeIndicator = 'true'])"/>
       <xsl:with-param name="test">ChargeTotalAmount = sum of document level charges</xsl:with-param>
       <xsl:with-param name="text">Sum of charges on document level (BT-108) = Σ Document level charge amount (BT-99).</xsl:with-param>
     </xsl:call-template>
@@ -134,10 +142,63 @@
     </xsl:call-template>
     <xsl:call-template name="check">
       <xsl:with-param name="id">BR-CO-14</xsl:with-param>
-      <xsl:with-param name="ok" select="count($tax-total) = 1 and xs:decimal($tax-total/cbc:TaxAmount) = svrl:money(sum($tax-total/cac:TaxSubtotal/xs:decimal(cbc:TaxAmount)))"/>
+      <xsl:with-param name="ok" select="every $t in cac:TaxTotal[cac:TaxSubtotal] satisfies xs:decimal($t/cbc:TaxAmount) = svrl:money(sum($t/cac:TaxSubtotal/xs:decimal(cbc:TaxAmount)))"/>
       <xsl:with-param name="test">TaxTotal/TaxAmount = sum of TaxSubtotal/TaxAmount</xsl:with-param>
       <xsl:with-param name="text">Invoice total VAT amount (BT-110) = Σ VAT category tax amount (BT-117).</xsl:with-param>
     </xsl:call-template>
+    <xsl:call-template name="check">
+      <xsl:with-param name="id">PEPPOL-EN16931-R053</xsl:with-param>
+      <xsl:with-param name="ok" select="count(cac:TaxTotal[cac:TaxSubtotal]) = 1"/>
+      <xsl:with-param name="test">exactly one tax total with a VAT breakdown</xsl:with-param>
+      <xsl:with-param name="text">Only one tax total with tax subtotals MUST be provided.</xsl:with-param>
+    </xsl:call-template>
+    <xsl:for-each select="descendant::*[not(*) and normalize-space() = '']">
+      <xsl:call-template name="check">
+        <xsl:with-param name="id">PEPPOL-EN16931-R008</xsl:with-param>
+        <xsl:with-param name="ok" select="false()"/>
+        <xsl:with-param name="test">an element without children or text</xsl:with-param>
+        <xsl:with-param name="text">Document MUST not contain empty elements.</xsl:with-param>
+      </xsl:call-template>
+    </xsl:for-each>
+    <!-- Swedish identifiers: an organisation number under scheme 0007 is ten digits with a valid
+         Luhn check digit (PEPPOL-COMMON-R049); a Swedish seller's VAT number is SE + 12 digits
+         (SE-R-001, SE-R-002) and its other tax registration says "Godkänd för F-skatt" (SE-R-005). -->
+    <xsl:for-each select="descendant::cbc:EndpointID[@schemeID = '0007'] | descendant::cac:PartyIdentification/cbc:ID[@schemeID = '0007'] | descendant::cbc:CompanyID[@schemeID = '0007']">
+      <xsl:variable name="digits" select="normalize-space(.)"/>
+      <xsl:call-template name="check">
+        <xsl:with-param name="id">PEPPOL-COMMON-R049</xsl:with-param>
+        <xsl:with-param name="ok" select="matches($digits, '^[0-9]{10}$') and svrl:luhn($digits)"/>
+        <xsl:with-param name="test">ten digits, the last a Luhn check digit of the first nine</xsl:with-param>
+        <xsl:with-param name="text">Swedish organization number MUST be stated in the correct format.</xsl:with-param>
+      </xsl:call-template>
+    </xsl:for-each>
+    <xsl:for-each select="cac:AccountingSupplierParty/cac:Party[cac:PostalAddress/cac:Country/cbc:IdentificationCode = 'SE']">
+      <xsl:variable name="vat" select="cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/cbc:CompanyID"/>
+      <xsl:if test="some $v in $vat satisfies substring($v, 1, 2) = 'SE'">
+        <xsl:call-template name="check">
+          <xsl:with-param name="id">SE-R-001</xsl:with-param>
+          <xsl:with-param name="ok" select="string-length(normalize-space($vat[1])) = 14"/>
+          <xsl:with-param name="test">the Swedish VAT number has 14 characters</xsl:with-param>
+          <xsl:with-param name="text">For Swedish suppliers, Swedish VAT-numbers must consist of 14 characters.</xsl:with-param>
+        </xsl:call-template>
+        <xsl:call-template name="check">
+          <xsl:with-param name="id">SE-R-002</xsl:with-param>
+          <xsl:with-param name="ok" select="string(number(substring($vat[1], 3, 12))) != 'NaN'"/>
+          <xsl:with-param name="test">the last 12 characters are a number</xsl:with-param>
+          <xsl:with-param name="text">For Swedish suppliers, the Swedish VAT-numbers must have the trailing 12 characters in numeric form</xsl:with-param>
+        </xsl:call-template>
+      </xsl:if>
+      <xsl:if test="exists(cac:PartyLegalEntity/cbc:CompanyID)">
+        <xsl:for-each select="cac:PartyTaxScheme[normalize-space(upper-case(cac:TaxScheme/cbc:ID)) != 'VAT']/cbc:CompanyID">
+          <xsl:call-template name="check">
+            <xsl:with-param name="id">SE-R-005</xsl:with-param>
+            <xsl:with-param name="ok" select="normalize-space(upper-case(.)) = 'GODKÄND FÖR F-SKATT'"/>
+            <xsl:with-param name="test">the other tax registration reads Godkänd för F-skatt</xsl:with-param>
+            <xsl:with-param name="text">For Swedish suppliers, when using Seller tax registration identifier, 'Godkänd för F-skatt' must be stated</xsl:with-param>
+          </xsl:call-template>
+        </xsl:for-each>
+      </xsl:if>
+    </xsl:for-each>
     <xsl:call-template name="check">
       <xsl:with-param name="id">BR-CO-15</xsl:with-param>
       <xsl:with-param name="ok" select="xs:decimal($lmt/cbc:TaxInclusiveAmount) = svrl:money(xs:decimal($lmt/cbc:TaxExclusiveAmount) + xs:decimal(($tax-total/cbc:TaxAmount, 0)[1]))"/>
@@ -161,21 +222,22 @@
     </xsl:if>
     <!-- VAT: the categories S, E, Z, O (EN 16931 BR-S/E/Z/O, Peppol SE-R-006). -->
     <xsl:variable name="categories" select="distinct-values(($lines/cac:Item/cac:ClassifiedTaxCategory/normalize-space(cbc:ID), cac:AllowanceCharge/cac:TaxCategory/normalize-space(cbc:ID)))"/>
+    <xsl:variable name="breakdown-categories" select="distinct-values($tax-total/cac:TaxSubtotal/cac:TaxCategory/normalize-space(cbc:ID))"/>
     <xsl:variable name="swedish-seller" select="exists(cac:AccountingSupplierParty/cac:Party[cac:PostalAddress/cac:Country/cbc:IdentificationCode = 'SE' and cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/substring(cbc:CompanyID, 1, 2) = 'SE'])"/>
-    <xsl:variable name="has-vat-id" select="exists(cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/cbc:CompanyID) or exists(cac:TaxRepresentativeParty/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/cbc:CompanyID)"/>
+    <xsl:variable name="has-vat-id" select="exists(cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID) or exists(cac:TaxRepresentativeParty/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/cbc:CompanyID)"/>
     <xsl:variable name="doc" select="."/>
-    <xsl:for-each select="('S', 'E', 'Z')[. = $categories]">
+    <xsl:for-each select="('S', 'E', 'Z')[. = ($categories, $breakdown-categories)]">
       <xsl:variable name="cat" select="."/>
       <xsl:for-each select="$doc">
       <xsl:call-template name="check">
         <xsl:with-param name="id" select="concat('BR-', $cat, '-01')"/>
-        <xsl:with-param name="ok" select="if ($cat = 'S') then count($tax-total/cac:TaxSubtotal[normalize-space(cac:TaxCategory/cbc:ID) = 'S']) ge 1 else count($tax-total/cac:TaxSubtotal[normalize-space(cac:TaxCategory/cbc:ID) = $cat]) = 1"/>
+        <xsl:with-param name="ok" select="if ($cat = 'S') then (count($tax-total/cac:TaxSubtotal[normalize-space(cac:TaxCategory/cbc:ID) = 'S']) ge 1) = ('S' = $categories) else count($tax-total/cac:TaxSubtotal[normalize-space(cac:TaxCategory/cbc:ID) = $cat]) = 1"/>
         <xsl:with-param name="test">VAT breakdown of the category present</xsl:with-param>
         <xsl:with-param name="text" select="concat('An Invoice that contains an Invoice line, a Document level allowance or a Document level charge where the VAT category code is ', $cat, ' shall contain in the VAT breakdown (BG-23) ', if ($cat = 'S') then 'at least one VAT category code' else 'exactly one VAT category code', ' equal with ', $cat, '.')"/>
       </xsl:call-template>
       <xsl:call-template name="check">
         <xsl:with-param name="id" select="concat('BR-', $cat, '-02')"/>
-        <xsl:with-param name="ok" select="$has-vat-id"/>
+        <xsl:with-param name="ok" select="$has-vat-id or not($cat = $lines/cac:Item/cac:ClassifiedTaxCategory/normalize-space(cbc:ID))"/>
         <xsl:with-param name="test">Seller VAT identifier present</xsl:with-param>
         <xsl:with-param name="text" select="concat('An Invoice that contains an Invoice line where the Invoiced item VAT category code (BT-151) is ', $cat, ' shall contain the Seller VAT Identifier (BT-31), the Seller tax registration identifier (BT-32) and/or the Seller tax representative VAT identifier (BT-63).')"/>
       </xsl:call-template>
@@ -212,17 +274,20 @@
       <xsl:variable name="rate" select="if (exists(cac:TaxCategory/cbc:Percent)) then xs:decimal(cac:TaxCategory/cbc:Percent) else 0"/>
       <xsl:variable name="same" select="if ($cat = 'S') then $lines[cac:Item/cac:ClassifiedTaxCategory[normalize-space(cbc:ID) = 'S' and xs:decimal(cbc:Percent) = $rate]] else $lines[normalize-space(cac:Item/cac:ClassifiedTaxCategory/cbc:ID) = $cat]"/>
       <xsl:variable name="same-ac" select="if ($cat = 'S') then ../../cac:AllowanceCharge[cac:TaxCategory[normalize-space(cbc:ID) = 'S' and xs:decimal(cbc:Percent) = $rate]] else ../../cac:AllowanceCharge[normalize-space(cac:TaxCategory/cbc:ID) = $cat]"/>
-      <xsl:variable name="base" select="svrl:money(sum($same/xs:decimal(cbc:LineExtensionAmount)) + sum($same-ac[cbc:ChargeIndicator = 'true']/xs:decimal(cbc:Amount)) - sum($same-ac[cbc:ChargeIndicator = 'false']/xs:decimal(cbc:Amount)))"/>
-      <xsl:variable name="has-reason" select="exists(cac:TaxCategory/cbc:TaxExemptionReason[normalize-space() != '']) or exists(cac:TaxCategory/cbc:TaxExemptionReasonCode[normalize-space() != ''])"/>
+      <xsl:variable name="base" select="sum($same/xs:decimal(cbc:LineExtensionAmount)) + sum($same-ac[cbc:ChargeIndicator = 'true']/xs:decimal(cbc:Amount)) - sum($same-ac[cbc:ChargeIndicator = 'false']/xs:decimal(cbc:Amount))"/>
+      <xsl:variable name="has-reason" select="exists(cac:TaxCategory/cbc:TaxExemptionReason) or exists(cac:TaxCategory/cbc:TaxExemptionReasonCode)"/>
+      <!-- The published tolerance for S: the VAT of a rate within 1 of the rounded product, and
+           the taxable amount within 1 of its lines (rounding per line may differ from per rate). -->
+      <xsl:variable name="expected-tax" select="svrl:money(abs(xs:decimal(cbc:TaxableAmount)) * $rate div 100)"/>
       <xsl:call-template name="check">
         <xsl:with-param name="id" select="concat('BR-', $cat, '-08')"/>
-        <xsl:with-param name="ok" select="xs:decimal(cbc:TaxableAmount) = $base"/>
+        <xsl:with-param name="ok" select="if ($cat = 'S') then exists($same | $same-ac) and abs(xs:decimal(cbc:TaxableAmount) - $base) lt 1 else xs:decimal(cbc:TaxableAmount) = $base"/>
         <xsl:with-param name="test">TaxableAmount = lines and charges minus allowances of the category (and rate)</xsl:with-param>
         <xsl:with-param name="text" select="concat('In a VAT breakdown (BG-23) where the VAT category code (BT-118) is ', $cat, ' the VAT category taxable amount (BT-116) shall equal the sum of Invoice line net amounts (BT-131) minus the sum of Document level allowance amounts (BT-92) plus the sum of Document level charge amounts (BT-99) where the VAT category codes (BT-151, BT-95, BT-102) are ', $cat, if ($cat = 'S') then ' and the VAT rate equals the VAT category rate (BT-119).' else '.')"/>
       </xsl:call-template>
       <xsl:call-template name="check">
         <xsl:with-param name="id" select="concat('BR-', $cat, '-09')"/>
-        <xsl:with-param name="ok" select="if ($cat = 'S') then xs:decimal(cbc:TaxAmount) = svrl:money(xs:decimal(cbc:TaxableAmount) * $rate div 100) else xs:decimal(cbc:TaxAmount) = 0"/>
+        <xsl:with-param name="ok" select="if ($cat = 'S') then abs(abs(xs:decimal(cbc:TaxAmount)) - $expected-tax) lt 1 else xs:decimal(cbc:TaxAmount) = 0"/>
         <xsl:with-param name="test">TaxAmount = TaxableAmount × rate / 100 (S), 0 otherwise</xsl:with-param>
         <xsl:with-param name="text" select="if ($cat = 'S') then 'The VAT category tax amount (BT-117) in a VAT breakdown (BG-23) where VAT category code (BT-118) is &quot;Standard rated&quot; shall equal the VAT category taxable amount (BT-116) multiplied by the VAT category rate (BT-119).' else concat('The VAT category tax amount (BT-117) in a VAT breakdown (BG-23) where the VAT category code (BT-118) is ', $cat, ' shall equal 0 (zero).')"/>
       </xsl:call-template>
@@ -232,17 +297,9 @@
         <xsl:with-param name="test">exemption reason: none for S and Z, required for E and O</xsl:with-param>
         <xsl:with-param name="text" select="if ($cat = ('S', 'Z')) then concat('A VAT breakdown (BG-23) with VAT Category code (BT-118) ', $cat, ' shall not have a VAT exemption reason code (BT-121) or VAT exemption reason text (BT-120).') else concat('A VAT breakdown (BG-23) with VAT Category code (BT-118) ', $cat, ' shall have a VAT exemption reason code (BT-121) or a VAT exemption reason text (BT-120).')"/>
       </xsl:call-template>
-      <xsl:if test="$cat = 'O'">
-        <xsl:call-template name="check">
-          <xsl:with-param name="id">BR-O-05</xsl:with-param>
-          <xsl:with-param name="ok" select="not(cac:TaxCategory/cbc:Percent)"/>
-          <xsl:with-param name="test">not(cbc:Percent)</xsl:with-param>
-          <xsl:with-param name="text">A VAT breakdown where the VAT category code is "Not subject to VAT" shall not contain a VAT category rate (BT-119).</xsl:with-param>
-        </xsl:call-template>
-      </xsl:if>
       <xsl:call-template name="check">
         <xsl:with-param name="id">BR-CO-17</xsl:with-param>
-        <xsl:with-param name="ok" select="xs:decimal(cbc:TaxAmount) = svrl:money(xs:decimal(cbc:TaxableAmount) * $rate div 100)"/>
+        <xsl:with-param name="ok" select="if (round($rate) = 0) then round(xs:decimal(cbc:TaxAmount)) = 0 else abs(abs(xs:decimal(cbc:TaxAmount)) - $expected-tax) lt 1"/>
         <xsl:with-param name="test">TaxAmount = round(TaxableAmount × rate / 100, 2)</xsl:with-param>
         <xsl:with-param name="text">VAT category tax amount (BT-117) = VAT category taxable amount (BT-116) x (VAT category rate (BT-119) / 100), rounded to two decimals.</xsl:with-param>
       </xsl:call-template>
