@@ -1,0 +1,835 @@
+"""The partner's report: upload (kept as received), column mapping, the dry run that lists every
+exception to resolve, the resolutions, and applying it all-or-nothing.
+
+The dry run writes one `ReportLine` per row (and one per device missing from the report after the
+partner's deadline), each with the exception found, if any. Nothing else changes until the report
+is applied: then, in one transaction, every reported device gets its certificate, its asset goes
+erased → reused/resold/recycled, its CO2e avoided is computed with factor and source, each owner's
+residual value is credited on its next invoice through billing, and each owner's security officer
+gets one incident listing the devices that were not erased or are missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from samdrift.assets import actions as asset_actions
+from samdrift.assets.imports import _normalise_header, parse_date, parse_price, read_rows
+from samdrift.assets.models import Asset, AssetStatus
+from samdrift.circular.actions import staff_role
+from samdrift.circular.models import (
+    RESOLUTIONS,
+    Batch,
+    BatchItem,
+    BatchStatus,
+    Certificate,
+    CertificateSource,
+    Co2eFactor,
+    Credit,
+    EraseMethod,
+    EraseResult,
+    ItemState,
+    Outcome,
+    PartnerReport,
+    Problem,
+    ReportLine,
+    ReportMapping,
+    ReportState,
+    Resolution,
+    SecurityContact,
+)
+from samdrift.core.audit import PendingEvent, record_event, record_events
+from samdrift.core.models import AuditEventType
+
+log = logging.getLogger(__name__)
+
+MAX_BYTES = 20 * 1024 * 1024
+# Larger reports are checked and applied by the worker while the page shows progress.
+SYNC_ROWS = 300
+
+FIELDS: dict[str, Any] = {
+    "serial_number": gettext_lazy("Serial number"),
+    "method": gettext_lazy("Erasure method"),
+    "standard": gettext_lazy("Standard"),
+    "erasure_report_id": gettext_lazy("Erasure report id"),
+    "erased_at": gettext_lazy("Erasure time"),
+    "result": gettext_lazy("Result"),
+    "grade": gettext_lazy("Grade"),
+    "outcome": gettext_lazy("Outcome"),
+    "residual_value": gettext_lazy("Residual value"),
+}
+REQUIRED = ("serial_number", "result")
+ALIASES: dict[str, tuple[str, ...]] = {
+    "serial_number": ("serienummer", "serienr", "serial", "serial number", "serial no", "serialnumber", "sn", "s/n"),
+    "method": ("metod", "raderingsmetod", "method", "erasure method", "sanitization method", "wipe method"),
+    "standard": ("standard", "raderingsstandard", "erasure standard", "sanitization standard"),
+    "erasure_report_id": (
+        "rapport-id", "rapportid", "raderingsrapport", "raderingsrapport-id", "intygsnummer", "report id",
+        "erasure report id", "erasure report", "certificate id", "erasure id",
+    ),
+    "erased_at": ("raderad", "raderingstid", "raderingsdatum", "erasure time", "erased at", "erasure date", "erased"),
+    "result": ("resultat", "raderingsresultat", "result", "erasure result", "status"),
+    "grade": ("grad", "gradering", "klass", "grade", "cosmetic grade", "condition"),
+    "outcome": ("utfall", "åtgärd", "resultat användning", "outcome", "disposition", "destination"),
+    "residual_value": (
+        "restvärde", "restvärde sek", "restvärde (sek)", "kreditering", "residual value", "residual value sek",
+        "value", "credit", "credit sek",
+    ),
+}  # fmt: skip
+_LOOKUP = {_normalise_header(a): name for name, aliases in ALIASES.items() for a in aliases}
+
+
+def guess_columns(headers: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for header in headers:
+        name = _LOOKUP.get(_normalise_header(header))
+        if name and name not in found:
+            found[name] = header
+    return found
+
+
+def clean_columns(columns: dict[str, Any]) -> dict[str, str]:
+    if not isinstance(columns, dict):
+        raise ValidationError({"columns": _("Give the columns as field: column name.")})
+    unknown = [k for k in columns if k not in FIELDS]
+    if unknown:
+        raise ValidationError({"columns": _("Unknown fields: %(fields)s.") % {"fields": ", ".join(map(str, unknown))}})
+    clean = {k: str(v).strip()[:200] for k, v in columns.items() if v is not None and str(v).strip()}
+    missing = [str(FIELDS[k]) for k in REQUIRED if k not in clean]
+    if missing:
+        raise ValidationError({"columns": _("Choose a column for: %(fields)s.") % {"fields": ", ".join(missing)}})
+    return clean
+
+
+# --- reading values ------------------------------------------------------------------------------
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^\wåäö]+", " ", (text or "").lower()).split())
+
+
+def parse_method(text: str) -> str | None:
+    t = _words(text)
+    if not t:
+        return ""
+    if any(w in t for w in ("physical", "fysisk", "shred", "krossad", "kross", "degauss", "avmagnet")):
+        return EraseMethod.PHYSICAL
+    for name, words in (
+        (EraseMethod.DESTROY, ("destroy", "förstör", "destruction")),
+        (EraseMethod.PURGE, ("purge",)),
+        (EraseMethod.CLEAR, ("clear", "rensa", "overwrite", "överskriv")),
+    ):
+        if any(w in t for w in words):
+            return name
+    return None
+
+
+def parse_result(text: str) -> str | None:
+    t = _words(text)
+    if not t:
+        return ""
+    if any(w in t for w in ("not erased", "ej raderad", "inte raderad", "not wiped", "failed", "misslyck", "fail")):
+        return EraseResult.NOT_ERASED
+    if any(w in t for w in ("exception", "avvikelse", "with errors", "partial", "delvis")):
+        return EraseResult.EXCEPTIONS
+    if any(w in t for w in ("erased", "raderad", "ok", "passed", "success", "godkänd", "wiped", "destroyed", "förstörd")):
+        return EraseResult.ERASED
+    return None
+
+
+def parse_outcome(text: str) -> str | None:
+    t = _words(text)
+    if not t:
+        return ""
+    for name, words in (
+        (Outcome.RECYCLED, ("recycl", "återvin", "material", "skrot", "scrap")),
+        (Outcome.RESOLD, ("resold", "resale", "sold", "såld", "sål", "försålj", "vidaresål", "remarketed")),
+        (Outcome.REUSED, ("reuse", "återbruk", "återanvän", "donat", "skänkt")),
+    ):
+        if any(w in t for w in words):
+            return name
+    return None
+
+
+def parse_when(text: str) -> datetime | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    candidate = text.replace("T", " ").replace("Z", "+00:00") if re.match(r"^\d{4}-\d{2}-\d{2}", text) else text
+    parsed = parse_datetime(candidate) if re.match(r"^\d{4}-\d{2}-\d{2} \d", candidate) else None
+    if parsed is None:
+        day = parse_date(text.split(" ")[0])
+        if day is None:
+            return None
+        clock = re.search(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", text)
+        try:
+            at = time(int(clock[1]), int(clock[2]), int(clock[3] or 0)) if clock else time(12, 0)
+        except ValueError:
+            return None
+        parsed = datetime.combine(day, at)
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+    return parsed
+
+
+# --- upload and columns --------------------------------------------------------------------------
+
+
+def _header_and_body(report: PartnerReport) -> tuple[str, list[str], list[tuple[int, list[str]]]]:
+    fmt, table = read_rows(bytes(report.content), report.filename)
+    if not table:
+        raise ValidationError({"file": _("The file is empty.")})
+    (_n, header), *body = table
+    return fmt, header, body
+
+
+@transaction.atomic
+def do_upload_report(
+    batch: Batch, filename: str, content: bytes, *, actor: Any, mapping: ReportMapping | None = None
+) -> PartnerReport:
+    """Keep the partner's file as received and choose its columns (a saved mapping, or guessed from
+    the headers); the dry run comes next."""
+    role = staff_role(actor)
+    if batch.status not in {BatchStatus.RECEIVED, BatchStatus.REPORTED}:
+        raise ValidationError(
+            {"file": _("A report is received once the partner has received the batch (now: %(status)s).")
+             % {"status": BatchStatus(batch.status).label}}
+        )  # fmt: skip
+    if not content:
+        raise ValidationError({"file": _("The file is empty.")})
+    if len(content) > MAX_BYTES:
+        raise ValidationError({"file": _("The file is larger than 20 MB.")})
+    filename = (filename or "rapport.csv").rsplit("/", 1)[-1][:255]
+    report = PartnerReport(
+        batch=batch,
+        filename=filename,
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    fmt, header, body = _header_and_body(report)
+    report.file_format = fmt
+    if mapping is not None:
+        columns = dict(mapping.columns)
+    else:
+        saved = ReportMapping.objects.filter(partner=batch.partner, active=True).order_by("-id").first()
+        columns = dict(saved.columns) if saved and _fits(saved.columns, header) else guess_columns(header)
+    report.columns = columns
+    report.counts = {"rows": len(body)}
+    report.save(force_insert=True)
+    record_event(
+        actor, role, AuditEventType.CREATED, report,
+        changes={"filename": [None, filename], "sha256": [None, report.sha256]},
+        extra={"action": "upload_report", "batch": batch.number, "rows": len(body)},
+    )  # fmt: skip
+    return report
+
+
+def _fits(columns: dict[str, str], header: list[str]) -> bool:
+    present = {_normalise_header(h) for h in header}
+    return all(_normalise_header(c) in present for c in columns.values()) and all(k in columns for k in REQUIRED)
+
+
+def headers_of(report: PartnerReport) -> list[str]:
+    return [h for h in _header_and_body(report)[1] if h]
+
+
+@transaction.atomic
+def do_set_report_columns(
+    report: PartnerReport, columns: dict[str, Any], *, actor: Any, save_as: str = ""
+) -> PartnerReport:
+    """Choose which column holds which field; optionally save the choice for the partner's next files."""
+    from samdrift.circular.actions import do_save_report_mapping
+
+    role = staff_role(actor)
+    report = PartnerReport.objects.select_for_update().get(pk=report.pk)
+    if report.status in {ReportState.APPLIED, ReportState.APPLYING, ReportState.CHECKING}:
+        raise ValidationError(_("The report is being processed or already applied."))
+    clean = clean_columns(columns)
+    header = headers_of(report)
+    present = {_normalise_header(h) for h in header}
+    absent = [c for c in clean.values() if _normalise_header(c) not in present]
+    if absent:
+        raise ValidationError({"columns": _("The file has no column %(columns)s.") % {"columns": ", ".join(absent)}})
+    before = report.columns
+    report.columns, report.status = clean, ReportState.UPLOADED
+    report.save(update_fields=["columns", "status"])
+    record_event(actor, role, AuditEventType.UPDATED, report, changes={"columns": [before, clean]})
+    if save_as.strip():
+        do_save_report_mapping({"name": save_as.strip()[:100], "partner": report.batch.partner, "columns": clean}, actor=actor)
+    return report
+
+
+# --- the dry run ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Parsed:
+    row: int
+    values: dict[str, Any]
+    raw: dict[str, str]
+    errors: list[str]
+
+
+def _parse_rows(report: PartnerReport) -> list[Parsed]:
+    _fmt, header, body = _header_and_body(report)
+    index: dict[str, int] = {}
+    for position, text in enumerate(header):
+        index.setdefault(_normalise_header(text), position)
+    columns = report.columns or {}
+    missing = [c for c in columns.values() if _normalise_header(c) not in index]
+    if missing or any(k not in columns for k in REQUIRED):
+        raise ValidationError({"columns": _("Choose the columns again: the file has no column %(columns)s.")
+                               % {"columns": ", ".join(missing) or ", ".join(str(FIELDS[k]) for k in REQUIRED)}})  # fmt: skip
+    positions = {name: index[_normalise_header(col)] for name, col in columns.items()}
+    parsed = []
+    for number, cells in body:
+        raw = {name: (cells[i] if i < len(cells) else "").strip() for name, i in positions.items()}
+        errors: list[str] = []
+        values: dict[str, Any] = {
+            "serial_number": raw.get("serial_number", "")[:100],
+            "standard": raw.get("standard", "")[:100],
+            "erasure_report_id": raw.get("erasure_report_id", "")[:100],
+            "grade": raw.get("grade", "")[:20],
+        }
+        if not values["serial_number"]:
+            errors.append(_("No serial number."))
+        method = parse_method(raw.get("method", ""))
+        if method is None:
+            errors.append(_("Unknown erasure method “%(value)s”.") % {"value": raw["method"][:50]})
+        result = parse_result(raw.get("result", ""))
+        if result is None:
+            errors.append(_("Unknown result “%(value)s”.") % {"value": raw["result"][:50]})
+        elif not result:
+            errors.append(_("No result."))
+        outcome = parse_outcome(raw.get("outcome", ""))
+        if outcome is None:
+            errors.append(_("Unknown outcome “%(value)s”.") % {"value": raw["outcome"][:50]})
+        erased_at = parse_when(raw.get("erased_at", ""))
+        if raw.get("erased_at") and erased_at is None:
+            errors.append(_("Not a time: “%(value)s”.") % {"value": raw["erased_at"][:50]})
+        value: Decimal | None = None
+        if raw.get("residual_value"):
+            value = parse_price(raw["residual_value"])
+            if value is None or value < 0 or value >= Decimal("1e9"):
+                errors.append(_("Not a residual value: “%(value)s”.") % {"value": raw["residual_value"][:50]})
+                value = None
+            else:
+                value = value.quantize(Decimal("0.01"))
+        if result in {EraseResult.ERASED, EraseResult.EXCEPTIONS}:
+            if not method:
+                errors.append(_("An erased device needs its erasure method."))
+            if not outcome:
+                errors.append(_("An erased device needs its outcome (reused, resold or recycled)."))
+        values.update(
+            method=method or "", result=result or "", outcome=outcome or "", erased_at=erased_at, residual_value=value
+        )
+        parsed.append(Parsed(number, values, raw, errors))
+    return parsed
+
+
+def missing_deadline(batch: Batch) -> datetime | None:
+    if batch.received_at is None:
+        return None
+    return batch.received_at + timedelta(days=batch.partner.missing_after_days)
+
+
+def _build_lines(report: PartnerReport, parsed: list[Parsed], now: datetime) -> list[ReportLine]:
+    batch = report.batch
+    serials = [p.values["serial_number"] for p in parsed if p.values["serial_number"]]
+    seen: dict[str, int] = defaultdict(int)
+    for serial in serials:
+        seen[serial] += 1
+    items = {i.serial_number: i for i in BatchItem.objects.filter(batch=batch).select_related("asset")}
+    known: dict[str, Asset] = {}
+    for start in range(0, len(serials), 2000):
+        for asset in Asset.objects.filter(serial_number__in=serials[start : start + 2000]).only(
+            "id", "owner_id", "serial_number", "status"
+        ):
+            known.setdefault(asset.serial_number, asset)
+    lines = []
+    matched: set[int] = set()
+    for p in parsed:
+        v = p.values
+        serial = v["serial_number"]
+        line = ReportLine(report=report, row=p.row, raw=p.raw, **v)
+        item = items.get(serial)
+        if item is not None:
+            line.item, line.asset, line.owner_id = item, item.asset, item.asset.owner_id
+        elif serial in known:
+            line.asset, line.owner_id = known[serial], known[serial].owner_id
+        if p.errors:
+            line.problem, line.message = Problem.INVALID, " ".join(p.errors)[:500]
+        elif seen[serial] > 1:
+            line.problem = Problem.DUPLICATE
+            line.message = _("The serial number is on %(n)s rows; correct the file.") % {"n": seen[serial]}
+        elif item is None and serial in known:
+            line.problem = Problem.NOT_SENT
+            line.message = _("The device exists but was never sent in batch %(batch)s.") % {"batch": batch.number}
+        elif item is None:
+            line.problem, line.message = Problem.UNKNOWN, _("No device has this serial number.")
+        elif item.state != ItemState.PACKED:
+            line.problem = Problem.ALREADY
+            line.message = _("Already reported: %(state)s.") % {"state": ItemState(item.state).label}
+        elif item.asset.owner_id != item.owner_id:
+            line.problem = Problem.OWNER
+            line.message = _("The device now belongs to another owner than when it was packed.")
+        elif v["result"] == EraseResult.NOT_ERASED:
+            line.problem, line.message = Problem.NOT_ERASED, _("The partner reports the device as not erased.")
+        elif v["result"] == EraseResult.EXCEPTIONS:
+            line.problem, line.message = Problem.EXCEPTIONS, _("Erased with exceptions; read the erasure report.")
+        if item is not None and seen[serial] == 1:
+            matched.add(item.pk)
+        lines.append(line)
+    deadline = missing_deadline(batch)
+    overdue = deadline is not None and now > deadline
+    for item in items.values():
+        if item.state == ItemState.PACKED and item.pk not in matched and overdue:
+            lines.append(
+                ReportLine(
+                    report=report,
+                    serial_number=item.serial_number,
+                    item=item,
+                    asset=item.asset,
+                    owner_id=item.owner_id,
+                    problem=Problem.MISSING,
+                    message=_("Not reported %(days)s days after the partner received the batch.")
+                    % {"days": batch.partner.missing_after_days},
+                )
+            )
+    # An incident needs someone to receive it.
+    incident_owners = {ln.owner_id for ln in lines if ln.problem in {Problem.NOT_ERASED, Problem.MISSING}}
+    with_officer = set(SecurityContact.objects.filter(owner_id__in=incident_owners).values_list("owner_id", flat=True))
+    from samdrift.tenancy.models import Owner
+
+    for owner in Owner.objects.filter(pk__in=incident_owners - with_officer).order_by("name"):
+        lines.append(
+            ReportLine(
+                report=report,
+                owner_id=owner.pk,
+                problem=Problem.NO_OFFICER,
+                message=_("%(owner)s has no security officer to receive the incident; name one and run the dry run again.")
+                % {"owner": owner.name},
+            )
+        )
+    return lines
+
+
+def _key(line: ReportLine) -> tuple[Any, ...]:
+    return (line.row, line.serial_number, line.item_id, line.problem)
+
+
+def _counts(lines: list[ReportLine], awaited: int) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    counts["rows"] = sum(1 for ln in lines if ln.row is not None)
+    counts["awaited"] = awaited
+    for ln in lines:
+        if ln.problem:
+            counts[ln.problem] += 1
+            if not ln.resolution:
+                counts["open"] += 1
+        elif ln.row is not None:
+            counts["ok"] += 1
+    return dict(counts)
+
+
+def check_report(
+    report: PartnerReport, *, actor: Any, progress: Callable[[int, str], None] | None = None
+) -> PartnerReport:
+    """The dry run: read and check every row and store the lines; nothing else is written."""
+    role = staff_role(actor)
+    if report.status in {ReportState.APPLIED, ReportState.APPLYING}:
+        raise ValidationError(_("The report is being applied or already applied."))
+    report = PartnerReport.objects.select_related("batch__partner").get(pk=report.pk)
+    if progress:
+        progress(10, _("Reading the file"))
+    file_errors: list[str] = []
+    try:
+        parsed = _parse_rows(report)
+    except ValidationError as exc:
+        parsed, file_errors = [], exc.messages
+    if progress:
+        progress(50, _("Matching serial numbers"))
+    now = timezone.now()
+    with transaction.atomic():
+        locked = PartnerReport.objects.select_for_update().select_related("batch__partner").get(pk=report.pk)
+        previous = {
+            _key(ln): (ln.resolution, ln.resolution_note, ln.resolved_by_id)
+            for ln in ReportLine.objects.filter(report=locked).exclude(resolution="")
+        }
+        lines = _build_lines(locked, parsed, now) if parsed else []
+        for ln in lines:
+            kept = previous.get(_key(ln))
+            if kept and kept[0] in RESOLUTIONS.get(ln.problem, ()):
+                ln.resolution, ln.resolution_note, ln.resolved_by_id = kept
+        ReportLine.objects.filter(report=locked).delete()
+        ReportLine.objects.bulk_create(lines, batch_size=2000)
+        matched = {ln.item_id for ln in lines if ln.item_id and ln.row is not None}
+        awaited = BatchItem.objects.filter(batch=locked.batch, state=ItemState.PACKED).exclude(pk__in=matched).count()
+        counts = _counts(lines, awaited)
+        before = locked.status
+        locked.status = ReportState.EXCEPTIONS if (file_errors or counts.get("open")) else ReportState.READY
+        locked.counts, locked.file_errors, locked.checked_at = counts, file_errors, now
+        locked.progress, locked.message, locked.finished = 100, "", now
+        locked.lease_expires = None
+        locked.save(
+            update_fields=["status", "counts", "file_errors", "checked_at", "progress", "message", "finished", "lease_expires"]
+        )
+        record_event(
+            actor, role, AuditEventType.UPDATED, locked, changes={"status": [before, locked.status]},
+            extra={"action": "check_report", "counts": counts, "file_errors": file_errors},
+        )  # fmt: skip
+    return locked
+
+
+def _runs_in_background(report: PartnerReport) -> bool:
+    return int((report.counts or {}).get("rows", 0)) > getattr(settings, "SAMDRIFT_CIRCULAR_SYNC_ROWS", SYNC_ROWS)
+
+
+def _queue(report: PartnerReport, state: str, expected: set[str], action: str, *, actor: Any, role: str) -> PartnerReport:
+    with transaction.atomic():
+        locked = PartnerReport.objects.select_for_update().get(pk=report.pk)
+        if locked.status not in expected:
+            raise ValidationError(_("The report is being processed or already applied."))
+        before = locked.status
+        locked.status, locked.progress, locked.message = state, 0, ""
+        locked.save(update_fields=["status", "progress", "message"])
+        record_event(actor, role, AuditEventType.UPDATED, locked, changes={"status": [before, state]}, extra={"action": action})
+        actor_id = getattr(actor, "pk", None)
+        from samdrift.circular import tasks
+
+        task = tasks.check_report_task if state == ReportState.CHECKING else tasks.apply_report_task
+        transaction.on_commit(lambda: task.enqueue(locked.pk, actor_id))
+    return locked
+
+
+def start_check(report: PartnerReport, *, actor: Any) -> PartnerReport:
+    """Run the dry run now for a small report, or queue it for the worker (the page shows progress)."""
+    role = staff_role(actor)
+    if not _runs_in_background(report):
+        return check_report(report, actor=actor)
+    allowed = {ReportState.UPLOADED, ReportState.EXCEPTIONS, ReportState.READY, ReportState.ERROR}
+    return _queue(report, ReportState.CHECKING, allowed, "queue_check", actor=actor, role=role)
+
+
+def start_apply(report: PartnerReport, *, actor: Any) -> PartnerReport:
+    role = staff_role(actor)
+    if not _runs_in_background(report):
+        return do_apply_report(report, actor=actor)
+    if report.status != ReportState.READY:
+        raise ValidationError(_("Resolve every exception in the dry run before applying the report."))
+    return _queue(report, ReportState.APPLYING, {ReportState.READY}, "queue_apply", actor=actor, role=role)
+
+
+# --- resolving exceptions ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_resolve_line(line: ReportLine, resolution: str, *, actor: Any, note: str = "") -> ReportLine:
+    """Decide what to do with one exception of the dry run."""
+    role = staff_role(actor)
+    report = PartnerReport.objects.select_for_update().get(pk=line.report_id)
+    if report.status not in {ReportState.EXCEPTIONS, ReportState.READY}:
+        raise ValidationError(_("Exceptions are resolved after the dry run and before the report is applied."))
+    line = ReportLine.objects.select_for_update().get(pk=line.pk)
+    allowed = RESOLUTIONS.get(line.problem, ())
+    if resolution and resolution not in allowed:
+        if not allowed:
+            raise ValidationError(
+                {"resolution": _("This cannot be decided here: correct the file or the register and run the dry run again.")}
+            )
+        raise ValidationError(
+            {"resolution": _("Choose one of: %(choices)s.") % {"choices": ", ".join(str(Resolution(r).label) for r in allowed)}}
+        )
+    note = (note or "").strip()[:500]
+    before = [line.resolution, line.resolution_note]
+    line.resolution, line.resolution_note = resolution, note
+    line.resolved_by = actor if resolution and getattr(actor, "pk", None) else None
+    line.save(update_fields=["resolution", "resolution_note", "resolved_by"])
+    lines = list(ReportLine.objects.filter(report=report).only("row", "problem", "resolution", "item_id"))
+    counts = {**(report.counts or {}), **{k: v for k, v in _counts(lines, 0).items() if k != "awaited"}}
+    counts["open"] = sum(1 for ln in lines if ln.problem and not ln.resolution)
+    report.counts = counts
+    report.status = ReportState.EXCEPTIONS if (counts["open"] or report.file_errors) else ReportState.READY
+    report.save(update_fields=["counts", "status"])
+    record_event(
+        actor, role, AuditEventType.UPDATED, report,
+        changes={f"line {line.row or line.serial_number}": [before, [resolution, note]]},
+        extra={"action": "resolve", "line": line.pk, "problem": line.problem},
+    )  # fmt: skip
+    return line
+
+
+# --- applying ------------------------------------------------------------------------------------
+
+
+def co2e_factors() -> dict[str, Co2eFactor]:
+    return {f.category: f for f in Co2eFactor.objects.all()}
+
+
+def co2e_avoided(factor: Co2eFactor | None, outcome: str) -> tuple[Decimal, str, str]:
+    """kg CO2e avoided by one device's outcome, the factor as written and its source.
+
+    Reused or resold: the saving the source attributes to one reused unit, or else the
+    manufacturing share of the life-cycle footprint (a new device not made). Recycled: the
+    reference gives no factor, so nothing is claimed."""
+    if factor is None:
+        return Decimal(0), _("no factor for this category"), ""
+    if outcome in {Outcome.REUSED, Outcome.RESOLD}:
+        if factor.reuse_saving_kg is not None:
+            return factor.reuse_saving_kg, _("%(kg)s kg per reused unit (%(category)s)") % {
+                "kg": factor.reuse_saving_kg, "category": factor.reference_category,
+            }, factor.reuse_source  # fmt: skip
+        if factor.lifecycle_kg is not None and factor.manufacturing_share is not None:
+            kg = (factor.lifecycle_kg * factor.manufacturing_share).quantize(Decimal("0.01"))
+            return kg, _("%(kg)s kg × manufacturing share %(share)s (%(category)s)") % {
+                "kg": factor.lifecycle_kg, "share": factor.manufacturing_share, "category": factor.reference_category,
+            }, factor.lifecycle_source  # fmt: skip
+        return Decimal(0), _("no reuse factor for %(category)s") % {"category": factor.reference_category}, ""
+    return Decimal(0), _("recycling: no factor in the source"), ""
+
+
+class Stale(ValidationError):
+    pass
+
+
+def do_apply_report(report: PartnerReport, *, actor: Any) -> PartnerReport:
+    """Apply a checked report whose exceptions are all resolved: everything, or nothing."""
+    role = staff_role(actor)
+    with transaction.atomic():
+        report = PartnerReport.objects.select_for_update().select_related("batch__partner").get(pk=report.pk)
+        if report.status not in {ReportState.READY, ReportState.APPLYING}:
+            raise ValidationError(_("Resolve every exception in the dry run before applying the report."))
+        result = _apply(report, actor=actor, role=role)
+    from samdrift.circular import tasks
+
+    transaction.on_commit(lambda: tasks.render_certificates_task.enqueue())
+    return result
+
+
+def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
+    from samdrift.billing import services as billing
+
+    batch = Batch.objects.select_for_update().get(pk=report.batch_id)
+    now = timezone.now()
+    lines = list(
+        ReportLine.objects.filter(report=report).select_related("item", "asset__model").order_by("row", "id")
+    )
+    if any(ln.problem and not ln.resolution for ln in lines):
+        raise ValidationError(_("Resolve every exception in the dry run before applying the report."))
+    apply = [
+        ln for ln in lines
+        if ln.item_id and ln.row is not None and (not ln.problem or ln.resolution == Resolution.ACCEPT)
+        and ln.result in {EraseResult.ERASED, EraseResult.EXCEPTIONS}
+    ]  # fmt: skip
+    incidents = [ln for ln in lines if ln.item_id and ln.resolution == Resolution.INCIDENT]
+    # The register may have changed since the dry run: then nothing is applied.
+    item_ids = [ln.item_id for ln in apply + incidents]
+    items = {i.pk: i for i in BatchItem.objects.select_for_update().filter(pk__in=item_ids)}
+    assets = {a.pk: a for a in Asset.objects.select_for_update().filter(pk__in=[i.asset_id for i in items.values()])}
+    stale = [
+        ln.serial_number for ln in apply + incidents
+        if items[ln.item_id].state != ItemState.PACKED or assets[items[ln.item_id].asset_id].status != AssetStatus.AWAITING_ERASURE
+    ]  # fmt: skip
+    if stale:
+        raise ValidationError(
+            _("Devices changed since the dry run (%(serials)s); run the dry run again.") % {"serials": ", ".join(stale[:10])}
+        )
+    # Erased and closed: the asset's lifecycle, through the assets actions (audited there).
+    erased = [assets[items[ln.item_id].asset_id] for ln in apply]
+    if erased:
+        asset_actions.do_bulk_change_asset_status(erased, AssetStatus.ERASED, actor=actor)
+    # Certificates first: no device is closed without one (the closing rule).
+    certificates = Certificate.objects.bulk_create(
+        [
+            Certificate(
+                owner_id=assets[items[ln.item_id].asset_id].owner_id,
+                asset_id=items[ln.item_id].asset_id,
+                item_id=ln.item_id,
+                report_line=ln,
+                number=f"RI-{ln.item_id:07d}",
+                source=CertificateSource.RENDERED,
+                serial_number=ln.serial_number,
+                method=ln.method,
+                standard=ln.standard,
+                erasure_report_id=ln.erasure_report_id,
+                erased_at=ln.erased_at,
+                result=ln.result,
+                issued=now,
+                filename=f"raderingsintyg-RI-{ln.item_id:07d}.pdf",
+                mimetype="application/pdf",
+            )
+            for ln in apply
+        ],
+        batch_size=2000,
+    )
+    check_may_close([a.pk for a in erased])
+    by_outcome: dict[str, list[Asset]] = defaultdict(list)
+    for ln in apply:
+        by_outcome[ln.outcome].append(assets[items[ln.item_id].asset_id])
+    for outcome, group in sorted(by_outcome.items()):
+        for asset in group:
+            asset.status = AssetStatus.ERASED
+        asset_actions.do_bulk_change_asset_status(group, outcome, actor=actor)
+    factors = co2e_factors()
+    events: dict[int, list[PendingEvent]] = defaultdict(list)
+    changed: list[BatchItem] = []
+    for ln in apply:
+        item = items[ln.item_id]
+        asset = assets[item.asset_id]
+        kg, factor_text, source = co2e_avoided(factors.get(ln.asset.model.category), ln.outcome)
+        before = {"owner": item.owner_id, "state": item.state}
+        item.owner_id = asset.owner_id
+        item.state, item.outcome, item.grade = ItemState.ERASED, ln.outcome, ln.grade
+        item.residual_value = ln.residual_value or Decimal("0.00")
+        item.co2e_avoided_kg, item.co2e_factor, item.co2e_source = kg, str(factor_text)[:200], source[:300]
+        item.report_line, item.closed_at = ln, now
+        changed.append(item)
+        events[item.owner_id].append(
+            PendingEvent(
+                AuditEventType.UPDATED, item,
+                changes={"state": [before["state"], item.state], "outcome": ["", item.outcome],
+                         "residual_value": [None, item.residual_value], "co2e_avoided_kg": [None, kg],
+                         **({"owner": [before["owner"], item.owner_id]} if before["owner"] != item.owner_id else {})},
+                extra={"action": "apply_report", "report": report.pk, "line": ln.pk, "certificate": f"RI-{ln.item_id:07d}"},
+            )
+        )  # fmt: skip
+    for ln in incidents:
+        item = items[ln.item_id]
+        before_state = item.state
+        item.state = ItemState.MISSING if ln.problem == Problem.MISSING else ItemState.NOT_ERASED
+        item.report_line = ln
+        changed.append(item)
+        events[item.owner_id].append(
+            PendingEvent(
+                AuditEventType.UPDATED, item, changes={"state": [before_state, item.state]},
+                extra={"action": "apply_report", "report": report.pk, "line": ln.pk, "incident": True},
+            )
+        )  # fmt: skip
+    BatchItem.objects.bulk_update(
+        changed,
+        ["owner", "state", "outcome", "grade", "residual_value", "co2e_avoided_kg", "co2e_factor", "co2e_source",
+         "report_line", "closed_at"],
+        batch_size=1000,
+    )  # fmt: skip
+    _raise_incidents(report, incidents, items, actor=actor, role=role)
+    # Each owner's residual value, credited once on its next invoice.
+    totals: dict[int, tuple[Decimal, list[BatchItem]]] = {}
+    for ln in apply:
+        item = items[ln.item_id]
+        if item.residual_value and item.residual_value > 0:
+            amount, group = totals.get(item.owner_id, (Decimal("0.00"), []))
+            totals[item.owner_id] = (amount + item.residual_value, [*group, item])
+    from samdrift.tenancy.models import Owner
+
+    owners = Owner.objects.in_bulk(list(totals))
+    for owner_id, (amount, group) in sorted(totals.items()):
+        credit = Credit(owner_id=owner_id, report=report, amount=amount, devices=len(group), created=now)
+        credit.save(force_insert=True)
+        charge = billing.credit_owner(
+            owner=owners[owner_id],
+            amount=amount,
+            kind=billing.ChargeKind.RESIDUAL_VALUE,
+            source=credit,
+            source_label=_("Residual value, take-back %(batch)s: %(n)s devices") % {"batch": batch.number, "n": len(group)},
+            article=batch.partner.credit_article,
+            actor=actor,
+        )
+        credit.charge_id = charge.pk
+        credit.save(update_fields=["charge_id"])
+        BatchItem.objects.filter(pk__in=[i.pk for i in group]).update(credit=credit)
+        events[owner_id].append(
+            PendingEvent(AuditEventType.CREATED, credit, changes={"amount": [None, amount], "devices": [None, len(group)]},
+                         extra={"charge": charge.pk})
+        )  # fmt: skip
+    for owner_id, owner_events in sorted(events.items()):
+        record_events(actor, role, owner_events)
+    before = report.status
+    report.status, report.applied_at, report.finished = ReportState.APPLIED, now, now
+    report.applied_by = actor if getattr(actor, "pk", None) else None
+    report.progress, report.message, report.lease_expires = 100, "", None
+    report.counts = {**(report.counts or {}), "applied": len(apply), "incidents": len(incidents), "certificates": len(certificates)}
+    report.save(update_fields=["status", "applied_at", "applied_by", "finished", "progress", "message", "lease_expires", "counts"])
+    record_event(
+        actor, role, AuditEventType.UPDATED, report, changes={"status": [before, report.status]},
+        extra={"action": "apply_report", "applied": len(apply), "incidents": len(incidents),
+               "credits": {str(k): str(v[0]) for k, v in totals.items()}},
+    )  # fmt: skip
+    if not BatchItem.objects.filter(batch=batch, state=ItemState.PACKED).exists():
+        batch_before = batch.status
+        batch.status, batch.reported_at = BatchStatus.REPORTED, now
+        batch.save(update_fields=["status", "reported_at"])
+        record_event(actor, role, AuditEventType.UPDATED, batch, changes={"status": [batch_before, batch.status]})
+    return report
+
+
+def _raise_incidents(
+    report: PartnerReport, lines: list[ReportLine], items: dict[int, BatchItem], *, actor: Any, role: str
+) -> None:
+    """One incident per owner for its security officer, listing the devices not erased or missing."""
+    if not lines:
+        return
+    from samdrift.servicedesk.actions import do_create_ticket
+    from samdrift.servicedesk.models import Level, SecrecyGround
+
+    by_owner: dict[int, list[ReportLine]] = defaultdict(list)
+    for ln in lines:
+        by_owner[items[ln.item_id].owner_id].append(ln)
+    contacts = {c.owner_id: c for c in SecurityContact.objects.filter(owner_id__in=list(by_owner)).select_related("person")}
+    for owner_id, owner_lines in sorted(by_owner.items()):
+        contact = contacts.get(owner_id)
+        if contact is None:
+            raise ValidationError(_("An owner has no security officer to receive the incident; name one first."))
+        rows = "\n".join(
+            f"- {ln.serial_number}: {Problem(ln.problem).label}"
+            + (f" ({ln.erasure_report_id})" if ln.erasure_report_id else "")
+            + (f" — {ln.resolution_note}" if ln.resolution_note else "")
+            for ln in owner_lines
+        )
+        ticket = do_create_ticket(
+            {
+                "requester": contact.person,
+                "subject": _("Take-back %(batch)s: %(n)s devices not erased or missing")
+                % {"batch": report.batch.number, "n": len(owner_lines)},
+                "description": _(
+                    "The partner's report %(file)s for take-back batch %(batch)s leaves these devices without a "
+                    "confirmed erasure. They may still hold the owner's data:\n%(rows)s"
+                )
+                % {"file": report.filename, "batch": report.batch.number, "rows": rows},
+                "type": "incident",
+                "impact": Level.HIGH,
+                "urgency": Level.HIGH,
+                "confidential": True,
+                "secrecy_ground": SecrecyGround.SECURITY,
+                "assets": [items[ln.item_id].asset for ln in owner_lines],
+            },
+            actor=actor,
+        )
+        ReportLine.objects.filter(pk__in=[ln.pk for ln in owner_lines]).update(ticket_number=ticket.number)
+
+
+def check_may_close(asset_ids: list[int]) -> None:
+    """The closing rule: a device is closed as reused, resold or recycled only with a certificate."""
+    with_certificate = set(Certificate.objects.filter(asset_id__in=asset_ids).values_list("asset_id", flat=True))
+    without = [pk for pk in asset_ids if pk not in with_certificate]
+    if without:
+        tags = Asset.objects.filter(pk__in=without[:10]).values_list("asset_tag", flat=True)
+        raise ValidationError(
+            _("No erasure certificate for %(assets)s: a device is closed only with one.") % {"assets": ", ".join(tags)}
+        )
