@@ -260,8 +260,12 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Import files larger than this are refused before they are parsed.
+# Every tabular file received (imports, price lists, confirmations, usage; samdrift/core/tabular.py)
+# larger than this is refused before it is parsed.
 SAMDRIFT_IMPORT_MAX_BYTES = int(os.environ.get("SAMDRIFT_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+# Imports of up to this many rows run their dry run and commit in the request; larger ones run as
+# jobs with their progress shown (samdrift/core/importing.py).
+SAMDRIFT_IMPORT_SYNC_ROWS = int(os.environ.get("SAMDRIFT_IMPORT_SYNC_ROWS", "2000"))
 
 # MAC address prefixes (e.g. "00:e0:4c" or a dock's full address) that inventory never matches a
 # device on alone, in addition to the virtual-machine and dock ranges built in (assets/inventory.py).

@@ -13,29 +13,12 @@ class AssetsConfig(AppConfig):
 
         add_nav("assetimport_list", _("Asset imports"), STAFF)
 
-        from samdrift.assets.models import AssetImport, ImportState
-        from samdrift.core.jobs import JobKind, register_job_kind
+        from samdrift.assets.imports import RULES
+        from samdrift.core.importing import register_import
 
         # A dry run writes no asset: stopped, it is an error to run again. The import is one
         # transaction: stopped, nothing was written and the checked file may be imported again.
-        register_job_kind(
-            JobKind(
-                key="assets.import",
-                label=_("Asset imports"),
-                model=AssetImport,
-                running={ImportState.CHECKING: ImportState.ERROR, ImportState.COMMITTING: ImportState.VALIDATED},
-                failed=frozenset({ImportState.ERROR}),
-                expired_message={
-                    ImportState.CHECKING: _(
-                        "The dry run stopped without finishing (its worker ended or lost the database). Run it again."
-                    ),
-                    ImportState.COMMITTING: _(
-                        "The import stopped without finishing (its worker ended or lost the database); nothing was "
-                        "imported. Import the checked file again."
-                    ),
-                },
-            )
-        )
+        register_import(RULES)
 
         from samdrift.assets.models import Asset
         from samdrift.core.pickers import Picker, register_picker

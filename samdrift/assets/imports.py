@@ -1,13 +1,14 @@
 """Import of assets from CSV or XLSX: supplier delivery files and MDM exports (importera tillgångar).
 
-The pattern is the people import's (`samdrift.tenancy.imports`): the file is stored first
+The pipeline is the one of every import (`samdrift.core.importing`): the file is stored first
 (`do_upload_asset_import`), so nothing received is lost; the user chooses which column holds which
 field (`do_set_import_columns`, optionally saved by name for one owner or for every owner); the
 dry run (`check_asset_import`) reads the stored file, checks every row against the database and
 stores a row-by-row report, writing no asset; `do_commit_asset_import` checks the file again inside
-one transaction and writes every row or, if anything differs or fails, none.
+one transaction and writes every row or, if anything differs or fails, none. This module supplies
+only the row rules (`AssetImportRules`).
 
-Large files run as tasks (`start_check`, `start_commit` decide) with their progress on the batch.
+Large files run as jobs (`start_check`, `start_commit` decide) with their progress on the batch.
 The work is set-based: the catalogue, the owner's org units, cost centres and sites are read once,
 the assets a file refers to in one query per 5,000 rows, rows are checked in memory and written
 with bulk_create / bulk_update, and the audit events are recorded in bulk.
@@ -15,24 +16,17 @@ with bulk_create / bulk_update, and the audit events are recorded in bulk.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 import logging
-import os
 import re
-import zipfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -50,21 +44,19 @@ from samdrift.assets.models import (
     Site,
 )
 from samdrift.assets.permissions import WRITE_ROLES
+from samdrift.core import importing
 from samdrift.core.access import require_role
-from samdrift.core.audit import PendingEvent, record_event, record_events
-from samdrift.core.jobs import set_progress
+from samdrift.core.audit import PendingEvent, record_event
+from samdrift.core.importing import CREATE, ERROR, UNCHANGED, UPDATE, MappedTable
 from samdrift.core.models import AuditEventType
-from samdrift.tenancy.imports import MAX_ROWS, _cell_text, _file_error, _normalise_header, read_table
+from samdrift.core.tabular import MAX_ROWS, looks_like_formula
 from samdrift.tenancy.models import CostCentre, OrgUnit, Owner
 
 logger = logging.getLogger(__name__)
 
-CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
+__all__ = ["CREATE", "ERROR", "MAX_ROWS", "UNCHANGED", "UPDATE", "looks_like_formula"]
 LOOKUP_CHUNK = 5000
 BULK_BATCH_SIZE = 1000
-# Up to this many rows the dry run and the import run in the request; larger files run as tasks.
-SYNC_ROWS = 2000
-ALLOWED_EXTENSIONS = {".csv", ".txt", ".xlsx", ".xlsm", ".xls", ""}
 
 # The fields a file may fill, in the order the mapping page shows them, with the headers that
 # are recognised for each when no saved mapping is chosen (compared after _normalise_header).
@@ -106,7 +98,6 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "hardware_uuid": ("uuid", "hardware uuid", "hårdvaru-uuid", "smbios uuid"),
     "notes": ("anteckning", "anteckningar", "notes", "note", "comment", "kommentar"),
 }
-_HEADER_LOOKUP = {_normalise_header(a): name for name, aliases in HEADER_ALIASES.items() for a in aliases}
 DATE_FIELDS = frozenset({"purchase_date", "warranty_end", "lease_end"})
 TEXT_FIELDS = ("supplier", "order_reference", "hostname", "hardware_uuid", "notes")
 # Fields kept on the asset as given (the others are looked up or parsed).
@@ -121,10 +112,6 @@ STATUS_VALUES: dict[str, str] = {
     "ordered": AssetStatus.ORDERED,
 }
 DATE_ORDERS = {"dmy": gettext_lazy("day/month/year"), "mdy": gettext_lazy("month/day/year")}
-# A cell beginning with one of these is a spreadsheet formula (or could be read as one by the
-# next program that opens an export of the register): never imported.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^[+-]?\d[\d\s.,]*$")
 
 
 def field_label(name: str) -> str:
@@ -134,99 +121,6 @@ def field_label(name: str) -> str:
 def importer_role(actor: Any, owner_id: int | None = None) -> str:
     operator_roles, owner_roles = WRITE_ROLES["asset"]
     return require_role(actor, owner_id=owner_id, operator_roles=operator_roles, owner_roles=owner_roles)
-
-
-# --- reading files ---------------------------------------------------------------------------
-
-
-def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
-    """The first sheet's non-blank rows. Formulas are read as formulas (not their cached results),
-    so that a formula in a cell is refused instead of imported as whatever it last showed."""
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as exc:  # zipfile, XML and openpyxl's own errors for broken workbooks
-        logger.info("unreadable workbook: %s", exc)
-        raise _file_error(_("The file could not be read as an Excel workbook (.xlsx).")) from exc
-    try:
-        if not workbook.worksheets:
-            raise _file_error(_("The workbook has no sheets."))
-        rows: list[tuple[int, list[str]]] = []
-        try:
-            for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
-                cells = [_cell_text(v) for v in values]
-                if any(cells):
-                    rows.append((number, cells))
-                    if len(rows) > MAX_ROWS + 1:
-                        raise _file_error(
-                            _("The file has more than %(max)s rows. Split it into smaller files.")
-                            % {"max": f"{MAX_ROWS:,}"}
-                        )
-        except ValidationError:
-            raise
-        except Exception as exc:  # a sheet whose XML breaks part-way
-            logger.info("unreadable sheet: %s", exc)
-            raise _file_error(_("The file could not be read as an Excel workbook (.xlsx).")) from exc
-        return rows
-    finally:
-        workbook.close()
-
-
-def read_rows(data: bytes, filename: str = "") -> tuple[str, list[tuple[int, list[str]]]]:
-    """(format, [(row number, cells)]) of a CSV or XLSX file; ValidationError if it is unusable."""
-    if data.startswith(b"PK\x03\x04"):
-        return "xlsx", _read_xlsx(data)
-    try:
-        return read_table(data, filename)
-    except zipfile.BadZipFile as exc:  # pragma: no cover - read_table only opens zips it recognised
-        raise _file_error(_("The file could not be read as an Excel workbook (.xlsx).")) from exc
-
-
-def guess_columns(headers: list[str]) -> dict[str, str]:
-    """The field each header is recognised as, when the user has not chosen: {field: header}."""
-    found: dict[str, str] = {}
-    for header in headers:
-        name = _HEADER_LOOKUP.get(_normalise_header(header))
-        if name and name not in found:
-            found[name] = header
-    return found
-
-
-@dataclass
-class Table:
-    headers: list[str]
-    rows: list[tuple[int, dict[str, str]]]
-    file_format: str
-
-
-def map_rows(data: bytes, filename: str, columns: dict[str, str]) -> Table:
-    """Read the file and pick, per row, the cells of the mapped columns: {field: text}."""
-    file_format, table = read_rows(data, filename)
-    if not table:
-        raise _file_error(_("The file is empty."))
-    (_number, header), *body = table
-    index: dict[str, int] = {}
-    for position, text in enumerate(header):
-        index.setdefault(_normalise_header(text), position)
-    positions: dict[str, int] = {}
-    missing: list[str] = []
-    for name, wanted in columns.items():
-        if not wanted:
-            continue
-        found = index.get(_normalise_header(wanted))
-        if found is None:
-            missing.append(f"“{wanted}” ({field_label(name)})")
-        else:
-            positions[name] = found
-    if missing:
-        raise _file_error(
-            _("The file has no column %(columns)s. Choose the columns again.") % {"columns": ", ".join(missing)}
-        )
-    if not body:
-        raise _file_error(_("The file has column names but no rows."))
-    rows = [(n, {name: (cells[i] if i < len(cells) else "") for name, i in positions.items()}) for n, cells in body]
-    return Table(headers=[h for h in header if h], rows=rows, file_format=file_format)
 
 
 # --- parsing values --------------------------------------------------------------------------
@@ -282,52 +176,18 @@ def parse_price(text: str) -> Decimal | None:
         return None
 
 
-def looks_like_formula(text: str) -> bool:
-    return text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text)
-
-
 # --- checking rows ---------------------------------------------------------------------------
 
 
 @dataclass
-class RowPlan:
-    row: int
-    key: str = ""
-    action: str = ""
-    existing: Asset | None = None
-    values: dict[str, Any] = field(default_factory=dict)  # field -> value to write (objects for FKs)
-    changes: dict[str, list[Any]] = field(default_factory=dict)  # field -> [before, after], as shown
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+class RowPlan(importing.RowPlan):
     model_given: bool = False
 
 
 @dataclass
-class Plan:
-    owner: Owner
-    file_errors: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    rows: list[RowPlan] = field(default_factory=list)
+class Plan(importing.Plan):
+    owner: Owner | None = None
     file_format: str = ""
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.file_errors) or any(r.action == ERROR for r in self.rows)
-
-    def counts(self) -> dict[str, int]:
-        counts = {CREATE: 0, UPDATE: 0, UNCHANGED: 0, ERROR: 0}
-        for r in self.rows:
-            counts[r.action] += 1
-        return {"rows": len(self.rows), **counts}
-
-    def fingerprint(self) -> str:
-        """What the rows would change, independent of the language of the messages."""
-        digest = hashlib.sha256()
-        for r in self.rows:
-            item = [r.row, r.action, r.key, r.existing.pk if r.existing else None, r.changes]
-            digest.update(json.dumps(item, sort_keys=True, default=str).encode())
-        digest.update(json.dumps(self.file_errors).encode())
-        return digest.hexdigest()
 
 
 def _display(value: Any) -> Any:
@@ -372,7 +232,7 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
 
 def build_plan(
     owner: Owner,
-    table: Table,
+    table: MappedTable,
     options: dict[str, Any],
     *,
     progress: Callable[[int], None] | None = None,
@@ -433,13 +293,7 @@ def _check_row(
     """Parse the row's cells into `row.values`; errors go to `row.errors`."""
     wanted: dict[str, Any] = {}
     for name, raw in values.items():
-        text = raw.strip()
-        if text and looks_like_formula(text):
-            row.errors.append(
-                _("%(column)s begins with “%(char)s”: formulas are not imported. Enter the value itself.")
-                % {"column": field_label(name), "char": text[0].strip() or _("a tab")}
-            )
-            continue
+        text = raw.strip()  # a formula cell is already left out (core.importing), its row an error
         if not text:
             continue
         limit = getattr(Asset._meta.get_field(name), "max_length", None)
@@ -628,34 +482,68 @@ def _finish_row(
             else:
                 del wanted[name]
         row.changes = changes
-    if row.errors:
-        row.action = ERROR
-    elif existing is None:
-        row.action = CREATE
-    else:
-        row.action = UPDATE if row.changes else UNCHANGED
+    row.existing = existing
+    row.decide()
 
 
-# --- actions ---------------------------------------------------------------------------------
+# --- the rules of the asset import (samdrift.core.importing runs them) -------------------------
 
 
-def _read_upload(uploaded_file: UploadedFile) -> bytes:
-    limit = settings.SAMDRIFT_IMPORT_MAX_BYTES
-    if uploaded_file.size is not None and uploaded_file.size > limit:
-        raise _too_big(limit)
-    uploaded_file.seek(0)
-    data = uploaded_file.read(limit + 1)
-    if len(data) > limit:
-        raise _too_big(limit)
-    return data
+class AssetImportRules(importing.ImportRules):
+    key = "assets.import"
+    label = gettext_lazy("Asset imports")
+    model = AssetImport
+    fields = FIELDS
+    aliases = HEADER_ALIASES
+    mapping_model = AssetImportMapping
+
+    def role(self, actor: Any, batch: Any) -> str:
+        return importer_role(actor, batch.owner_id)
+
+    def field_label(self, name: str) -> str:
+        return field_label(name)
+
+    def lock(self, batch: Any) -> Any:
+        return AssetImport.objects.select_for_update().select_related("owner").get(pk=batch.pk)
+
+    def validate_rows(
+        self, batch: Any, table: MappedTable, *, actor: Any, progress: importing.Progress | None
+    ) -> importing.Plan:
+        return build_plan(batch.owner, table, batch.options, progress=progress)
+
+    def save_report(self, batch: Any, plan: importing.Plan) -> list[str]:
+        batch.file_errors = plan.file_errors
+        batch.notes = plan.notes
+        batch.fingerprint = plan.fingerprint()
+        AssetImportRow.objects.filter(batch=batch).delete()
+        AssetImportRow.objects.bulk_create(
+            (
+                AssetImportRow(
+                    owner_id=batch.owner_id,
+                    batch=batch,
+                    row=r.row,
+                    action=r.action,
+                    key=r.key[:200],
+                    changes=r.changes,
+                    errors=r.errors,
+                    warnings=r.warnings,
+                )
+                for r in plan.rows
+            ),
+            batch_size=2000,
+        )
+        return ["file_errors", "notes", "fingerprint"]
+
+    def apply_rows(self, batch: Any, plan: importing.Plan, *, actor: Any, role: str) -> list[PendingEvent]:
+        return _apply(plan, batch)  # type: ignore[arg-type]
 
 
-def _too_big(limit: int) -> ValidationError:
-    from django.template.defaultfilters import filesizeformat
+RULES = AssetImportRules()
 
-    return _file_error(
-        _("The file is larger than %(limit)s. Split it into smaller files.") % {"limit": filesizeformat(limit)}
-    )
+
+def guess_columns(headers: list[str]) -> dict[str, str]:
+    """The field each header is recognised as, when the user has not chosen: {field: header}."""
+    return importing.guess_columns(headers, HEADER_ALIASES)
 
 
 def do_upload_asset_import(
@@ -670,76 +558,23 @@ def do_upload_asset_import(
     a readable file is kept whatever its rows hold. The columns are then guessed from the
     headers, or taken from a saved mapping."""
     role = importer_role(actor, owner.pk)
-    if uploaded_file is None:
-        raise _file_error(_("Choose a file to upload."))
-    name = os.path.basename(uploaded_file.name or "import.csv")[-200:] or "import.csv"
-    if os.path.splitext(name)[1].lower() not in ALLOWED_EXTENSIONS:
-        raise _file_error(_("Only CSV and Excel (.xlsx) files can be imported."))
-    data = _read_upload(uploaded_file)
-    file_format, table = read_rows(data, name)
-    if not table:
-        raise _file_error(_("The file is empty."))
-    headers = [h for h in table[0][1] if h]
-    if not headers:
-        raise _file_error(_("The first row must hold the column names."))
-    if len(table) < 2:
-        raise _file_error(_("The file has column names but no rows."))
+    received = importing.receive_file(uploaded_file)
     if mapping is not None and mapping.owner_id not in (None, owner.pk):
         raise ValidationError({"mapping": [_("This mapping belongs to another owner.")]})
-    columns = dict(mapping.columns) if mapping is not None else guess_columns(headers)
-    options = dict(mapping.options) if mapping is not None else {}
-    with transaction.atomic():
-        batch = AssetImport(
-            owner=owner,
-            original_filename=name,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            file_format=file_format,
-            headers=headers,
-            columns=columns,
-            options=options,
-            mapping=mapping,
-            row_count=len(table) - 1,
-            created_by=actor if getattr(actor, "pk", None) else None,
-        )
-        batch.file.save(name, ContentFile(data), save=False)
-        try:
-            batch.save(force_insert=True)
-            record_event(
-                actor,
-                role,
-                AuditEventType.CREATED,
-                batch,
-                changes={"original_filename": [None, name], "size": [None, len(data)], "sha256": [None, batch.sha256]},
-                extra={"action": "upload_asset_import", "rows": batch.row_count},
-            )
-        except BaseException:
-            batch.file.delete(save=False)  # the row is rolled back, so the file would be an orphan
-            raise
-    return batch
+    batch = AssetImport(
+        owner=owner,
+        file_format=received.table.file_format,
+        headers=received.headers,
+        columns=dict(mapping.columns) if mapping is not None else guess_columns(received.headers),
+        options=dict(mapping.options) if mapping is not None else {},
+        mapping=mapping,
+    )
+    return importing.do_store_upload(batch, received, actor=actor, role=role)  # type: ignore[no-any-return]
 
 
 def check_columns(batch: AssetImport, columns: dict[str, str]) -> dict[str, str]:
     """Keep the chosen columns that exist; a column may hold one field only."""
-    errors = []
-    chosen: dict[str, str] = {}
-    used: dict[str, str] = {}
-    headers = {_normalise_header(h) for h in batch.headers}
-    for name in FIELDS:
-        header = (columns.get(name) or "").strip()
-        if not header:
-            continue
-        key = _normalise_header(header)
-        if key not in headers:
-            errors.append(_("The file has no column “%(column)s”.") % {"column": header})
-        elif key in used:
-            errors.append(
-                _("The column “%(column)s” is chosen for both %(first)s and %(second)s.")
-                % {"column": header, "first": field_label(used[key]), "second": field_label(name)}
-            )
-        else:
-            used[key] = name
-            chosen[name] = header
+    chosen, errors = importing.check_columns(batch.headers, columns, FIELDS, field_label)
     if not {"serial_number", "asset_tag"} & set(chosen):
         errors.append(_("Choose the column with the serial number or the asset tag: rows are matched by them."))
     if errors:
@@ -757,7 +592,6 @@ def clean_options(options: dict[str, Any]) -> dict[str, Any]:
     return {"default_status": str(status), "date_order": order, "tag_from_serial": bool(options.get("tag_from_serial"))}
 
 
-@transaction.atomic
 def do_set_import_columns(
     batch: AssetImport,
     columns: dict[str, str],
@@ -769,27 +603,19 @@ def do_set_import_columns(
 ) -> AssetImport:
     """Choose which column holds which field; optionally keep the choice as a named mapping for
     this owner (or for every owner, `shared`), replacing a mapping of the same name."""
-    role = importer_role(actor, batch.owner_id)
-    batch = AssetImport.objects.select_for_update().get(pk=batch.pk)
+    importer_role(actor, batch.owner_id)
     if batch.status in {ImportState.COMMITTED, ImportState.COMMITTING, ImportState.CHECKING}:
         raise ValidationError(
             _("The columns cannot be changed now (%(status)s).") % {"status": batch.get_status_display()}
         )
     chosen = check_columns(batch, columns)
     cleaned = clean_options(options)
-    mapping = batch.mapping
     if save_as.strip():
-        mapping = do_save_import_mapping(save_as.strip(), None if shared else batch.owner, chosen, cleaned, actor=actor)
-    changes = {}
-    if batch.columns != chosen:
-        changes["columns"] = [batch.columns, chosen]
-    if batch.options != cleaned:
-        changes["options"] = [batch.options, cleaned]
-    batch.columns, batch.options, batch.mapping = chosen, cleaned, mapping
-    batch.status = ImportState.UPLOADED
-    batch.save(update_fields=["columns", "options", "mapping", "status"])
-    record_event(actor, role, AuditEventType.UPDATED, batch, changes=changes, extra={"action": "choose_columns"})
-    return batch
+        importer_role(actor, None if shared else batch.owner_id)
+    result: AssetImport = importing.do_choose_columns(
+        RULES, batch, chosen, cleaned, actor=actor, save_as=save_as, shared=shared
+    )
+    return result
 
 
 def do_save_import_mapping(
@@ -797,42 +623,35 @@ def do_save_import_mapping(
 ) -> AssetImportMapping:
     """Save (or replace) a named column mapping for one owner, or for every owner."""
     role = importer_role(actor, owner.pk if owner else None)
-    if len(name) > 100:
-        raise ValidationError({"save_as": [_("The name is too long (at most 100 characters).")]})
-    with transaction.atomic():
-        mapping = AssetImportMapping.objects.select_for_update().filter(owner=owner, name=name).first()
-        if mapping is None:
-            mapping = AssetImportMapping.objects.create(
-                name=name,
-                owner=owner,
-                columns=columns,
-                options=options,
-                created_by=actor if getattr(actor, "pk", None) else None,
-            )
-            record_event(
-                actor,
-                role,
-                AuditEventType.CREATED,
-                mapping,
-                owner_id=owner.pk if owner else None,
-                changes={
-                    "name": [None, name],
-                    "owner": [None, owner.pk if owner else None],
-                    "columns": [None, columns],
-                },
-            )
-        else:
-            changes = {
-                "columns": [mapping.columns, columns],
-                "options": [mapping.options, options],
-                "active": [mapping.active, True],
-            }
-            mapping.columns, mapping.options, mapping.active = columns, options, True
-            mapping.save(update_fields=["columns", "options", "active"])
-            record_event(
-                actor, role, AuditEventType.UPDATED, mapping, owner_id=owner.pk if owner else None, changes=changes
-            )
+    mapping: AssetImportMapping = importing.do_save_mapping(
+        RULES, name, owner, columns, options, actor=actor, role=role
+    )
     return mapping
+
+
+def check_asset_import(batch: AssetImport, *, actor: Any, in_background: bool = False) -> AssetImport:
+    """The dry run: check every row and store the report; no asset is written."""
+    result: AssetImport = importing.do_check(RULES, batch, actor=actor, in_background=in_background)
+    return result
+
+
+def start_check(batch: AssetImport, *, actor: Any) -> AssetImport:
+    """Run the dry run now for a small file, or queue it as a job whose progress the page shows."""
+    result: AssetImport = importing.start_check(RULES, batch, actor=actor)
+    return result
+
+
+def start_commit(batch: AssetImport, *, actor: Any) -> AssetImport:
+    """Import now for a small file, or queue the import as a job."""
+    result: AssetImport = importing.start_commit(RULES, batch, actor=actor)
+    return result
+
+
+def do_commit_asset_import(batch: AssetImport, *, actor: Any) -> AssetImport:
+    """Import a checked file: every row is written, or, if any row fails, none is (see
+    `samdrift.core.importing.do_commit`)."""
+    result: AssetImport = importing.do_commit(RULES, batch, actor=actor)
+    return result
 
 
 @transaction.atomic
@@ -852,244 +671,6 @@ def do_set_import_mapping_active(mapping: AssetImportMapping, active: bool, *, a
         changes={"active": [not active, active]},
     )
     return mapping
-
-
-def _read_stored(batch: AssetImport) -> bytes:
-    with batch.file.open("rb") as handle:
-        data: bytes = handle.read(settings.SAMDRIFT_IMPORT_MAX_BYTES + 1)
-    return data
-
-
-def plan_for(batch: AssetImport, *, progress: Callable[[int], None] | None = None) -> Plan:
-    """Read the stored file with the chosen columns and check every row."""
-    try:
-        data = _read_stored(batch)
-    except (OSError, ValueError) as exc:
-        logger.warning("asset import %s: stored file unreadable: %s", batch.pk, exc)
-        return Plan(owner=batch.owner, file_errors=[_("The stored file could not be read. Upload it again.")])
-    if hashlib.sha256(data).hexdigest() != batch.sha256:
-        return Plan(
-            owner=batch.owner, file_errors=[_("The stored file has changed since it was uploaded. Upload it again.")]
-        )
-    try:
-        table = map_rows(data, batch.original_filename, batch.columns)
-    except ValidationError as exc:
-        return Plan(owner=batch.owner, file_errors=list(exc.messages))
-    if progress:
-        progress(5)
-    return build_plan(batch.owner, table, batch.options, progress=progress)
-
-
-def _progress_writer(batch: AssetImport) -> Callable[[int], None]:
-    def write(percent: int) -> None:
-        set_progress(batch, min(percent, 99), batch.message)
-
-    return write
-
-
-def _store_report(batch: AssetImport, plan: Plan, *, actor: Any, role: str, status: str | None = None) -> None:
-    """Replace the batch's report rows and counts and audit the outcome. Call inside a transaction."""
-    counts = plan.counts()
-    before = batch.status
-    batch.status = status or (ImportState.FAILED_VALIDATION if plan.has_errors else ImportState.VALIDATED)
-    batch.file_errors = plan.file_errors
-    batch.notes = plan.notes
-    batch.fingerprint = plan.fingerprint()
-    batch.row_count = counts["rows"] or batch.row_count
-    batch.create_count = counts[CREATE]
-    batch.update_count = counts[UPDATE]
-    batch.unchanged_count = counts[UNCHANGED]
-    batch.error_count = counts[ERROR]
-    batch.checked_at = timezone.now()
-    batch.progress = 100
-    batch.save(
-        update_fields=[
-            "status",
-            "file_errors",
-            "notes",
-            "fingerprint",
-            "row_count",
-            "create_count",
-            "update_count",
-            "unchanged_count",
-            "error_count",
-            "checked_at",
-            "progress",
-        ]
-    )
-    AssetImportRow.objects.filter(batch=batch).delete()
-    AssetImportRow.objects.bulk_create(
-        (
-            AssetImportRow(
-                owner_id=batch.owner_id,
-                batch=batch,
-                row=r.row,
-                action=r.action,
-                key=r.key[:200],
-                changes=r.changes,
-                errors=r.errors,
-                warnings=r.warnings,
-            )
-            for r in plan.rows
-        ),
-        batch_size=2000,
-    )
-    record_event(
-        actor,
-        role,
-        AuditEventType.UPDATED,
-        batch,
-        changes={"status": [before, batch.status]} if before != batch.status else {},
-        extra={"action": "check_asset_import", "counts": counts, "file_errors": plan.file_errors},
-    )
-
-
-def check_asset_import(batch: AssetImport, *, actor: Any, in_background: bool = False) -> AssetImport:
-    """The dry run: check every row and store the report; no asset is written."""
-    role = importer_role(actor, batch.owner_id)
-    if batch.status == ImportState.COMMITTED:
-        raise ValidationError(_("This file has already been imported."))
-    plan = plan_for(batch, progress=_progress_writer(batch) if in_background else None)
-    with transaction.atomic():
-        locked = AssetImport.objects.select_for_update().get(pk=batch.pk)
-        _store_report(locked, plan, actor=actor, role=role)
-    batch.refresh_from_db()
-    return batch
-
-
-def _runs_in_background(batch: AssetImport) -> bool:
-    return batch.row_count > getattr(settings, "SAMDRIFT_ASSET_IMPORT_SYNC_ROWS", SYNC_ROWS)
-
-
-def start_check(batch: AssetImport, *, actor: Any) -> AssetImport:
-    """Run the dry run now for a small file, or queue it as a task whose progress the page shows."""
-    role = importer_role(actor, batch.owner_id)
-    if not _runs_in_background(batch):
-        return check_asset_import(batch, actor=actor)
-    from samdrift.assets.tasks import check_asset_import_task
-
-    with transaction.atomic():
-        locked = AssetImport.objects.select_for_update().get(pk=batch.pk)
-        if locked.is_running or locked.status == ImportState.COMMITTED:
-            raise ValidationError(_("The file is being processed or already imported."))
-        before = locked.status
-        locked.status, locked.progress, locked.message = ImportState.CHECKING, 0, ""
-        locked.save(update_fields=["status", "progress", "message"])
-        record_event(
-            actor,
-            role,
-            AuditEventType.UPDATED,
-            locked,
-            changes={"status": [before, locked.status]},
-            extra={"action": "queue_check"},
-        )
-        actor_id = getattr(actor, "pk", None)
-        transaction.on_commit(lambda: check_asset_import_task.enqueue(locked.pk, actor_id))
-    return locked
-
-
-def start_commit(batch: AssetImport, *, actor: Any) -> AssetImport:
-    """Import now for a small file, or queue the import as a task."""
-    role = importer_role(actor, batch.owner_id)
-    if not _runs_in_background(batch):
-        return do_commit_asset_import(batch, actor=actor)
-    from samdrift.assets.tasks import commit_asset_import_task
-
-    with transaction.atomic():
-        locked = AssetImport.objects.select_for_update().get(pk=batch.pk)
-        if locked.status != ImportState.VALIDATED:
-            raise ValidationError(_("Run the dry run and correct every error before importing."))
-        locked.status, locked.message = ImportState.COMMITTING, ""
-        locked.save(update_fields=["status", "message"])
-        record_event(
-            actor,
-            role,
-            AuditEventType.UPDATED,
-            locked,
-            changes={"status": [ImportState.VALIDATED, ImportState.COMMITTING]},
-            extra={"action": "queue_import"},
-        )
-        actor_id = getattr(actor, "pk", None)
-        transaction.on_commit(lambda: commit_asset_import_task.enqueue(locked.pk, actor_id))
-    return locked
-
-
-class _Rejected(Exception):
-    def __init__(self, plan: Plan, message: str) -> None:
-        super().__init__(message)
-        self.plan = plan
-        self.message = message
-
-
-def do_commit_asset_import(batch: AssetImport, *, actor: Any) -> AssetImport:
-    """Import a checked file: every row is written, or, if any row fails, none is.
-
-    The file is read and checked again inside the transaction; if the outcome differs from the
-    dry run the user confirmed (someone changed the register meanwhile), nothing is written and
-    the new report is stored for the user to confirm instead.
-    """
-    role = importer_role(actor, batch.owner_id)
-    try:
-        with transaction.atomic():
-            locked = AssetImport.objects.select_for_update().select_related("owner").get(pk=batch.pk)
-            if locked.status == ImportState.COMMITTED:
-                raise ValidationError(_("This file has already been imported."))
-            if locked.status not in {ImportState.VALIDATED, ImportState.COMMITTING}:
-                raise ValidationError(_("Run the dry run and correct every error before importing."))
-            plan = plan_for(locked)
-            if plan.has_errors:
-                raise _Rejected(plan, _("The file has errors; nothing was imported. See the report."))
-            if plan.fingerprint() != locked.fingerprint:
-                raise _Rejected(
-                    plan,
-                    _(
-                        "The register has changed since the dry run; nothing was imported. Check the new report and confirm again."
-                    ),
-                )
-            events = _apply(plan, locked)
-            counts = plan.counts()
-            before = locked.status
-            locked.status = ImportState.COMMITTED
-            locked.committed_at = timezone.now()
-            locked.committed_by = actor if getattr(actor, "pk", None) else None
-            locked.progress = 100
-            locked.save(update_fields=["status", "committed_at", "committed_by", "progress"])
-            events.append(
-                PendingEvent(
-                    event_type=AuditEventType.IMPORTED,
-                    obj=locked,
-                    changes={"status": [before, ImportState.COMMITTED]},
-                    extra={"import": locked.pk, "counts": counts, "sha256": locked.sha256},
-                )
-            )
-            record_events(actor, role, events)
-    except _Rejected as rejected:
-        with transaction.atomic():
-            locked = AssetImport.objects.select_for_update().get(pk=batch.pk)
-            _store_report(locked, rejected.plan, actor=actor, role=role)
-            AssetImport.objects.filter(pk=batch.pk).update(message=rejected.message[:500])
-        batch.refresh_from_db()
-        raise ValidationError(rejected.message) from None
-    except DatabaseError as exc:
-        # A unique constraint hit by a concurrent change, or the database went away: everything
-        # is rolled back and the stored file can be checked and imported again.
-        logger.exception("asset import %s failed", batch.pk)
-        message = _("The import stopped with a database error; nothing was imported. Run the dry run again and retry.")
-        with transaction.atomic():
-            previous = AssetImport.objects.filter(pk=batch.pk).values_list("status", flat=True).first()
-            AssetImport.objects.filter(pk=batch.pk).update(status=ImportState.ERROR, message=message[:500])
-            record_event(
-                actor,
-                role,
-                AuditEventType.UPDATED,
-                batch,
-                changes={"status": [previous, ImportState.ERROR]},
-                extra={"error": type(exc).__name__, "integrity": isinstance(exc, IntegrityError)},
-            )
-        batch.refresh_from_db()
-        raise ValidationError(message) from exc
-    batch.refresh_from_db()
-    return batch
 
 
 def _audit_value(value: Any) -> Any:

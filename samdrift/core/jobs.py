@@ -33,6 +33,9 @@ EXPIRED_MESSAGE = _(
     "The job stopped without finishing (its process ended or lost the database). Nothing was half done: start it again."
 )
 WORKER_LOST_MESSAGE = _("The task worker running this task stopped without finishing it.")
+QUEUED_LOST_MESSAGE = _(
+    "The job was queued, but its task was lost before a worker took it. Nothing was done: start it again."
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ class JobKind:
     running: dict[str, str]
     failed: frozenset[str] = field(default_factory=frozenset)
     expired_message: Any = EXPIRED_MESSAGE  # or one per running state: {state: message}
+    # The task that runs a job of this kind and the position of the job's id in its arguments,
+    # so that the sweep can tell a job still waiting in the queue from one whose task was lost.
+    task_path: str = ""
+    task_arg: int = 0
 
 
 JOB_KINDS: dict[str, JobKind] = {}
@@ -139,6 +146,29 @@ def progress_context(job: Job, *, poll_url: str = "", after: str = "") -> dict[s
     return {"job": job, "poll_url": poll_url or job.get_absolute_url(), "after": after}  # type: ignore[attr-defined]
 
 
+def _database_queue() -> bool:
+    backend = str(settings.TASKS.get("default", {}).get("BACKEND", ""))
+    return backend.startswith("django_tasks_db")
+
+
+def _task_waiting(kind: JobKind, pk: Any, *, taken: bool) -> bool:
+    """Is a task that will run this job still waiting in the queue? Known only with the database
+    queue: with the kind's task, a waiting task with the job's id; without it, for a job no
+    worker has taken yet (`taken` False), any waiting task (the queue is busy, not lost)."""
+    if not _database_queue():
+        return False
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(status="READY")
+    if kind.task_path:
+        for args_kwargs in waiting.filter(task_path=kind.task_path).values_list("args_kwargs", flat=True)[:2000]:
+            args = (args_kwargs or {}).get("args") or []
+            if len(args) > kind.task_arg and str(args[kind.task_arg]) == str(pk):
+                return True
+        return False
+    return not taken and waiting.exists()
+
+
 def _expire(kind: JobKind, pk: Any, status: str, now: datetime) -> bool:
     with transaction.atomic():
         job = (
@@ -149,10 +179,17 @@ def _expire(kind: JobKind, pk: Any, status: str, now: datetime) -> bool:
         )
         if job is None:
             return False  # renewed or finished meanwhile
+        taken = job.heartbeat_at is not None
+        if _task_waiting(kind, pk, taken=taken):
+            # Queued behind other work: its lease starts again when a worker takes it.
+            type(job)._default_manager.filter(pk=pk).update(lease_expires=now + lease_length())
+            return False
         after = kind.running[status]
         message = kind.expired_message
         if isinstance(message, dict):
             message = message.get(status, EXPIRED_MESSAGE)
+        if not taken:
+            message = QUEUED_LOST_MESSAGE
         fields = {
             "status": after,
             "message": str(message)[:500],
@@ -181,6 +218,11 @@ def sweep_expired_jobs(now: datetime | None = None) -> list[tuple[str, Any]]:
     now = now or timezone.now()
     marked = []
     for kind in JOB_KINDS.values():
+        # A running job without a lease was queued by code that set none: its lease starts now,
+        # so that a job whose task is lost before any worker takes it is found as well.
+        kind.model._default_manager.filter(status__in=list(kind.running), lease_expires__isnull=True).update(
+            lease_expires=now + lease_length()
+        )
         stale = kind.model._default_manager.filter(status__in=list(kind.running), lease_expires__lt=now)
         for pk, status in stale.values_list("pk", "status").order_by("pk")[:500]:
             if _expire(kind, pk, status, now):

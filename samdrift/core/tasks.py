@@ -45,3 +45,11 @@ def export_audit_checkpoint() -> dict[str, Any]:
 
     path = do_export_audit_checkpoint(actor=None)
     return {"file": str(path)}
+
+
+@task
+def run_import_job(key: str, batch_id: int, step: str, user_id: int | None) -> dict[str, Any]:
+    """One step of an import (its dry run or its all-or-nothing commit), holding the job's lease."""
+    from samdrift.core.importing import run_job
+
+    return run_job(key, batch_id, step, user_id)

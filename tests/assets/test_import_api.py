@@ -373,7 +373,7 @@ def test_large_file_is_checked_and_committed_by_tasks(
     world: Any, tech: Any, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    settings.SAMDRIFT_ASSET_IMPORT_SYNC_ROWS = 10
+    settings.SAMDRIFT_IMPORT_SYNC_ROWS = 10
     text = rows_text(world, [f"BIG-{i:03d}" for i in range(30)])
     with django_capture_on_commit_callbacks(execute=False) as queued:
         response = upload(

@@ -326,7 +326,7 @@ def test_large_file_runs_as_a_task_with_progress(
     world: Any, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    settings.SAMDRIFT_ASSET_IMPORT_SYNC_ROWS = 10
+    settings.SAMDRIFT_IMPORT_SYNC_ROWS = 10
     text = delivery(world, [f"BIG-{i};{{maker}};{{model}};2026-01-01;100;;{{cc}};" for i in range(30)])
     batch = upload(world, text)
     with django_capture_on_commit_callbacks(execute=True):

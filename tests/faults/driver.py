@@ -123,13 +123,13 @@ def _batch() -> AssetImport:
 
 
 def check_import() -> dict[str, Any]:
-    settings.SAMDRIFT_ASSET_IMPORT_SYNC_ROWS = 0  # as if the file were large: the dry run is a task
+    settings.SAMDRIFT_IMPORT_SYNC_ROWS = 0  # as if the file were large: the dry run is a task
     batch = imports.start_check(_batch(), actor=User.objects.get(username="tech_fault"))
     return {"status": batch.status}
 
 
 def commit_import() -> dict[str, Any]:
-    settings.SAMDRIFT_ASSET_IMPORT_SYNC_ROWS = 0
+    settings.SAMDRIFT_IMPORT_SYNC_ROWS = 0
     batch = imports.start_commit(_batch(), actor=User.objects.get(username="tech_fault"))
     return {"status": batch.status}
 
