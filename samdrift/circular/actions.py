@@ -16,7 +16,6 @@ from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from samdrift.assets.imports import looks_like_formula
 from samdrift.assets.models import Asset, AssetStatus
 from samdrift.circular.models import (
     BATCH_FLOW,
@@ -35,6 +34,7 @@ from samdrift.core.actions import create_audited, set_active_audited, update_aud
 from samdrift.core.audit import PendingEvent, record_event, record_events
 from samdrift.core.models import AuditEventType
 from samdrift.core.outbox import Attachment, queue_message
+from samdrift.core.tabular import looks_like_formula
 
 MAX_LABELS = 5000
 
@@ -151,9 +151,9 @@ def candidates(*, owner: Any = None, site: Any = None) -> Any:
     """Devices awaiting erasure that are in no batch yet, optionally of one owner and site."""
     qs = Asset.objects.filter(status=AssetStatus.AWAITING_ERASURE, takeback_item__isnull=True)
     if owner is not None:
-        qs = qs.filter(owner_id=_pk(owner))
+        qs = qs.filter(owner_id=owner.pk if hasattr(owner, "pk") else int(owner))
     if site is not None:
-        qs = qs.filter(site_id=_pk(site))
+        qs = qs.filter(site_id=site.pk if hasattr(site, "pk") else int(site))
     return qs.select_related("owner", "model", "site").order_by("owner_id", "site_id", "asset_tag")
 
 
@@ -170,13 +170,13 @@ def find_labels(text: str) -> tuple[list[Asset], list[str]]:
         if asset.serial_number:
             found.setdefault(asset.serial_number, asset)
     assets: dict[int, Asset] = {}
-    unknown = []
+    unknown: list[str] = []
     for label in unique:
-        asset = found.get(label)
-        if asset is None:
+        hit = found.get(label)
+        if hit is None:
             unknown.append(label)
         else:
-            assets.setdefault(asset.pk, asset)
+            assets.setdefault(hit.pk, hit)
     return list(assets.values()), unknown
 
 
@@ -212,9 +212,13 @@ def do_add_batch_items(
                 % {"asset": asset.asset_tag, "status": AssetStatus(asset.status).label}
             )
         elif asset.pk in taken:
-            errors.append(_("%(asset)s is already in batch %(batch)s.") % {"asset": asset.asset_tag, "batch": taken[asset.pk]})
+            errors.append(
+                _("%(asset)s is already in batch %(batch)s.") % {"asset": asset.asset_tag, "batch": taken[asset.pk]}
+            )
         elif not asset.serial_number:
-            errors.append(_("%(asset)s has no serial number; the partner reports by serial number.") % {"asset": asset.asset_tag})
+            errors.append(
+                _("%(asset)s has no serial number; the partner reports by serial number.") % {"asset": asset.asset_tag}
+            )
     if len(locked) != len(ids):
         errors.append(_("A device was not found."))
     if errors:
@@ -233,7 +237,12 @@ def do_add_batch_items(
             PendingEvent(
                 AuditEventType.CREATED,
                 item,
-                changes={"batch": [None, batch.number], "asset": [None, item.asset_id], "box": [None, box], "seal": [None, seal]},
+                changes={
+                    "batch": [None, batch.number],
+                    "asset": [None, item.asset_id],
+                    "box": [None, box],
+                    "seal": [None, seal],
+                },
             )
             for item in items
         ],
@@ -247,7 +256,7 @@ def do_set_item_packing(item: BatchItem, data: dict[str, Any], *, actor: Any) ->
     role = staff_role(actor)
     if item.batch.status != BatchStatus.OPEN:
         raise ValidationError(_("Boxes and seals are changed only while the batch is being packed."))
-    clean = {name: _clean_mark(data[name], name) for name in ("box", "seal") if name in data}
+    clean: dict[str, Any] = {name: _clean_mark(data[name], name) for name in ("box", "seal") if name in data}
     return update_audited(item, clean, actor=actor, role=role)
 
 
@@ -312,7 +321,8 @@ def _queue_pickup_order(batch: Batch) -> bool:
         queue_message(
             kind="circular.pickup_order",
             to=[partner.email],
-            subject=_("Pickup order %(number)s: %(count)s devices for erasure") % {"number": batch.number, "count": count},
+            subject=_("Pickup order %(number)s: %(count)s devices for erasure")
+            % {"number": batch.number, "count": count},
             body=_(
                 "Please collect take-back batch %(number)s: %(count)s devices in %(boxes)s sealed boxes.\n"
                 "Pickup address: %(address)s\nRequested date: %(date)s\n\n"
@@ -371,7 +381,7 @@ def do_resend_pickup_order(batch: Batch, *, actor: Any) -> Batch:
     return batch
 
 
-STEP_FIELDS = {BatchStatus.PICKED_UP: "picked_up_at", BatchStatus.RECEIVED: "received_at"}
+STEP_FIELDS: dict[str, str] = {BatchStatus.PICKED_UP: "picked_up_at", BatchStatus.RECEIVED: "received_at"}
 
 
 @transaction.atomic
@@ -402,7 +412,7 @@ def batch_totals(batch: Batch, user: Any) -> list[dict[str, Any]]:
     """Per owner the user may see: devices, by state, residual value and CO2e (one query)."""
     from django.db.models import Count, Sum
 
-    return list(
+    rows: Any = (
         BatchItem.objects.for_user(user)
         .filter(batch=batch)
         .values("owner_id", "owner__name")
@@ -415,3 +425,4 @@ def batch_totals(batch: Batch, user: Any) -> list[dict[str, Any]]:
         )
         .order_by("owner__name")
     )
+    return list(rows)

@@ -16,7 +16,14 @@ from rest_framework.response import Response
 
 from samdrift.assets.models import Asset
 from samdrift.circular import actions, certificates, reports
-from samdrift.circular.filters import BatchFilter, BatchItemFilter, CertificateFilter, PartnerFilter, PartnerReportFilter, ReportLineFilter
+from samdrift.circular.filters import (
+    BatchFilter,
+    BatchItemFilter,
+    CertificateFilter,
+    PartnerFilter,
+    PartnerReportFilter,
+    ReportLineFilter,
+)
 from samdrift.circular.models import (
     Batch,
     BatchItem,
@@ -150,7 +157,7 @@ class ClimateRowSerializer(serializers.Serializer):
     devices = serializers.IntegerField()
     co2e_kg = serializers.DecimalField(source="co2e", max_digits=14, decimal_places=2)
     factor = serializers.CharField(source="co2e_factor")
-    source = serializers.CharField(source="co2e_source")
+    factor_source = serializers.CharField(source="co2e_source")
     residual_value = serializers.DecimalField(source="value", max_digits=14, decimal_places=2)
 
 
@@ -271,7 +278,9 @@ class PartnerReportViewSet(mixins.CreateModelMixin, _ReadOnly):
     filterset_class = PartnerReportFilter
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: PartnerReportSerializer, **ERRORS})
+    @extend_schema(
+        request={"multipart/form-data": UploadSerializer}, responses={201: PartnerReportSerializer, **ERRORS}
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         _staff(request)
         data = UploadSerializer(data=request.data)
@@ -294,7 +303,10 @@ class PartnerReportViewSet(mixins.CreateModelMixin, _ReadOnly):
         data = ColumnsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = reports.do_set_report_columns(
-            self.get_object(), data.validated_data["columns"], actor=request.user, save_as=data.validated_data["save_as"]
+            self.get_object(),
+            data.validated_data["columns"],
+            actor=request.user,
+            save_as=data.validated_data["save_as"],
         )
         return Response(PartnerReportSerializer(report).data)
 
@@ -341,9 +353,9 @@ class CertificateViewSet(_ReadOnly):
     @extend_schema(request=None, responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS})
     @action(detail=True, methods=["get"])
     def file(self, request: Request, pk: str | None = None) -> HttpResponse:
-        cert = Certificate.objects.select_related("item__batch__partner", "asset__model", "report_line__report", "owner").get(
-            pk=self.get_object().pk
-        )
+        cert = Certificate.objects.select_related(
+            "item__batch__partner", "asset__model", "report_line__report", "owner"
+        ).get(pk=self.get_object().pk)
         cert = certificates.ensure_rendered(cert)
         response = HttpResponse(bytes(cert.content), content_type=cert.mimetype or "application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{cert.filename}"'

@@ -56,7 +56,9 @@ class CircularConfig(AppConfig):
         from samdrift.circular.views import certificate_panel
         from samdrift.core.panels import Panel, register_panel
 
-        register_panel(Panel("circular.takeback", "assets.asset", "circular/_asset_panel.html", certificate_panel, order=30))
+        register_panel(
+            Panel("circular.takeback", "assets.asset", "circular/_asset_panel.html", certificate_panel, order=30)
+        )
         on_sent("circular.batch", batch_order_delivered)  # type: ignore[arg-type]
         if not any(p.name == "circular-render-certificates" for p in PERIODIC_TASKS):
             PERIODIC_TASKS.append(

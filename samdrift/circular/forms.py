@@ -77,7 +77,9 @@ class ColumnsForm(forms.Form):
         bootstrapify(self)
 
     def columns(self) -> dict[str, str]:
-        return {name: self.cleaned_data.get(f"col_{name}", "") for name in FIELDS if self.cleaned_data.get(f"col_{name}")}
+        return {
+            name: self.cleaned_data.get(f"col_{name}", "") for name in FIELDS if self.cleaned_data.get(f"col_{name}")
+        }
 
 
 class CertificateFileForm(forms.Form):

@@ -9,6 +9,8 @@ what the owner's users see. Received files are kept as they came (DESIGN.md rule
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -23,7 +25,7 @@ from samdrift.core.roles import Role
 STAFF = frozenset({Role.ADMIN, Role.TECHNICIAN})
 # Staff who see take-back: technicians run it, finance follows the credits, records keeps the files.
 VIEW_STAFF = frozenset({Role.ADMIN, Role.TECHNICIAN, Role.FINANCE, Role.RECORDS_OFFICER})
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class StaffScopedModel(models.Model):
@@ -188,7 +190,9 @@ class BatchItem(OwnerScopedModel):
         "circular.Credit", verbose_name=_("credit"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="items",
     )  # fmt: skip
-    co2e_avoided_kg = models.DecimalField(_("CO2e avoided (kg)"), max_digits=10, decimal_places=2, null=True, blank=True)
+    co2e_avoided_kg = models.DecimalField(
+        _("CO2e avoided (kg)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     co2e_factor = models.CharField(_("CO2e factor"), max_length=200, blank=True)
     co2e_source = models.CharField(_("CO2e source"), max_length=300, blank=True)
     report_line = models.ForeignKey(
@@ -418,7 +422,9 @@ class Credit(OwnerScopedModel):
     OWNER_VIEW_ROLES = frozenset({Role.OWNER_VIEWER, Role.APPROVER})
 
     owner = models.ForeignKey("tenancy.Owner", verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+")
-    report = models.ForeignKey(PartnerReport, verbose_name=_("report"), on_delete=models.PROTECT, related_name="credits")
+    report = models.ForeignKey(
+        PartnerReport, verbose_name=_("report"), on_delete=models.PROTECT, related_name="credits"
+    )
     amount = models.DecimalField(_("amount (SEK)"), **MONEY)
     devices = models.PositiveIntegerField(_("devices"))
     charge_id = models.PositiveBigIntegerField(_("billing credit"), null=True, blank=True)

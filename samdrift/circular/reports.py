@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from samdrift.assets import actions as asset_actions
-from samdrift.assets.imports import _normalise_header, parse_date, parse_price, read_rows
+from samdrift.assets.imports import parse_date, parse_price
 from samdrift.assets.models import Asset, AssetStatus
 from samdrift.circular.actions import staff_role
 from samdrift.circular.models import (
@@ -56,6 +56,7 @@ from samdrift.circular.models import (
 )
 from samdrift.core.audit import PendingEvent, record_event, record_events
 from samdrift.core.models import AuditEventType
+from samdrift.core.tabular import normalise_header, read_table
 
 log = logging.getLogger(__name__)
 
@@ -92,13 +93,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "value", "credit", "credit sek",
     ),
 }  # fmt: skip
-_LOOKUP = {_normalise_header(a): name for name, aliases in ALIASES.items() for a in aliases}
+_LOOKUP = {normalise_header(a): name for name, aliases in ALIASES.items() for a in aliases}
 
 
 def guess_columns(headers: list[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for header in headers:
-        name = _LOOKUP.get(_normalise_header(header))
+        name = _LOOKUP.get(normalise_header(header))
         if name and name not in found:
             found[name] = header
     return found
@@ -148,7 +149,9 @@ def parse_result(text: str) -> str | None:
         return EraseResult.NOT_ERASED
     if any(w in t for w in ("exception", "avvikelse", "with errors", "partial", "delvis")):
         return EraseResult.EXCEPTIONS
-    if any(w in t for w in ("erased", "raderad", "ok", "passed", "success", "godkänd", "wiped", "destroyed", "förstörd")):
+    if any(
+        w in t for w in ("erased", "raderad", "ok", "passed", "success", "godkänd", "wiped", "destroyed", "förstörd")
+    ):
         return EraseResult.ERASED
     return None
 
@@ -192,11 +195,10 @@ def parse_when(text: str) -> datetime | None:
 
 
 def _header_and_body(report: PartnerReport) -> tuple[str, list[str], list[tuple[int, list[str]]]]:
-    fmt, table = read_rows(bytes(report.content), report.filename)
-    if not table:
+    table = read_table(bytes(report.content), report.filename)
+    if not table.rows:
         raise ValidationError({"file": _("The file is empty.")})
-    (_n, header), *body = table
-    return fmt, header, body
+    return table.file_format, table.header, table.body
 
 
 @transaction.atomic
@@ -206,6 +208,7 @@ def do_upload_report(
     """Keep the partner's file as received and choose its columns (a saved mapping, or guessed from
     the headers); the dry run comes next."""
     role = staff_role(actor)
+    batch = Batch.objects.select_related("partner").get(pk=batch.pk)
     if batch.status not in {BatchStatus.RECEIVED, BatchStatus.REPORTED}:
         raise ValidationError(
             {"file": _("A report is received once the partner has received the batch (now: %(status)s).")
@@ -225,11 +228,17 @@ def do_upload_report(
     )
     fmt, header, body = _header_and_body(report)
     report.file_format = fmt
+    # A saved mapping decides the columns it names; the headers recognised fill in the rest.
+    if mapping is None:
+        mapping = next(
+            (m for m in ReportMapping.objects.filter(partner=batch.partner, active=True).order_by("-id")[:20]
+             if _fits(m.columns, header)),
+            None,
+        )  # fmt: skip
+    columns = guess_columns(header)
     if mapping is not None:
-        columns = dict(mapping.columns)
-    else:
-        saved = ReportMapping.objects.filter(partner=batch.partner, active=True).order_by("-id").first()
-        columns = dict(saved.columns) if saved and _fits(saved.columns, header) else guess_columns(header)
+        taken = set(mapping.columns.values())
+        columns = {k: v for k, v in columns.items() if v not in taken} | dict(mapping.columns)
     report.columns = columns
     report.counts = {"rows": len(body)}
     report.save(force_insert=True)
@@ -242,8 +251,8 @@ def do_upload_report(
 
 
 def _fits(columns: dict[str, str], header: list[str]) -> bool:
-    present = {_normalise_header(h) for h in header}
-    return all(_normalise_header(c) in present for c in columns.values()) and all(k in columns for k in REQUIRED)
+    present = {normalise_header(h) for h in header}
+    return all(normalise_header(c) in present for c in columns.values()) and all(k in columns for k in REQUIRED)
 
 
 def headers_of(report: PartnerReport) -> list[str]:
@@ -263,8 +272,8 @@ def do_set_report_columns(
         raise ValidationError(_("The report is being processed or already applied."))
     clean = clean_columns(columns)
     header = headers_of(report)
-    present = {_normalise_header(h) for h in header}
-    absent = [c for c in clean.values() if _normalise_header(c) not in present]
+    present = {normalise_header(h) for h in header}
+    absent = [c for c in clean.values() if normalise_header(c) not in present]
     if absent:
         raise ValidationError({"columns": _("The file has no column %(columns)s.") % {"columns": ", ".join(absent)}})
     before = report.columns
@@ -272,7 +281,9 @@ def do_set_report_columns(
     report.save(update_fields=["columns", "status"])
     record_event(actor, role, AuditEventType.UPDATED, report, changes={"columns": [before, clean]})
     if save_as.strip():
-        do_save_report_mapping({"name": save_as.strip()[:100], "partner": report.batch.partner, "columns": clean}, actor=actor)
+        do_save_report_mapping(
+            {"name": save_as.strip()[:100], "partner": report.batch.partner, "columns": clean}, actor=actor
+        )
     return report
 
 
@@ -291,13 +302,13 @@ def _parse_rows(report: PartnerReport) -> list[Parsed]:
     _fmt, header, body = _header_and_body(report)
     index: dict[str, int] = {}
     for position, text in enumerate(header):
-        index.setdefault(_normalise_header(text), position)
+        index.setdefault(normalise_header(text), position)
     columns = report.columns or {}
-    missing = [c for c in columns.values() if _normalise_header(c) not in index]
+    missing = [c for c in columns.values() if normalise_header(c) not in index]
     if missing or any(k not in columns for k in REQUIRED):
         raise ValidationError({"columns": _("Choose the columns again: the file has no column %(columns)s.")
                                % {"columns": ", ".join(missing) or ", ".join(str(FIELDS[k]) for k in REQUIRED)}})  # fmt: skip
-    positions = {name: index[_normalise_header(col)] for name, col in columns.items()}
+    positions = {name: index[normalise_header(col)] for name, col in columns.items()}
     parsed = []
     for number, cells in body:
         raw = {name: (cells[i] if i < len(cells) else "").strip() for name, i in positions.items()}
@@ -414,7 +425,9 @@ def _build_lines(report: PartnerReport, parsed: list[Parsed], now: datetime) -> 
                 )
             )
     # An incident needs someone to receive it.
-    incident_owners = {ln.owner_id for ln in lines if ln.problem in {Problem.NOT_ERASED, Problem.MISSING}}
+    incident_owners: set[int] = {
+        ln.owner_id for ln in lines if ln.owner_id is not None and ln.problem in {Problem.NOT_ERASED, Problem.MISSING}
+    }
     with_officer = set(SecurityContact.objects.filter(owner_id__in=incident_owners).values_list("owner_id", flat=True))
     from samdrift.tenancy.models import Owner
 
@@ -424,7 +437,9 @@ def _build_lines(report: PartnerReport, parsed: list[Parsed], now: datetime) -> 
                 report=report,
                 owner_id=owner.pk,
                 problem=Problem.NO_OFFICER,
-                message=_("%(owner)s has no security officer to receive the incident; name one and run the dry run again.")
+                message=_(
+                    "%(owner)s has no security officer to receive the incident; name one and run the dry run again."
+                )
                 % {"owner": owner.name},
             )
         )
@@ -489,7 +504,16 @@ def check_report(
         locked.progress, locked.message, locked.finished = 100, "", now
         locked.lease_expires = None
         locked.save(
-            update_fields=["status", "counts", "file_errors", "checked_at", "progress", "message", "finished", "lease_expires"]
+            update_fields=[
+                "status",
+                "counts",
+                "file_errors",
+                "checked_at",
+                "progress",
+                "message",
+                "finished",
+                "lease_expires",
+            ]
         )
         record_event(
             actor, role, AuditEventType.UPDATED, locked, changes={"status": [before, locked.status]},
@@ -502,7 +526,9 @@ def _runs_in_background(report: PartnerReport) -> bool:
     return int((report.counts or {}).get("rows", 0)) > getattr(settings, "SAMDRIFT_CIRCULAR_SYNC_ROWS", SYNC_ROWS)
 
 
-def _queue(report: PartnerReport, state: str, expected: set[str], action: str, *, actor: Any, role: str) -> PartnerReport:
+def _queue(
+    report: PartnerReport, state: str, expected: set[str], action: str, *, actor: Any, role: str
+) -> PartnerReport:
     with transaction.atomic():
         locked = PartnerReport.objects.select_for_update().get(pk=report.pk)
         if locked.status not in expected:
@@ -510,7 +536,9 @@ def _queue(report: PartnerReport, state: str, expected: set[str], action: str, *
         before = locked.status
         locked.status, locked.progress, locked.message = state, 0, ""
         locked.save(update_fields=["status", "progress", "message"])
-        record_event(actor, role, AuditEventType.UPDATED, locked, changes={"status": [before, state]}, extra={"action": action})
+        record_event(
+            actor, role, AuditEventType.UPDATED, locked, changes={"status": [before, state]}, extra={"action": action}
+        )
         actor_id = getattr(actor, "pk", None)
         from samdrift.circular import tasks
 
@@ -524,7 +552,7 @@ def start_check(report: PartnerReport, *, actor: Any) -> PartnerReport:
     role = staff_role(actor)
     if not _runs_in_background(report):
         return check_report(report, actor=actor)
-    allowed = {ReportState.UPLOADED, ReportState.EXCEPTIONS, ReportState.READY, ReportState.ERROR}
+    allowed: set[Any] = {ReportState.UPLOADED, ReportState.EXCEPTIONS, ReportState.READY, ReportState.ERROR}
     return _queue(report, ReportState.CHECKING, allowed, "queue_check", actor=actor, role=role)
 
 
@@ -552,10 +580,17 @@ def do_resolve_line(line: ReportLine, resolution: str, *, actor: Any, note: str 
     if resolution and resolution not in allowed:
         if not allowed:
             raise ValidationError(
-                {"resolution": _("This cannot be decided here: correct the file or the register and run the dry run again.")}
+                {
+                    "resolution": _(
+                        "This cannot be decided here: correct the file or the register and run the dry run again."
+                    )
+                }
             )
         raise ValidationError(
-            {"resolution": _("Choose one of: %(choices)s.") % {"choices": ", ".join(str(Resolution(r).label) for r in allowed)}}
+            {
+                "resolution": _("Choose one of: %(choices)s.")
+                % {"choices": ", ".join(str(Resolution(r).label) for r in allowed)}
+            }
         )
     note = (note or "").strip()[:500]
     before = [line.resolution, line.resolution_note]
@@ -628,9 +663,7 @@ def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
 
     batch = Batch.objects.select_for_update().get(pk=report.batch_id)
     now = timezone.now()
-    lines = list(
-        ReportLine.objects.filter(report=report).select_related("item", "asset__model").order_by("row", "id")
-    )
+    lines = list(ReportLine.objects.filter(report=report).select_related("item", "asset__model").order_by("row", "id"))
     if any(ln.problem and not ln.resolution for ln in lines):
         raise ValidationError(_("Resolve every exception in the dry run before applying the report."))
     apply = [
@@ -640,28 +673,30 @@ def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
     ]  # fmt: skip
     incidents = [ln for ln in lines if ln.item_id and ln.resolution == Resolution.INCIDENT]
     # The register may have changed since the dry run: then nothing is applied.
-    item_ids = [ln.item_id for ln in apply + incidents]
+    item_ids = [int(ln.item_id or 0) for ln in apply + incidents]
     items = {i.pk: i for i in BatchItem.objects.select_for_update().filter(pk__in=item_ids)}
-    assets = {a.pk: a for a in Asset.objects.select_for_update().filter(pk__in=[i.asset_id for i in items.values()])}
+    locked_assets = Asset.objects.select_for_update(of=("self",)).select_related("model")
+    assets = {a.pk: a for a in locked_assets.filter(pk__in=[i.asset_id for i in items.values()])}
     stale = [
         ln.serial_number for ln in apply + incidents
-        if items[ln.item_id].state != ItemState.PACKED or assets[items[ln.item_id].asset_id].status != AssetStatus.AWAITING_ERASURE
+        if items[int(ln.item_id or 0)].state != ItemState.PACKED or assets[items[int(ln.item_id or 0)].asset_id].status != AssetStatus.AWAITING_ERASURE
     ]  # fmt: skip
     if stale:
         raise ValidationError(
-            _("Devices changed since the dry run (%(serials)s); run the dry run again.") % {"serials": ", ".join(stale[:10])}
+            _("Devices changed since the dry run (%(serials)s); run the dry run again.")
+            % {"serials": ", ".join(stale[:10])}
         )
     # Erased and closed: the asset's lifecycle, through the assets actions (audited there).
-    erased = [assets[items[ln.item_id].asset_id] for ln in apply]
+    erased = [assets[items[int(ln.item_id or 0)].asset_id] for ln in apply]
     if erased:
         asset_actions.do_bulk_change_asset_status(erased, AssetStatus.ERASED, actor=actor)
     # Certificates first: no device is closed without one (the closing rule).
     certificates = Certificate.objects.bulk_create(
         [
             Certificate(
-                owner_id=assets[items[ln.item_id].asset_id].owner_id,
-                asset_id=items[ln.item_id].asset_id,
-                item_id=ln.item_id,
+                owner_id=assets[items[int(ln.item_id or 0)].asset_id].owner_id,
+                asset_id=items[int(ln.item_id or 0)].asset_id,
+                item_id=int(ln.item_id or 0),
                 report_line=ln,
                 number=f"RI-{ln.item_id:07d}",
                 source=CertificateSource.RENDERED,
@@ -680,9 +715,9 @@ def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
         batch_size=2000,
     )
     check_may_close([a.pk for a in erased])
-    by_outcome: dict[str, list[Asset]] = defaultdict(list)
+    by_outcome: dict[str, list[Any]] = defaultdict(list)
     for ln in apply:
-        by_outcome[ln.outcome].append(assets[items[ln.item_id].asset_id])
+        by_outcome[ln.outcome].append(assets[items[int(ln.item_id or 0)].asset_id])
     for outcome, group in sorted(by_outcome.items()):
         for asset in group:
             asset.status = AssetStatus.ERASED
@@ -691,9 +726,9 @@ def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
     events: dict[int, list[PendingEvent]] = defaultdict(list)
     changed: list[BatchItem] = []
     for ln in apply:
-        item = items[ln.item_id]
+        item = items[int(ln.item_id or 0)]
         asset = assets[item.asset_id]
-        kg, factor_text, source = co2e_avoided(factors.get(ln.asset.model.category), ln.outcome)
+        kg, factor_text, source = co2e_avoided(factors.get(asset.model.category), ln.outcome)
         before = {"owner": item.owner_id, "state": item.state}
         item.owner_id = asset.owner_id
         item.state, item.outcome, item.grade = ItemState.ERASED, ln.outcome, ln.grade
@@ -711,7 +746,7 @@ def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
             )
         )  # fmt: skip
     for ln in incidents:
-        item = items[ln.item_id]
+        item = items[int(ln.item_id or 0)]
         before_state = item.state
         item.state = ItemState.MISSING if ln.problem == Problem.MISSING else ItemState.NOT_ERASED
         item.report_line = ln
@@ -730,9 +765,9 @@ def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
     )  # fmt: skip
     _raise_incidents(report, incidents, items, actor=actor, role=role)
     # Each owner's residual value, credited once on its next invoice.
-    totals: dict[int, tuple[Decimal, list[BatchItem]]] = {}
+    totals: dict[int, tuple[Decimal, list[Any]]] = {}
     for ln in apply:
-        item = items[ln.item_id]
+        item = items[int(ln.item_id or 0)]
         if item.residual_value and item.residual_value > 0:
             amount, group = totals.get(item.owner_id, (Decimal("0.00"), []))
             totals[item.owner_id] = (amount + item.residual_value, [*group, item])
@@ -747,7 +782,8 @@ def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
             amount=amount,
             kind=billing.ChargeKind.RESIDUAL_VALUE,
             source=credit,
-            source_label=_("Residual value, take-back %(batch)s: %(n)s devices") % {"batch": batch.number, "n": len(group)},
+            source_label=_("Residual value, take-back %(batch)s: %(n)s devices")
+            % {"batch": batch.number, "n": len(group)},
             article=batch.partner.credit_article,
             actor=actor,
         )
@@ -758,16 +794,32 @@ def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
             PendingEvent(AuditEventType.CREATED, credit, changes={"amount": [None, amount], "devices": [None, len(group)]},
                          extra={"charge": charge.pk})
         )  # fmt: skip
-    for owner_id, owner_events in sorted(events.items()):
+    for _owner_id, owner_events in sorted(events.items()):
         record_events(actor, role, owner_events)
-    before = report.status
+    status_before = report.status
     report.status, report.applied_at, report.finished = ReportState.APPLIED, now, now
     report.applied_by = actor if getattr(actor, "pk", None) else None
     report.progress, report.message, report.lease_expires = 100, "", None
-    report.counts = {**(report.counts or {}), "applied": len(apply), "incidents": len(incidents), "certificates": len(certificates)}
-    report.save(update_fields=["status", "applied_at", "applied_by", "finished", "progress", "message", "lease_expires", "counts"])
+    report.counts = {
+        **(report.counts or {}),
+        "applied": len(apply),
+        "incidents": len(incidents),
+        "certificates": len(certificates),
+    }
+    report.save(
+        update_fields=[
+            "status",
+            "applied_at",
+            "applied_by",
+            "finished",
+            "progress",
+            "message",
+            "lease_expires",
+            "counts",
+        ]
+    )
     record_event(
-        actor, role, AuditEventType.UPDATED, report, changes={"status": [before, report.status]},
+        actor, role, AuditEventType.UPDATED, report, changes={"status": [status_before, report.status]},
         extra={"action": "apply_report", "applied": len(apply), "incidents": len(incidents),
                "credits": {str(k): str(v[0]) for k, v in totals.items()}},
     )  # fmt: skip
@@ -790,8 +842,10 @@ def _raise_incidents(
 
     by_owner: dict[int, list[ReportLine]] = defaultdict(list)
     for ln in lines:
-        by_owner[items[ln.item_id].owner_id].append(ln)
-    contacts = {c.owner_id: c for c in SecurityContact.objects.filter(owner_id__in=list(by_owner)).select_related("person")}
+        by_owner[items[int(ln.item_id or 0)].owner_id].append(ln)
+    contacts = {
+        c.owner_id: c for c in SecurityContact.objects.filter(owner_id__in=list(by_owner)).select_related("person")
+    }
     for owner_id, owner_lines in sorted(by_owner.items()):
         contact = contacts.get(owner_id)
         if contact is None:
@@ -817,7 +871,7 @@ def _raise_incidents(
                 "urgency": Level.HIGH,
                 "confidential": True,
                 "secrecy_ground": SecrecyGround.SECURITY,
-                "assets": [items[ln.item_id].asset for ln in owner_lines],
+                "assets": [items[int(ln.item_id or 0)].asset for ln in owner_lines],
             },
             actor=actor,
         )

@@ -86,7 +86,7 @@ class PartnerList(ScopedListView):
     filterset_class = PartnerFilter
     title = gettext_lazy("Take-back partners")
     create_url_name = "circular_partner_create"
-    may_create = staticmethod(is_staff)
+    may_create = staticmethod(is_staff)  # type: ignore[assignment]
 
 
 class PartnerCreate(ActionFormView):
@@ -143,7 +143,7 @@ class BatchList(ScopedListView):
     title = gettext_lazy("Take-back batches")
     export_fields = ("number", "partner__name", "status", "created", "ordered_at", "received_at", "reported_at")
     create_url_name = "circular_batch_create"
-    may_create = staticmethod(is_staff)
+    may_create = staticmethod(is_staff)  # type: ignore[assignment]
 
     def get_queryset(self) -> Any:
         return super().get_queryset().annotate(devices=Count("items"))
@@ -181,7 +181,9 @@ class DeviceList(ScopedListView):
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = access_object(Batch, request.user, pk, queryset=Batch.objects.select_related("partner"))
     items_qs = BatchItem.objects.for_user(request.user).filter(batch=batch)
-    items = list(items_qs.select_related("owner", "asset__model").order_by("box", "seal", "serial_number")[:ITEMS_SHOWN])
+    items = list(
+        items_qs.select_related("owner", "asset__model").order_by("box", "seal", "serial_number")[:ITEMS_SHOWN]
+    )
     context = {
         "batch": batch,
         "object": batch,
@@ -246,7 +248,9 @@ def batch_scan(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         found, unknown = actions.find_labels(form.cleaned_data["labels"])
         if unknown:
-            raise ValidationError(_("No device has these labels: %(labels)s. Nothing was packed.") % {"labels": ", ".join(unknown[:20])})
+            raise ValidationError(
+                _("No device has these labels: %(labels)s. Nothing was packed.") % {"labels": ", ".join(unknown[:20])}
+            )
         added = actions.do_add_batch_items(
             batch, found, actor=request.user, box=form.cleaned_data["box"], seal=form.cleaned_data["seal"]
         )
@@ -306,7 +310,9 @@ def batch_file(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @_about(BatchItem)
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    item = access_object(BatchItem, request.user, pk, queryset=BatchItem.objects.select_related("batch", "asset", "owner", "credit"))
+    item = access_object(
+        BatchItem, request.user, pk, queryset=BatchItem.objects.select_related("batch", "asset", "owner", "credit")
+    )
     cert = Certificate.objects.for_user(request.user).filter(item=item).first()
     staff = is_staff(request.user)
     return render(
@@ -379,7 +385,9 @@ def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _report(request: HttpRequest, pk: int) -> PartnerReport:
-    return access_object(PartnerReport, request.user, pk, queryset=PartnerReport.objects.select_related("batch__partner"))
+    return access_object(
+        PartnerReport, request.user, pk, queryset=PartnerReport.objects.select_related("batch__partner")
+    )
 
 
 @login_required
@@ -427,7 +435,9 @@ def report_columns(request: HttpRequest, pk: int) -> HttpResponse:
         form = ColumnsForm(request.POST, headers=reports.headers_of(report), initial_columns={})
         if not form.is_valid():
             raise ValidationError(_("Choose a column for the serial number and the result."))
-        report = reports.do_set_report_columns(report, form.columns(), actor=request.user, save_as=form.cleaned_data["save_as"])
+        report = reports.do_set_report_columns(
+            report, form.columns(), actor=request.user, save_as=form.cleaned_data["save_as"]
+        )
         reports.start_check(report, actor=request.user)
     except ValidationError as exc:
         _fail(request, exc)
@@ -482,7 +492,9 @@ def line_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     line = access_object(ReportLine, request.user, pk)
     _staff_only(request)
     try:
-        reports.do_resolve_line(line, request.POST.get("resolution", ""), note=request.POST.get("note", ""), actor=request.user)
+        reports.do_resolve_line(
+            line, request.POST.get("resolution", ""), note=request.POST.get("note", ""), actor=request.user
+        )
     except ValidationError as exc:
         _fail(request, exc)
     return HttpResponseRedirect(reverse("circular_report_detail", args=[line.report_id]) + f"#line-{line.pk}")

@@ -83,7 +83,10 @@ def climate(request: HttpRequest) -> HttpResponse:
         return _export(rows, fmt)
     totals: dict[tuple[int, int], dict[str, Any]] = {}
     for r in rows:
-        t = totals.setdefault((r["owner_id"], r["year"]), {"owner": r["owner__name"], "year": r["year"], "devices": 0, "co2e": 0, "value": 0})
+        t = totals.setdefault(
+            (r["owner_id"], r["year"]),
+            {"owner": r["owner__name"], "year": r["year"], "devices": 0, "co2e": 0, "value": 0},
+        )
         t["devices"] += r["devices"]
         t["co2e"] += r["co2e"] or 0
         t["value"] += r["value"] or 0
