@@ -24,6 +24,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -658,153 +660,176 @@ def do_apply_report(report: PartnerReport, *, actor: Any) -> PartnerReport:
     return result
 
 
+def _apply_lines(report: PartnerReport) -> Any:
+    """The lines applied as erased: matched rows without an exception, or with one accepted."""
+    return ReportLine.objects.filter(
+        Q(problem="") | Q(resolution=Resolution.ACCEPT),
+        report=report,
+        item__isnull=False,
+        row__isnull=False,
+        result__in=[EraseResult.ERASED, EraseResult.EXCEPTIONS],
+    )
+
+
+APPLY_VALUES = (
+    "pk", "row", "item_id", "item__owner_id", "item__asset_id", "item__asset__owner_id", "item__asset__asset_tag",
+    "item__asset__model__category", "serial_number", "method", "standard", "erasure_report_id", "erased_at", "result",
+    "outcome", "grade", "residual_value",
+)  # fmt: skip
+
+
 def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
+    """Set-based: a few statements per report whatever its size, one audit event per device."""
     from samdrift.billing import services as billing
 
-    batch = Batch.objects.select_for_update().get(pk=report.batch_id)
+    batch = Batch.objects.select_for_update().select_related("partner").get(pk=report.batch_id)
     now = timezone.now()
-    lines = list(ReportLine.objects.filter(report=report).select_related("item", "asset__model").order_by("row", "id"))
-    if any(ln.problem and not ln.resolution for ln in lines):
+    if ReportLine.objects.filter(report=report).exclude(problem="").filter(resolution="").exists():
         raise ValidationError(_("Resolve every exception in the dry run before applying the report."))
-    apply = [
-        ln for ln in lines
-        if ln.item_id and ln.row is not None and (not ln.problem or ln.resolution == Resolution.ACCEPT)
-        and ln.result in {EraseResult.ERASED, EraseResult.EXCEPTIONS}
-    ]  # fmt: skip
-    incidents = [ln for ln in lines if ln.item_id and ln.resolution == Resolution.INCIDENT]
-    # The register may have changed since the dry run: then nothing is applied.
-    item_ids = [int(ln.item_id or 0) for ln in apply + incidents]
-    items = {i.pk: i for i in BatchItem.objects.select_for_update().filter(pk__in=item_ids)}
-    locked_assets = Asset.objects.select_for_update(of=("self",)).select_related("model")
-    assets = {a.pk: a for a in locked_assets.filter(pk__in=[i.asset_id for i in items.values()])}
-    stale = [
-        ln.serial_number for ln in apply + incidents
-        if items[int(ln.item_id or 0)].state != ItemState.PACKED or assets[items[int(ln.item_id or 0)].asset_id].status != AssetStatus.AWAITING_ERASURE
-    ]  # fmt: skip
+    applied = _apply_lines(report)
+    incident_lines = ReportLine.objects.filter(report=report, item__isnull=False, resolution=Resolution.INCIDENT)
+    touched = BatchItem.objects.filter(Q(pk__in=applied.values("item_id")) | Q(pk__in=incident_lines.values("item_id")))
+    # Lock what is changed; the register may have changed since the dry run: then nothing is applied.
+    list(touched.select_for_update().values_list("pk", flat=True))
+    list(Asset.objects.select_for_update().filter(pk__in=touched.values("asset_id")).values_list("pk", flat=True))
+    stale = list(
+        touched.filter(~Q(state=ItemState.PACKED) | ~Q(asset__status=AssetStatus.AWAITING_ERASURE)).values_list(
+            "serial_number", flat=True
+        )[:10]
+    )
     if stale:
         raise ValidationError(
-            _("Devices changed since the dry run (%(serials)s); run the dry run again.")
-            % {"serials": ", ".join(stale[:10])}
+            _("Devices changed since the dry run (%(serials)s); run the dry run again.") % {"serials": ", ".join(stale)}
         )
-    # Erased and closed: the asset's lifecycle, through the assets actions (audited there).
-    erased = [assets[items[int(ln.item_id or 0)].asset_id] for ln in apply]
-    if erased:
-        asset_actions.do_bulk_change_asset_status(erased, AssetStatus.ERASED, actor=actor)
+    rows = list(applied.order_by("row").values(*APPLY_VALUES))
     # Certificates first: no device is closed without one (the closing rule).
-    certificates = Certificate.objects.bulk_create(
-        [
+    Certificate.objects.bulk_create(
+        (
             Certificate(
-                owner_id=assets[items[int(ln.item_id or 0)].asset_id].owner_id,
-                asset_id=items[int(ln.item_id or 0)].asset_id,
-                item_id=int(ln.item_id or 0),
-                report_line=ln,
-                number=f"RI-{ln.item_id:07d}",
+                owner_id=r["item__asset__owner_id"],
+                asset_id=r["item__asset_id"],
+                item_id=r["item_id"],
+                report_line_id=r["pk"],
+                number=f"RI-{r['item_id']:07d}",
                 source=CertificateSource.RENDERED,
-                serial_number=ln.serial_number,
-                method=ln.method,
-                standard=ln.standard,
-                erasure_report_id=ln.erasure_report_id,
-                erased_at=ln.erased_at,
-                result=ln.result,
+                serial_number=r["serial_number"],
+                method=r["method"],
+                standard=r["standard"],
+                erasure_report_id=r["erasure_report_id"],
+                erased_at=r["erased_at"],
+                result=r["result"],
                 issued=now,
-                filename=f"raderingsintyg-RI-{ln.item_id:07d}.pdf",
+                filename=f"raderingsintyg-RI-{r['item_id']:07d}.pdf",
                 mimetype="application/pdf",
             )
-            for ln in apply
-        ],
+            for r in rows
+        ),
         batch_size=2000,
     )
-    check_may_close([a.pk for a in erased])
-    by_outcome: dict[str, list[Any]] = defaultdict(list)
-    for ln in apply:
-        by_outcome[ln.outcome].append(assets[items[int(ln.item_id or 0)].asset_id])
-    for outcome, group in sorted(by_outcome.items()):
-        for asset in group:
-            asset.status = AssetStatus.ERASED
-        asset_actions.do_bulk_change_asset_status(group, outcome, actor=actor)
+    if Asset.objects.filter(pk__in=applied.values("item__asset_id"), erasure_certificate__isnull=True).exists():
+        raise ValidationError(_("No erasure certificate for a device: a device is closed only with one."))
+    # The lifecycle: awaiting erasure → erased → the outcome, in one step per outcome. Each device's
+    # own audit event (below) records both steps.
+    for outcome in sorted({r["outcome"] for r in rows}):
+        asset_actions.check_transition(Asset(status=AssetStatus.ERASED, asset_tag=""), outcome)
+        Asset.objects.filter(pk__in=applied.filter(outcome=outcome).values("item__asset_id")).update(
+            status=outcome, assigned_to=None
+        )
+    line_of = ReportLine.objects.filter(report=report, item_id=OuterRef("pk"), row__isnull=False)
+    BatchItem.objects.filter(pk__in=applied.values("item_id")).update(
+        state=ItemState.ERASED,
+        closed_at=now,
+        report_line=Subquery(line_of.values("pk")[:1]),
+        outcome=Subquery(line_of.values("outcome")[:1]),
+        grade=Subquery(line_of.values("grade")[:1]),
+        residual_value=Coalesce(
+            Subquery(line_of.values("residual_value")[:1]), Value(Decimal("0.00")), output_field=DecimalField()
+        ),
+        owner=Subquery(Asset.objects.filter(pk=OuterRef("asset_id")).values("owner_id")[:1]),
+    )
     factors = co2e_factors()
-    events: dict[int, list[PendingEvent]] = defaultdict(list)
-    changed: list[BatchItem] = []
-    for ln in apply:
-        item = items[int(ln.item_id or 0)]
-        asset = assets[item.asset_id]
-        kg, factor_text, source = co2e_avoided(factors.get(asset.model.category), ln.outcome)
-        before = {"owner": item.owner_id, "state": item.state}
-        item.owner_id = asset.owner_id
-        item.state, item.outcome, item.grade = ItemState.ERASED, ln.outcome, ln.grade
-        item.residual_value = ln.residual_value or Decimal("0.00")
-        item.co2e_avoided_kg, item.co2e_factor, item.co2e_source = kg, str(factor_text)[:200], source[:300]
-        item.report_line, item.closed_at = ln, now
-        changed.append(item)
-        events[item.owner_id].append(
-            PendingEvent(
-                AuditEventType.UPDATED, item,
-                changes={"state": [before["state"], item.state], "outcome": ["", item.outcome],
-                         "residual_value": [None, item.residual_value], "co2e_avoided_kg": [None, kg],
-                         **({"owner": [before["owner"], item.owner_id]} if before["owner"] != item.owner_id else {})},
-                extra={"action": "apply_report", "report": report.pk, "line": ln.pk, "certificate": f"RI-{ln.item_id:07d}"},
-            )
-        )  # fmt: skip
-    for ln in incidents:
-        item = items[int(ln.item_id or 0)]
-        before_state = item.state
-        item.state = ItemState.MISSING if ln.problem == Problem.MISSING else ItemState.NOT_ERASED
-        item.report_line = ln
-        changed.append(item)
-        events[item.owner_id].append(
-            PendingEvent(
-                AuditEventType.UPDATED, item, changes={"state": [before_state, item.state]},
-                extra={"action": "apply_report", "report": report.pk, "line": ln.pk, "incident": True},
-            )
-        )  # fmt: skip
-    BatchItem.objects.bulk_update(
-        changed,
-        ["owner", "state", "outcome", "grade", "residual_value", "co2e_avoided_kg", "co2e_factor", "co2e_source",
-         "report_line", "closed_at"],
-        batch_size=1000,
-    )  # fmt: skip
-    _raise_incidents(report, incidents, items, actor=actor, role=role)
+    co2e: dict[tuple[str, str], tuple[Decimal, str, str]] = {}
+    for key in sorted({(r["item__asset__model__category"], r["outcome"]) for r in rows}):
+        kg, factor_text, source = co2e_avoided(factors.get(key[0]), key[1])
+        co2e[key] = (kg, str(factor_text)[:200], source[:300])
+        BatchItem.objects.filter(
+            pk__in=applied.filter(outcome=key[1], item__asset__model__category=key[0]).values("item_id")
+        ).update(co2e_avoided_kg=kg, co2e_factor=co2e[key][1], co2e_source=co2e[key][2])
+    incidents = list(incident_lines.select_related("item__asset").order_by("row", "id"))
+    incident_of = ReportLine.objects.filter(report=report, item_id=OuterRef("pk"), resolution=Resolution.INCIDENT)
+    for problem, state in ((Problem.MISSING, ItemState.MISSING), (None, ItemState.NOT_ERASED)):
+        chosen = incident_lines.filter(problem=problem) if problem else incident_lines.exclude(problem=Problem.MISSING)
+        BatchItem.objects.filter(pk__in=chosen.values("item_id")).update(
+            state=state, report_line=Subquery(incident_of.values("pk")[:1])
+        )
+    _raise_incidents(report, incidents, actor=actor, role=role)
     # Each owner's residual value, credited once on its next invoice.
-    totals: dict[int, tuple[Decimal, list[Any]]] = {}
-    for ln in apply:
-        item = items[int(ln.item_id or 0)]
-        if item.residual_value and item.residual_value > 0:
-            amount, group = totals.get(item.owner_id, (Decimal("0.00"), []))
-            totals[item.owner_id] = (amount + item.residual_value, [*group, item])
+    totals: dict[int, list[Any]] = defaultdict(lambda: [Decimal("0.00"), 0])
+    for r in rows:
+        if r["residual_value"] and r["residual_value"] > 0:
+            totals[r["item__asset__owner_id"]][0] += r["residual_value"]
+            totals[r["item__asset__owner_id"]][1] += 1
     from samdrift.tenancy.models import Owner
 
     owners = Owner.objects.in_bulk(list(totals))
-    for owner_id, (amount, group) in sorted(totals.items()):
-        credit = Credit(owner_id=owner_id, report=report, amount=amount, devices=len(group), created=now)
+    events: list[PendingEvent] = []
+    for owner_id, (amount, count) in sorted(totals.items()):
+        credit = Credit(owner_id=owner_id, report=report, amount=amount, devices=count, created=now)
         credit.save(force_insert=True)
         charge = billing.credit_owner(
             owner=owners[owner_id],
             amount=amount,
             kind=billing.ChargeKind.RESIDUAL_VALUE,
             source=credit,
-            source_label=_("Residual value, take-back %(batch)s: %(n)s devices")
-            % {"batch": batch.number, "n": len(group)},
+            source_label=_("Residual value, take-back %(batch)s: %(n)s devices") % {"batch": batch.number, "n": count},
             article=batch.partner.credit_article,
             actor=actor,
         )
         credit.charge_id = charge.pk
         credit.save(update_fields=["charge_id"])
-        BatchItem.objects.filter(pk__in=[i.pk for i in group]).update(credit=credit)
-        events[owner_id].append(
-            PendingEvent(AuditEventType.CREATED, credit, changes={"amount": [None, amount], "devices": [None, len(group)]},
-                         extra={"charge": charge.pk})
+        BatchItem.objects.filter(pk__in=applied.values("item_id"), owner_id=owner_id, residual_value__gt=0).update(
+            credit=credit
+        )
+        events.append(
+            PendingEvent(AuditEventType.CREATED, credit, changes={"amount": [None, amount], "devices": [None, count]},
+                         extra={"charge": charge.pk, "report": report.pk})
         )  # fmt: skip
-    for _owner_id, owner_events in sorted(events.items()):
-        record_events(actor, role, owner_events)
+    # One event per device, on the device: its closing, the certificate, the report line, the money and CO2e.
+    for r in rows:
+        kg, factor_text, _source = co2e[(r["item__asset__model__category"], r["outcome"])]
+        events.append(
+            PendingEvent(
+                AuditEventType.UPDATED,
+                owner_id=r["item__asset__owner_id"],
+                object_type="assets.asset",
+                object_id=str(r["item__asset_id"]),
+                object_repr=r["item__asset__asset_tag"],
+                changes={"status": [AssetStatus.AWAITING_ERASURE, r["outcome"]]},
+                extra={"action": "takeback_closed", "via": AssetStatus.ERASED, "batch": batch.number,
+                       "item": r["item_id"], "report": report.pk, "line": r["pk"],
+                       "certificate": f"RI-{r['item_id']:07d}", "residual_value": r["residual_value"] or "0.00",
+                       "co2e_kg": kg, "factor": factor_text,
+                       **({"owner_was": r["item__owner_id"]} if r["item__owner_id"] != r["item__asset__owner_id"] else {})},
+            )
+        )  # fmt: skip
+    for ln in incidents:
+        events.append(
+            PendingEvent(
+                AuditEventType.UPDATED, ln.item,
+                changes={"state": [ItemState.PACKED, ItemState.MISSING if ln.problem == Problem.MISSING else ItemState.NOT_ERASED]},
+                extra={"action": "apply_report", "report": report.pk, "line": ln.pk, "incident": ln.ticket_number},
+            )
+        )  # fmt: skip
+    record_events(actor, role, events)
     status_before = report.status
     report.status, report.applied_at, report.finished = ReportState.APPLIED, now, now
     report.applied_by = actor if getattr(actor, "pk", None) else None
     report.progress, report.message, report.lease_expires = 100, "", None
     report.counts = {
         **(report.counts or {}),
-        "applied": len(apply),
+        "applied": len(rows),
         "incidents": len(incidents),
-        "certificates": len(certificates),
+        "certificates": len(rows),
     }
     report.save(
         update_fields=[
@@ -820,7 +845,7 @@ def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
     )
     record_event(
         actor, role, AuditEventType.UPDATED, report, changes={"status": [status_before, report.status]},
-        extra={"action": "apply_report", "applied": len(apply), "incidents": len(incidents),
+        extra={"action": "apply_report", "applied": len(rows), "incidents": len(incidents),
                "credits": {str(k): str(v[0]) for k, v in totals.items()}},
     )  # fmt: skip
     if not BatchItem.objects.filter(batch=batch, state=ItemState.PACKED).exists():
@@ -831,9 +856,7 @@ def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
     return report
 
 
-def _raise_incidents(
-    report: PartnerReport, lines: list[ReportLine], items: dict[int, BatchItem], *, actor: Any, role: str
-) -> None:
+def _raise_incidents(report: PartnerReport, lines: list[ReportLine], *, actor: Any, role: str) -> None:
     """One incident per owner for its security officer, listing the devices not erased or missing."""
     if not lines:
         return
@@ -842,7 +865,7 @@ def _raise_incidents(
 
     by_owner: dict[int, list[ReportLine]] = defaultdict(list)
     for ln in lines:
-        by_owner[items[int(ln.item_id or 0)].owner_id].append(ln)
+        by_owner[ln.item.owner_id].append(ln)  # type: ignore[union-attr]
     contacts = {
         c.owner_id: c for c in SecurityContact.objects.filter(owner_id__in=list(by_owner)).select_related("person")
     }
@@ -871,11 +894,13 @@ def _raise_incidents(
                 "urgency": Level.HIGH,
                 "confidential": True,
                 "secrecy_ground": SecrecyGround.SECURITY,
-                "assets": [items[int(ln.item_id or 0)].asset for ln in owner_lines],
+                "assets": [ln.item.asset for ln in owner_lines],  # type: ignore[union-attr]
             },
             actor=actor,
         )
         ReportLine.objects.filter(pk__in=[ln.pk for ln in owner_lines]).update(ticket_number=ticket.number)
+        for ln in owner_lines:
+            ln.ticket_number = ticket.number
 
 
 def check_may_close(asset_ids: list[int]) -> None:
