@@ -24,8 +24,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import DecimalField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, DecimalField, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -678,6 +678,45 @@ APPLY_VALUES = (
 )  # fmt: skip
 
 
+CERTIFICATE_COLUMNS = {
+    "owner_id": F("item__asset__owner_id"),
+    "asset_id": F("item__asset_id"),
+    "item_id": F("item_id"),
+    "report_line_id": F("pk"),
+    "number": Concat(Value("RI-"), Cast("item_id", CharField())),
+    "source": Value(CertificateSource.RENDERED, CharField()),
+    "serial_number": F("serial_number"),
+    "method": F("method"),
+    "standard": F("standard"),
+    "erasure_report_id": F("erasure_report_id"),
+    "erased_at": F("erased_at"),
+    "result": F("result"),
+    "filename": Concat(Value("raderingsintyg-RI-"), Cast("item_id", CharField()), Value(".pdf")),
+    "mimetype": Value("application/pdf", CharField()),
+    "sha256": Value("", CharField()),
+}
+
+
+def certificate_number(item_id: int) -> str:
+    return f"RI-{item_id}"
+
+
+def _insert_certificates(applied: Any, now: datetime) -> None:
+    from django.db import connection
+
+    names = {f"c_{column}": expression for column, expression in CERTIFICATE_COLUMNS.items()}
+    select_sql, params = applied.annotate(**names).values_list(*names).order_by().query.sql_with_params()
+    qn = connection.ops.quote_name
+    columns = [*CERTIFICATE_COLUMNS, "issued", "content"]
+    picked = ", ".join(f"sub.{qn(name)}" for name in names)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(Certificate._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608 - SQL compiled by the ORM
+            f"SELECT {picked}, %s, %s FROM ({select_sql}) sub",
+            [connection.ops.adapt_datetimefield_value(now), b"", *params],
+        )
+
+
 def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
     """Set-based: a few statements per report whatever its size, one audit event per device."""
     from samdrift.billing import services as billing
@@ -702,30 +741,9 @@ def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
             _("Devices changed since the dry run (%(serials)s); run the dry run again.") % {"serials": ", ".join(stale)}
         )
     rows = list(applied.order_by("row").values(*APPLY_VALUES))
-    # Certificates first: no device is closed without one (the closing rule).
-    Certificate.objects.bulk_create(
-        (
-            Certificate(
-                owner_id=r["item__asset__owner_id"],
-                asset_id=r["item__asset_id"],
-                item_id=r["item_id"],
-                report_line_id=r["pk"],
-                number=f"RI-{r['item_id']:07d}",
-                source=CertificateSource.RENDERED,
-                serial_number=r["serial_number"],
-                method=r["method"],
-                standard=r["standard"],
-                erasure_report_id=r["erasure_report_id"],
-                erased_at=r["erased_at"],
-                result=r["result"],
-                issued=now,
-                filename=f"raderingsintyg-RI-{r['item_id']:07d}.pdf",
-                mimetype="application/pdf",
-            )
-            for r in rows
-        ),
-        batch_size=2000,
-    )
+    # Certificates first: no device is closed without one (the closing rule). One INSERT ... SELECT
+    # from the report lines: ten thousand certificates never pass through Python.
+    _insert_certificates(applied, now)
     if Asset.objects.filter(pk__in=applied.values("item__asset_id"), erasure_certificate__isnull=True).exists():
         raise ValidationError(_("No erasure certificate for a device: a device is closed only with one."))
     # The lifecycle: awaiting erasure → erased → the outcome, in one step per outcome. Each device's
@@ -807,7 +825,7 @@ def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
                 changes={"status": [AssetStatus.AWAITING_ERASURE, r["outcome"]]},
                 extra={"action": "takeback_closed", "via": AssetStatus.ERASED, "batch": batch.number,
                        "item": r["item_id"], "report": report.pk, "line": r["pk"],
-                       "certificate": f"RI-{r['item_id']:07d}", "residual_value": r["residual_value"] or "0.00",
+                       "certificate": certificate_number(r["item_id"]), "residual_value": r["residual_value"] or "0.00",
                        "co2e_kg": kg, "factor": factor_text,
                        **({"owner_was": r["item__owner_id"]} if r["item__owner_id"] != r["item__asset__owner_id"] else {})},
             )

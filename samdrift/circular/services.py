@@ -37,6 +37,7 @@ class _Disposer:
 
     label = ""
     verbose: Any = staticmethod(lambda: "")
+    identifier_field = "pk"
     date_field = ""
     closed_field = ""
 
@@ -60,6 +61,7 @@ class _Disposer:
 class CertificateRecords(_Disposer):
     label = "circular.certificate"
     verbose = staticmethod(lambda: _("Erasure certificate"))
+    identifier_field = "number"
     date_field = "issued"
     closed_field = "item__closed_at"
 

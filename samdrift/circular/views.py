@@ -381,6 +381,11 @@ def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         _fail(request, exc)
         return HttpResponseRedirect(batch.get_absolute_url())
+    if all(name in report.columns for name in reports.REQUIRED):  # recognised: straight to the dry run
+        try:
+            reports.start_check(report, actor=request.user)
+        except ValidationError as exc:
+            _fail(request, exc)
     return HttpResponseRedirect(report.get_absolute_url())
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from samdrift.circular import services as circular_services
 from samdrift.records.models import Case, SecrecyGround, SecrecyMarking, StandingMarking
 
 MAX_WORDS = 8
@@ -426,6 +427,8 @@ class InventoryDataSource(_DisposalOnly):
 
 # Disposed of by the plan only; kept out of SOURCES, which the access-request search walks.
 DISPOSAL_ONLY: dict[str, Source] = {s.label: s for s in (DeviceHistorySource(), InventoryDataSource())}
+# Capabilities that keep official records of their own publish how they are disposed of.
+DISPOSAL_ONLY.update({s.label: s for s in circular_services.record_sources()})
 
 
 def disposer_for_ct(content_type: ContentType) -> Source | None:

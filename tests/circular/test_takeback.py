@@ -289,3 +289,26 @@ def test_the_api_walks_the_chain(world: Any, api: Any) -> None:
     climate = api(world.b.viewer).get(f"/api/v1/circular/climate/?owner={world.b.owner.pk}").json()
     assert sum(Decimal(r["co2e_kg"]) for r in climate) == 14 * REUSE_KG  # 13 here, 1 from the world's batch
     assert api(world.a.viewer).get(f"/api/v1/circular/climate/?owner={world.b.owner.pk}").json() == []
+
+
+def test_certificates_and_reports_are_disposed_of_under_the_plan(world: Any) -> None:
+    from samdrift.records import actions as records_actions
+    from samdrift.records.models import RecordType
+
+    cert = world.a.extra["circular_certificate"]
+    report = world.a.extra["circular_report"]
+    old = timezone.now() - timedelta(days=365 * 11)
+    Certificate.objects.filter(pk=cert.pk).update(issued=old)
+    PartnerReport.objects.filter(pk=report.pk).update(uploaded=old)
+    for code in ("ATERTAG-INTYG", "ATERTAG-RAPPORT"):
+        record_type = RecordType.objects.get(code=code)
+        assert not record_type.keep and record_type.retention_years == 10
+        RecordType.objects.filter(pk=record_type.pk).update(decision="Gallringsbeslut 2026:1")
+        batch = records_actions.propose_disposal(RecordType.objects.get(pk=record_type.pk), actor=world.records)
+        assert batch is not None and batch.item_count == 1
+        records_actions.do_approve_batch(batch, "Gallringsbeslut 2026:1", actor=world.records)
+        records_actions.do_execute_batch(batch, actor=world.records)
+    assert not Certificate.objects.filter(pk=cert.pk).exists()
+    assert Certificate.objects.filter(pk=world.b.extra["circular_certificate"].pk).exists()
+    kept = PartnerReport.objects.get(pk=report.pk)
+    assert bytes(kept.content) == b"" and kept.lines.exists()  # the lines stay: credits refer to them
