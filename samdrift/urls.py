@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from samdrift.assets import api as assets_api
 from samdrift.billing import api as billing_api
+from samdrift.circular import api as circular_api
 from samdrift.core import api_views as core_api
 from samdrift.core import outbox_views, pages
 from samdrift.core import pickers as core_pickers
@@ -27,7 +28,7 @@ router.register("imports", tenancy_api.ImportBatchViewSet)
 router.register("audit-events", core_api.AuditEventViewSet)
 router.register("outbox", core_api.OutgoingMessageViewSet)
 # Each capability registers its own API routes.
-for app_api in (assets_api, servicedesk_api, billing_api, ordering_api, records_api):
+for app_api in (assets_api, servicedesk_api, billing_api, ordering_api, records_api, circular_api):
     app_api.register(router)
 
 urlpatterns = [
@@ -50,6 +51,7 @@ urlpatterns = [
     path("", include("samdrift.servicedesk.urls")),
     path("", include("samdrift.ordering.urls")),
     path("", include("samdrift.records.urls")),
+    path("", include("samdrift.circular.urls")),
     path("api/v1/me/", core_api.me, name="api_me"),
     path("api/v1/operator/", operator_views.OperatorAPIView.as_view(), name="api_operator"),
     path("api/v1/", include(router.urls)),

@@ -22,6 +22,7 @@ ARTICLES = [
     ("LAGRING", "Lagring per GB och månad", "E34", "0.85", "3031"),
     ("BACKUP", "Backup per GB och månad", "E34", "0.40", "3031"),
     ("INSTALLATION", "Installation och uppsättning", "C62", "0", "3041"),
+    ("RESTVARDE", "Restvärde återtagna enheter", "C62", "0", "3990"),  # credited by take-back (circular)
 ]
 
 

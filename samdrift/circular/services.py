@@ -1,0 +1,89 @@
+"""What other apps may ask of take-back (DESIGN.md: nothing imports circular except through here).
+
+- `certificate_for_asset(user, asset)`: the erasure certificate of a device, if the user may see it.
+- `check_may_close(asset_ids)`: the closing rule, for any code that closes devices as reused,
+  resold or recycled: refused (ValidationError) for a device without an erasure certificate.
+- `climate_for_owner(user, owner_id)`: CO2e avoided per year and outcome, with factors and sources.
+- `record_sources()`: how records disposes of take-back's official records (certificates, reports)
+  under the information management plan.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from samdrift.circular.models import BatchItem, Certificate, PartnerReport, ReportLine
+from samdrift.circular.reports import check_may_close
+from samdrift.circular.views_climate import climate_rows
+
+__all__ = ["certificate_for_asset", "check_may_close", "climate_for_owner", "record_sources"]
+
+
+def certificate_for_asset(user: Any, asset: Any) -> Certificate | None:
+    return Certificate.objects.for_user(user).filter(asset_id=getattr(asset, "pk", asset)).first()  # type: ignore[attr-defined]
+
+
+def climate_for_owner(user: Any, owner_id: int) -> list[dict[str, Any]]:
+    return climate_rows(BatchItem.objects.for_user(user).filter(owner_id=owner_id))  # type: ignore[attr-defined]
+
+
+class _Disposer:
+    """Duck-typed like records' Source for disposal only: take-back's records are not searched by an
+    access request (the certificate is answered from the asset page)."""
+
+    label = ""
+    verbose: Any = staticmethod(lambda: "")
+    identifier_field = "pk"
+    date_field = ""
+    closed_field = ""
+
+    def model(self) -> type[models.Model]:
+        from django.apps import apps
+
+        return apps.get_model(self.label)
+
+    def search(self, *args: Any, **kwargs: Any) -> list[Any]:
+        return []
+
+    def disposal_queryset(self, cutoff: datetime, event: str) -> models.QuerySet | None:
+        qs = self.model()._default_manager.all()
+        if event == "created":
+            return qs.filter(**{f"{self.date_field}__lt": cutoff})
+        if event == "closed":
+            return qs.filter(**{f"{self.closed_field}__lt": cutoff})
+        return None
+
+
+class CertificateRecords(_Disposer):
+    label = "circular.certificate"
+    verbose = staticmethod(lambda: _("Erasure certificate"))
+    identifier_field = "number"
+    date_field = "issued"
+    closed_field = "item__closed_at"
+
+    def dispose(self, ids: models.QuerySet, method: str) -> int:
+        """A certificate past its retention goes; the device keeps its closed status and the
+        audit trail keeps the certificate's number and hash."""
+        rows = Certificate.objects.filter(pk__in=ids)
+        return rows._raw_delete(rows.db)  # type: ignore[attr-defined]
+
+
+class ReportRecords(_Disposer):
+    label = "circular.partnerreport"
+    verbose = staticmethod(lambda: _("Partner report"))
+    date_field = "uploaded"
+    closed_field = "applied_at"
+
+    def dispose(self, ids: models.QuerySet, method: str) -> int:
+        """The file as received and each row as read go; the structured lines stay, because the
+        credits on the owners' invoices and the devices' history refer to them."""
+        ReportLine.objects.filter(report_id__in=ids).update(raw={})
+        return PartnerReport.objects.filter(pk__in=ids).update(content=b"", file_errors=[])
+
+
+def record_sources() -> list[Any]:
+    return [CertificateRecords(), ReportRecords()]
