@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "samdrift.servicedesk",
     "samdrift.ordering",
     "samdrift.records",
+    "samdrift.insight",
 ]
 
 MIDDLEWARE = [
