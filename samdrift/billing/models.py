@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -232,7 +233,40 @@ class BillingRun(FinanceOnly, Job):
 # --- charge sources ---------------------------------------------------------------------------
 
 
-class Subscription(BillingOwnerScoped):
+class ChargeKind(models.TextChoices):
+    """Why a one-time charge (or credit) exists; other apps name theirs through `billing.services`."""
+
+    MANUAL = "manual", _("Entered by finance")
+    DELIVERY = "delivery", _("Delivered product")
+    SERVICE = "service", _("Service start")
+    CATCH_UP = "catch_up", _("Service days in a closed month")
+    RESIDUAL_VALUE = "residual_value", _("Residual value credited")
+    CORRECTION = "correction", _("Correction credited")
+
+
+class SourcedModel(models.Model):
+    """Where a charge or subscription comes from: a generic reference to the source row of another
+    app (a delivered unit, an order line, a take-back item), its label as shown to finance, and the
+    day the source event happened (which may lie in a month that was already closed)."""
+
+    source_content_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        verbose_name=_("source type"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    source_object_id = models.PositiveBigIntegerField(_("source object id"), null=True, blank=True)
+    source = GenericForeignKey("source_content_type", "source_object_id")
+    source_label = models.CharField(_("source"), max_length=200, blank=True)
+    source_date = models.DateField(_("source date"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Subscription(BillingOwnerScoped, SourcedModel):
     """A running service instance (tjänsteinstans): a client package, a server, a mailbox.
 
     Charges its monthly price, pro rata by day in the months it starts or ends. `external_ref`
@@ -262,6 +296,7 @@ class Subscription(BillingOwnerScoped):
         indexes = [
             models.Index(fields=["start", "end"], name="subscription_dates_idx"),
             models.Index(fields=["owner", "id"], name="subscription_owner_idx"),
+            models.Index(fields=["source_content_type", "source_object_id"], name="subscription_source_idx"),
         ]
 
     def __str__(self) -> str:
@@ -271,8 +306,9 @@ class Subscription(BillingOwnerScoped):
         return reverse("subscription_detail", args=[self.pk])
 
 
-class Charge(BillingOwnerScoped):
-    """A one-time charge (engångsavgift): a delivered product plus handling fee, or a set-up fee.
+class Charge(BillingOwnerScoped, SourcedModel):
+    """A one-time charge (engångsavgift): a delivered product plus handling fee, or a set-up fee;
+    negative: a credit (a residual value, a correction).
 
     Billed in the period its date falls in. `amount` = quantity × unit price, computed by the action.
     """
@@ -288,6 +324,9 @@ class Charge(BillingOwnerScoped):
     unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=4)
     amount = money_field(_("amount"))
     external_ref = models.CharField(_("source reference"), max_length=100, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=ChargeKind.choices, default=ChargeKind.MANUAL, db_default=ChargeKind.MANUAL
+    )
 
     class Meta:
         verbose_name = _("one-time charge")
@@ -296,6 +335,7 @@ class Charge(BillingOwnerScoped):
         indexes = [
             models.Index(fields=["charge_date"], name="charge_date_idx"),
             models.Index(fields=["owner", "charge_date"], name="charge_owner_date_idx"),
+            models.Index(fields=["source_content_type", "source_object_id"], name="charge_source_idx"),
         ]
 
     def __str__(self) -> str:

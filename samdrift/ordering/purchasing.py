@@ -701,7 +701,7 @@ def do_register_delivery(
     `check_delivery` is the dry run.
     """
     from samdrift.assets import actions as asset_actions
-    from samdrift.billing import actions as billing_actions
+    from samdrift.billing import services as billing
 
     role = _role(actor, po.owner_id)
     po, report = _check_delivery(po, units, rows)
@@ -750,23 +750,22 @@ def do_register_delivery(
             if recipient.active:
                 asset_actions.do_check_out_asset(asset, recipient, actor=actor, cost_centre=order.cost_centre)
             made_assets.append(asset)
-        DeliveredUnit.objects.create(
+        unit = DeliveredUnit.objects.create(
             owner_id=po.owner_id, delivery=delivery, po_line=pl, serial_number=serial, asset=asset
         )
-        if pl.billing_article_id:
-            # Billing's actions are finance's; the system starts them on the delivery's behalf.
-            billing_actions.do_create_charge(
-                {
-                    "owner": owner,
-                    "cost_centre": order.cost_centre,
-                    "article": pl.billing_article,
-                    "description": f"{pl.description} ({po.number}{', ' + serial if serial else ''})"[:200],
-                    "charge_date": day,
-                    "quantity": Decimal(1),
-                    "unit_price": (pl.unit_price * (1 + pl.handling_fee_percent / 100)).quantize(Decimal("0.0001")),
-                    "external_ref": f"ordering.poline:{pl.pk}",
-                },
-                actor=None,
+        if pl.billing_article is not None:
+            # Through billing's published services, by the person who registered the delivery.
+            billing.start_charge(
+                owner=owner,
+                cost_centre=order.cost_centre,
+                article=pl.billing_article,
+                description=f"{pl.description} ({po.number}{', ' + serial if serial else ''})",
+                day=day,
+                quantity=1,
+                unit_price=(pl.unit_price * (1 + pl.handling_fee_percent / 100)).quantize(Decimal("0.0001")),
+                source=unit,
+                external_ref=f"ordering.poline:{pl.pk}",
+                actor=actor,
             )
     counts: dict[int, int] = defaultdict(int)
     for pl, _s in assigned:
@@ -789,7 +788,7 @@ def do_register_delivery(
         record_event(actor, role, AuditEventType.UPDATED, po, changes={"status": [before, new_status]})
     complete = _complete_lines({pl.order_line_id for pl, _s in assigned})
     if complete:
-        _start_services(complete, day=day)
+        _start_services(complete, day=day, actor=actor)
         now = timezone.now()
         OrderLine.objects.filter(pk__in=complete).update(status=LineStatus.DELIVERED, delivered_at=now)
         # A line confirmed by nobody still passed the stage: the delivery confirms it.
@@ -808,9 +807,9 @@ def _complete_lines(line_ids: set[int]) -> list[int]:
     return sorted(line_ids - open_ids)
 
 
-def _start_services(line_ids: list[int], *, day: date) -> None:
+def _start_services(line_ids: list[int], *, day: date, actor: Any) -> None:
     """Start the package's (or the line's own) services for delivered lines, through billing."""
-    from samdrift.billing import actions as billing_actions
+    from samdrift.billing import services as billing
 
     lines = list(
         OrderLine.objects.filter(pk__in=line_ids).select_related(
@@ -836,34 +835,33 @@ def _start_services(line_ids: list[int], *, day: date) -> None:
             price = prices.get(service.pk)
             if price is None:
                 continue
-            ref = f"ordering.line:{line.pk}"
-            text = f"{service.name} · {line.recipient}"[:200]
+            ref = f"ordering.line:{line.pk}"  # records' GDPR search finds a person's rows by it
+            text = f"{service.name} · {line.recipient}"
             if service.kind == ServiceKind.MONTHLY:
-                billing_actions.do_create_subscription(
-                    {
-                        "owner": line.owner,
-                        "cost_centre": line.order.cost_centre,
-                        "article": service.billing_article,
-                        "description": text,
-                        "monthly_price": to_money(price * quantity),
-                        "start": day,
-                        "external_ref": ref,
-                    },
-                    actor=None,
+                billing.start_subscription(
+                    owner=line.owner,
+                    cost_centre=line.order.cost_centre,
+                    article=service.billing_article,
+                    description=text,
+                    monthly_price=to_money(price * quantity),
+                    start=day,
+                    source=line,
+                    external_ref=ref,
+                    actor=actor,
                 )
             elif service.kind == ServiceKind.ONE_TIME:
-                billing_actions.do_create_charge(
-                    {
-                        "owner": line.owner,
-                        "cost_centre": line.order.cost_centre,
-                        "article": service.billing_article,
-                        "description": text,
-                        "charge_date": day,
-                        "quantity": Decimal(quantity),
-                        "unit_price": price,
-                        "external_ref": ref,
-                    },
-                    actor=None,
+                billing.start_charge(
+                    owner=line.owner,
+                    cost_centre=line.order.cost_centre,
+                    article=service.billing_article,
+                    description=text,
+                    day=day,
+                    quantity=quantity,
+                    unit_price=price,
+                    source=line,
+                    external_ref=ref,
+                    kind=billing.ChargeKind.SERVICE,
+                    actor=actor,
                 )
             # Metered and hourly services are billed from usage (billing's usage import).
 
@@ -871,7 +869,7 @@ def _start_services(line_ids: list[int], *, day: date) -> None:
 def _deliver_service_lines(line_ids: list[int], *, actor: Any, role: str, day: date) -> None:
     """Lines with nothing to buy (services only) are in place once approved: start them now."""
     now = timezone.now()
-    _start_services(line_ids, day=day)
+    _start_services(line_ids, day=day, actor=actor)
     OrderLine.objects.filter(pk__in=line_ids).update(
         status=LineStatus.DELIVERED, ordered_at=now, confirmed_at=now, delivered_at=now
     )
