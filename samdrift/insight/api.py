@@ -63,11 +63,15 @@ class LeadTimeFilter(MonthFilter):
         fields = ["owner", "stage"]
 
 
-class ScopedReadOnly(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    lookup_value_regex = r"[0-9]+"
+class ScopedList(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A list only: a BI tool reads the figures by owner and month, never one row by id."""
 
     def get_queryset(self) -> Any:
         return super().get_queryset().for_user(self.request.user)  # type: ignore[attr-defined]
+
+
+class ScopedReadOnly(mixins.RetrieveModelMixin, ScopedList):
+    lookup_value_regex = r"[0-9]+"
 
 
 @extend_schema_view(list=extend_schema(responses={200: OwnerMonthSerializer(many=True), **ERRORS}))
@@ -81,8 +85,7 @@ class OwnerMonthViewSet(ScopedReadOnly):
 
 
 @extend_schema_view(list=extend_schema(responses={200: BreakdownSerializer(many=True), **ERRORS}))
-@extend_schema(responses={200: BreakdownSerializer, **ERRORS})
-class BreakdownViewSet(ScopedReadOnly):
+class BreakdownViewSet(ScopedList):
     """Per owner and month: cost by service and by cost centre, tickets by category."""
 
     queryset = OwnerMonthBreakdown.objects.order_by("owner_id", "month", "dimension", "key")
@@ -91,8 +94,7 @@ class BreakdownViewSet(ScopedReadOnly):
 
 
 @extend_schema_view(list=extend_schema(responses={200: LeadTimeSerializer(many=True), **ERRORS}))
-@extend_schema(responses={200: LeadTimeSerializer, **ERRORS})
-class LeadTimeViewSet(ScopedReadOnly):
+class LeadTimeViewSet(ScopedList):
     """Per owner, month and stage: order lead time, median and 90th percentile (days)."""
 
     queryset = OwnerMonthLeadTime.objects.order_by("owner_id", "month", "stage")

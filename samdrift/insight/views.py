@@ -63,8 +63,8 @@ def index(request: HttpRequest) -> HttpResponse:
     owners = insight_owners(request.user)
     if not owners:
         raise PermissionDenied
-    if len(owners) == 1:
-        return redirect("insight_owner", owners[0].pk)
+    if len(owners) == 1:  # the page of the one owner, at the menu's own address
+        return owner_page(request, owners[0].pk)
     return render(request, "insight/index.html", {"owners": owners})
 
 
