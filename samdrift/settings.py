@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "samdrift.ordering",
     "samdrift.records",
     "samdrift.circular",
+    "samdrift.insight",
 ]
 
 MIDDLEWARE = [

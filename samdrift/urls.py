@@ -10,6 +10,7 @@ from samdrift.core import api_views as core_api
 from samdrift.core import outbox_views, pages
 from samdrift.core import pickers as core_pickers
 from samdrift.core.security import ApiDocsPermission, login_unless_docs_public
+from samdrift.insight import services as insight_services
 from samdrift.ordering import api as ordering_api
 from samdrift.records import api as records_api
 from samdrift.servicedesk import api as servicedesk_api
@@ -30,10 +31,11 @@ router.register("outbox", core_api.OutgoingMessageViewSet)
 # Each capability registers its own API routes.
 for app_api in (assets_api, servicedesk_api, billing_api, ordering_api, records_api, circular_api):
     app_api.register(router)
+insight_services.register_api(router)
 
 urlpatterns = [
     path("pick/<slug:kind>/", core_pickers.pick, name="core_pick"),
-    path("", pages.home, name="home"),
+    path("", include("samdrift.insight.urls")),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,4 +1,4 @@
-"""Home page, audit search, the operations page and the health check."""
+"""Audit search, the operations page and the health check. (The start page is insight's.)"""
 
 from typing import Any
 
@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -19,23 +18,6 @@ from samdrift.core.access import scope_for
 from samdrift.core.audit_reading import mask_unreadable
 from samdrift.core.models import AuditEvent, AuditEventType
 from samdrift.core.roles import Role
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Per owner the user may see: how many people, org units and cost centres (aggregates only)."""
-    from samdrift.tenancy.models import Owner
-
-    owners = (
-        Owner.objects.for_user(request.user)
-        .annotate(
-            employees=Count("people", filter=Q(people__kind="employee", people__active=True), distinct=True),
-            pupils=Count("people", filter=Q(people__kind="pupil", people__active=True), distinct=True),
-        )
-        .order_by("name")
-    )
-    scope = scope_for(request.user)
-    return render(request, "core/home.html", {"owners": owners, "scope": scope})
 
 
 @never_cache

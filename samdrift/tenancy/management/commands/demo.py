@@ -11,7 +11,7 @@ from samdrift.tenancy.demo import DEMO_PASSWORD, demo_logins, is_empty, load_dem
 
 # Each capability's demo data for the three demo owners, in dependency order: a module
 # `samdrift.<app>.demo` with `load_app_demo() -> dict[str, int]`. A missing one is skipped.
-APP_DEMOS = ("assets", "servicedesk", "ordering", "billing", "records", "circular")
+APP_DEMOS = ("assets", "servicedesk", "ordering", "billing", "records", "circular", "insight")
 
 
 def load_app_demos() -> list[tuple[str, dict[str, int]]]:
