@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -506,8 +507,41 @@ def do_scim_create_user(token: ScimToken, data: ScimUser) -> DirectoryAccount:
         user.save(force_insert=True)
         record_event(None, SCIM_ROLE, AuditEventType.CREATED, user, owner_id=owner_id,
                      changes={"username": [None, user.username], "person": [None, person.pk]}, extra=extra)  # fmt: skip
-    elif DirectoryAccount.objects.filter(user=user).exists() or _privileged_elsewhere(user, owner_id):
-        raise ScimConflict(data.user_name)
+    else:
+        previous = DirectoryAccount.objects.filter(user=user).first()
+        if previous is not None and previous.owner_id == owner_id and is_removed(previous):
+            # Provisioned again after a DELETE: the same person and user, a new SCIM resource.
+            previous.scim_id = uuid.uuid4()
+            previous.user_name, previous.external_id, previous.active = (
+                data.user_name[:200],
+                data.external_id[:200],
+                data.active,
+            )
+            previous.updated = timezone.now()
+            previous.save(update_fields=["scim_id", "user_name", "external_id", "active", "updated"])
+            record_event(
+                None,
+                SCIM_ROLE,
+                AuditEventType.REACTIVATED,
+                previous,
+                changes={"user_name": [None, previous.user_name]},
+                extra=extra,
+            )
+            if data.active and not user.is_active:
+                user.is_active = True
+                user.save(update_fields=["is_active"])
+                record_event(
+                    None,
+                    SCIM_ROLE,
+                    AuditEventType.REACTIVATED,
+                    user,
+                    owner_id=owner_id,
+                    changes={"is_active": [False, True]},
+                    extra=extra,
+                )
+            return previous
+        if previous is not None or _privileged_elsewhere(user, owner_id):
+            raise ScimConflict(data.user_name)
     account = DirectoryAccount(owner_id=owner_id, user=user, user_name=data.user_name[:200],
                                external_id=data.external_id[:200], active=data.active)  # fmt: skip
     account.save(force_insert=True)

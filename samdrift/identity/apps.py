@@ -8,4 +8,4 @@ class IdentityConfig(AppConfig):
     verbose_name = _("Identity and sign-in")
 
     def ready(self) -> None:
-        from samdrift.identity import sessions  # noqa: F401 - connects the login signal that records session keys
+        from samdrift.identity import sessions, signals  # noqa: F401 - connect the login and MFA signal receivers

@@ -60,6 +60,7 @@ def sso_start(request: HttpRequest) -> HttpResponse:
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = ""
+    request.META.setdefault("HTTP_HOST", request.get_host())  # allauth's SAML request builder reads it
     provider = idp.social_app.get_provider(request)
     return provider.redirect(request, process="login", next_url=next_url or None)
 

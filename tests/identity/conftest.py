@@ -32,7 +32,7 @@ PORT_BASE = 56400  # this helper's range is 56400-56499
 OIDC_SLUG = "a-entra"
 SAML_SLUG = "a-skola"
 OIDC_CLIENT = "samdrift-test"
-OIDC_SECRET = "test-secret-" + "x" * 20  # noqa: S105
+OIDC_SECRET = "test-secret-" + "x" * 20
 
 
 def _port(worker_id: str, offset: int) -> int:
@@ -44,7 +44,9 @@ def _start(args: list[str], folder: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     log = (folder / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True
+    )
     assert process.stdout is not None
     deadline = time.monotonic() + 90
     line = process.stdout.readline()
@@ -69,7 +71,9 @@ def oidc_idp(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     folder = tmp_path_factory.mktemp("oidc-idp")
     port = _port(worker_id, 1)
     callback = f"http://testserver/accounts/oidc/{OIDC_SLUG}/login/callback/"
-    process = _start(["tests.identity.idp.oidc_server", str(port), str(folder), OIDC_CLIENT, OIDC_SECRET, callback], folder)
+    process = _start(
+        ["tests.identity.idp.oidc_server", str(port), str(folder), OIDC_CLIENT, OIDC_SECRET, callback], folder
+    )
     try:
         yield Idp(f"http://127.0.0.1:{port}", process)
     finally:
@@ -102,7 +106,11 @@ def connect_oidc(owner: Owner, idp: Idp, admin: Any, domains: str = "a.example")
 
 def connect_saml(owner: Owner, idp: Idp, admin: Any, domains: str = "skola.a.example") -> IdentityProvider:
     metadata = requests.get(f"{idp.base}/metadata", timeout=10).text
-    cert = metadata.split("<ns1:X509Certificate>")[-1].split("</ns1:X509Certificate>")[0] if "<ns1:X509Certificate>" in metadata else ""
+    cert = (
+        metadata.split("<ns1:X509Certificate>")[-1].split("</ns1:X509Certificate>")[0]
+        if "<ns1:X509Certificate>" in metadata
+        else ""
+    )
     if not cert:
         import re
 
@@ -124,7 +132,10 @@ def sso_login_oidc(client: Any, idp: Idp, email: str, username: str, password: s
     authorize = start["Location"]
     assert authorize.startswith(f"{idp.base}/o/authorize/")
     at_idp = requests.Session()
-    assert at_idp.post(f"{idp.base}/login/", data={"username": username, "password": password}, timeout=10).status_code == 200
+    assert (
+        at_idp.post(f"{idp.base}/login/", data={"username": username, "password": password}, timeout=10).status_code
+        == 200
+    )
     answer = at_idp.get(authorize, allow_redirects=False, timeout=10)
     assert answer.status_code == 302, answer.text[:500]
     back = urlsplit(answer.headers["Location"])
@@ -149,7 +160,10 @@ def sso_login_saml(client: Any, idp: Idp, email: str, username: str, password: s
     )
     assert posted.status_code == 200, posted.text[:500]
     action = unescape(re.search(r'action="([^"]+)"', posted.text).group(1))  # type: ignore[union-attr]
-    fields = {name: unescape(value) for name, value in re.findall(r'name="(SAMLResponse|RelayState)" value="([^"]*)"', posted.text)}
+    fields = {
+        name: unescape(value)
+        for name, value in re.findall(r'name="(SAMLResponse|RelayState)" value="([^"]*)"', posted.text)
+    }
     acs = urlsplit(action)
     assert acs.netloc == "testserver"
     return client.post(acs.path, fields, follow=True)

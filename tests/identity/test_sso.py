@@ -29,7 +29,10 @@ pytestmark = pytest.mark.django_db
 def scim_user(user_name: str, employee_number: str, active: bool = True) -> dict[str, Any]:
     """A user as Entra ID's provisioning service posts it."""
     return {
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+        "schemas": [
+            "urn:ietf:params:scim:schemas:core:2.0:User",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+        ],
         "externalId": f"oid-{employee_number}",
         "userName": user_name,
         "active": active,
@@ -41,13 +44,21 @@ def scim_user(user_name: str, employee_number: str, active: bool = True) -> dict
     }
 
 
-def test_done_when_new_employee_pushed_by_scim_signs_in_by_sso_and_is_shut_out_by_scim(world: Any, oidc_idp: Any) -> None:
+def test_done_when_new_employee_pushed_by_scim_signs_in_by_sso_and_is_shut_out_by_scim(
+    world: Any, oidc_idp: Any
+) -> None:
     owner = world.a.owner
     connect_oidc(owner, oidc_idp, world.admin)
-    actions.do_create_role_mapping({"owner": owner, "group": "Samdrift-Beställare", "role": Role.ORDERER}, actor=world.admin)
-    actions.do_create_role_mapping({"owner": owner, "group": "Samdrift-Attestanter", "role": Role.APPROVER}, actor=world.admin)
+    actions.do_create_role_mapping(
+        {"owner": owner, "group": "Samdrift-Beställare", "role": Role.ORDERER}, actor=world.admin
+    )
+    actions.do_create_role_mapping(
+        {"owner": owner, "group": "Samdrift-Attestanter", "role": Role.APPROVER}, actor=world.admin
+    )
     # The same group name at owner B gives nothing at A, and A's directory gives nothing at B.
-    actions.do_create_role_mapping({"owner": world.b.owner, "group": "Samdrift-Beställare", "role": Role.OWNER_VIEWER}, actor=world.admin)
+    actions.do_create_role_mapping(
+        {"owner": world.b.owner, "group": "Samdrift-Beställare", "role": Role.OWNER_VIEWER}, actor=world.admin
+    )
     _, token = new_token(owner, world.admin)
     directory = Client()
 
@@ -98,7 +109,9 @@ def test_done_when_new_employee_pushed_by_scim_signs_in_by_sso_and_is_shut_out_b
     person.refresh_from_db()
     assert not user.is_active and not person.active
     assert not Membership.objects.filter(user=user, active=True).exists()
-    deactivated = AuditEvent.objects.filter(event_type=AuditEventType.DEACTIVATED, object_type="tenancy.user", object_id=str(user.pk)).get()
+    deactivated = AuditEvent.objects.filter(
+        event_type=AuditEventType.DEACTIVATED, object_type="tenancy.user", object_id=str(user.pk)
+    ).get()
     assert deactivated.actor_role == "scim" and deactivated.extra["sessions_ended"] == 1
 
     # 5. And they cannot sign in again through the directory.
@@ -126,7 +139,9 @@ def test_oidc_links_just_in_time_by_employee_number_and_maps_claim_groups(world:
     assert granted.actor_role == "sso" and granted.extra["role"] == Role.APPROVER
 
     # A second sign-in after the group was removed in the directory takes the role away.
-    oidc_idp.create_user(username="emp", password="pw-emp-1", email="emp@a.example", employee_number=employee.external_id, groups=[])
+    oidc_idp.create_user(
+        username="emp", password="pw-emp-1", email="emp@a.example", employee_number=employee.external_id, groups=[]
+    )
     sso_login_oidc(Client(), oidc_idp, "emp@a.example", "emp", "pw-emp-1")
     user = User.objects.get(pk=user.pk)
     assert scope_for(user).owner_roles == {}
@@ -141,7 +156,9 @@ def test_oidc_refuses_unknown_people_other_domains_and_operator_staff(world: Any
     answer = sso_login_oidc(Client(), oidc_idp, "stranger@a.example", "stranger", "pw-s-1")
     assert answer.status_code == 403 and User.objects.count() == users_before
     # The directory vouches for an address outside its domains: refused.
-    oidc_idp.create_user(username="outsider", password="pw-o-1", email="x@b.example", employee_number=world.a.employee.external_id)
+    oidc_idp.create_user(
+        username="outsider", password="pw-o-1", email="x@b.example", employee_number=world.a.employee.external_id
+    )
     answer = sso_login_oidc(Client(), oidc_idp, "someone@a.example", "outsider", "pw-o-1")
     assert answer.status_code == 403
     # An operator administrator's account cannot be taken over through an owner's directory.
@@ -158,7 +175,8 @@ def actions_person(world: Any, email: str, number: str) -> Person:
     from samdrift.tenancy.actions import do_create_person
 
     return do_create_person(
-        {"owner": world.a.owner, "first_name": "Ad", "last_name": "Min", "email": email, "external_id": number}, actor=None
+        {"owner": world.a.owner, "first_name": "Ad", "last_name": "Min", "email": email, "external_id": number},
+        actor=None,
     )
 
 
@@ -172,7 +190,7 @@ def test_saml_sign_in_through_a_pysaml2_idp_with_signed_assertions(world: Any, s
     saml_idp.create_user(username="larare", password="pw-l-1", email="larare@skola.a.example", given_name="Lärare",
                          family_name="Testsson", employee_number=employee.external_id,
                          groups=["urn:mace:skola.a.example:samdrift:orderer"])  # fmt: skip
-    browser = Client()
+    browser = Client(HTTP_HOST="testserver")  # allauth's SAML views read the Host header, as browsers send it
     answer = sso_login_saml(browser, saml_idp, "larare@skola.a.example", "larare", "pw-l-1")
     assert answer.status_code == 200, answer.content[:800]
     assert answer.wsgi_request.user.is_authenticated
@@ -190,12 +208,16 @@ def test_saml_response_with_a_broken_signature_is_refused(world: Any, saml_idp: 
 
     owner = world.a.owner
     connect_saml(owner, saml_idp, world.admin)
-    saml_idp.create_user(username="evil", password="pw-e-1", email="evil@skola.a.example", employee_number=world.a.employee.external_id)
-    browser = Client()
+    saml_idp.create_user(
+        username="evil", password="pw-e-1", email="evil@skola.a.example", employee_number=world.a.employee.external_id
+    )
+    browser = Client(HTTP_HOST="testserver")
     start = browser.post("/accounts/sso/", {"email": "evil@skola.a.example"})
     form = requests.get(start["Location"], timeout=10).text
     hidden = {k: unescape(v) for k, v in re.findall(r'name="(SAMLRequest|RelayState)" value="([^"]*)"', form)}
-    posted = requests.post(f"{saml_idp.base}/sso/login", data={"username": "evil", "password": "pw-e-1", **hidden}, timeout=10).text
+    posted = requests.post(
+        f"{saml_idp.base}/sso/login", data={"username": "evil", "password": "pw-e-1", **hidden}, timeout=10
+    ).text
     fields = {k: unescape(v) for k, v in re.findall(r'name="(SAMLResponse|RelayState)" value="([^"]*)"', posted)}
     xml = base64.b64decode(fields["SAMLResponse"]).decode()
     tampered = xml.replace("evil@skola.a.example", "other@skola.a.example")

@@ -49,7 +49,9 @@ def main() -> None:
     )
     from django.core.wsgi import get_wsgi_application
 
-    server = make_server("127.0.0.1", int(port), get_wsgi_application(), server_class=ThreadingServer, handler_class=Quiet)
+    server = make_server(
+        "127.0.0.1", int(port), get_wsgi_application(), server_class=ThreadingServer, handler_class=Quiet
+    )
     print("ready", flush=True)
     server.serve_forever()
 

@@ -6,7 +6,7 @@ SQLite file, run by idp/oidc_server.py on a port of its own.
 
 import os
 
-SECRET_KEY = "test-idp-only"  # noqa: S105 - a throwaway provider inside the tests
+SECRET_KEY = "test-idp-only"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 ROOT_URLCONF = "tests.identity.idp.oidc_urls"
@@ -28,7 +28,7 @@ TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # a test provider: fast hashing
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
-    "OIDC_RSA_PRIVATE_KEY": open(os.environ["IDP_KEY"]).read(),  # noqa: SIM115
+    "OIDC_RSA_PRIVATE_KEY": open(os.environ["IDP_KEY"]).read(),
     "OAUTH2_VALIDATOR_CLASS": "tests.identity.idp.oidc_urls.Validator",
     "SCOPES": {"openid": "OpenID Connect", "email": "E-mail", "profile": "Profile"},
     "PKCE_REQUIRED": True,

@@ -35,7 +35,11 @@ def create_user(request: HttpRequest) -> HttpResponse:
     data = json.loads(request.body)
     user, _ = User.objects.update_or_create(
         username=data["username"],
-        defaults={"email": data["email"], "first_name": data.get("given_name", ""), "last_name": data.get("family_name", "")},
+        defaults={
+            "email": data["email"],
+            "first_name": data.get("given_name", ""),
+            "last_name": data.get("family_name", ""),
+        },
     )
     user.set_password(data["password"])
     user.save()

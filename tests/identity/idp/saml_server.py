@@ -54,7 +54,11 @@ def make_cert(folder: Path) -> tuple[str, str]:
         .sign(key, hashes.SHA256())
     )
     key_file, cert_file = folder / "idp.key", folder / "idp.crt"
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        )
+    )
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return str(key_file), str(cert_file)
 
@@ -108,7 +112,9 @@ def app_factory(idp: Server, base: str):
         if path == "/metadata":
             from saml2.metadata import create_metadata_string
 
-            return reply("200 OK", create_metadata_string(None, idp.config, sign=False).decode(), "application/samlmetadata+xml")
+            return reply(
+                "200 OK", create_metadata_string(None, idp.config, sign=False).decode(), "application/samlmetadata+xml"
+            )
         if path == "/test/users" and method == "POST":
             data = json.loads(body)
             USERS[data["username"]] = data
@@ -146,7 +152,9 @@ def app_factory(idp: Server, base: str):
                 sign_assertion=True,
                 **args,
             )
-            http = idp.apply_binding(BINDING_HTTP_POST, str(response), args["destination"], form.get("RelayState", ""), response=True)
+            http = idp.apply_binding(
+                BINDING_HTTP_POST, str(response), args["destination"], form.get("RelayState", ""), response=True
+            )
             return reply("200 OK", http["data"])
         return reply("404 Not Found", "not found")
 
@@ -156,7 +164,13 @@ def app_factory(idp: Server, base: str):
 def main() -> None:
     port, folder, sp_entity, sp_acs = int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
     idp = build_server(port, folder, sp_entity, sp_acs)
-    server = make_server("127.0.0.1", port, app_factory(idp, f"http://127.0.0.1:{port}"), server_class=ThreadingServer, handler_class=Quiet)
+    server = make_server(
+        "127.0.0.1",
+        port,
+        app_factory(idp, f"http://127.0.0.1:{port}"),
+        server_class=ThreadingServer,
+        handler_class=Quiet,
+    )
     print("ready", flush=True)
     server.serve_forever()
 
