@@ -81,6 +81,11 @@ def check_identity_provider(data: dict[str, Any], instance: IdentityProvider | N
         raise ValidationError(errors)
 
 
+def check_secret(secret: str | None) -> None:
+    if secret and len(secret) > 191:
+        raise ValidationError({"client_secret": _("At most 191 characters.")})
+
+
 def _pem_body(cert: str) -> str:
     lines = [line.strip() for line in cert.strip().splitlines() if line.strip() and "-----" not in line]
     return "".join(lines)
@@ -94,7 +99,7 @@ def _sync_social_app(idp: IdentityProvider) -> None:
         values: dict[str, Any] = {
             "provider": "openid_connect",
             "provider_id": idp.slug,
-            "name": idp.name,
+            "name": idp.name[:40],
             "client_id": idp.client_id,
             "secret": idp.client_secret,
             "settings": {"server_url": idp.server_url, "oauth_pkce_enabled": True},
@@ -109,7 +114,7 @@ def _sync_social_app(idp: IdentityProvider) -> None:
         values = {
             "provider": "saml",
             "provider_id": idp.slug,
-            "name": idp.name,
+            "name": idp.name[:40],
             "client_id": idp.slug,
             "secret": "",
             "settings": {
@@ -140,8 +145,9 @@ def _sync_social_app(idp: IdentityProvider) -> None:
 @transaction.atomic
 def do_create_identity_provider(data: dict[str, Any], *, actor: Any) -> IdentityProvider:
     role = _admin(actor)
-    check_identity_provider(data)
     secret = data.pop("client_secret", "") or ""
+    check_secret(secret)
+    check_identity_provider(data)
     idp = create_audited(IdentityProvider, {**data}, actor=actor, role=role)
     if secret:
         idp.client_secret = secret
@@ -154,6 +160,7 @@ def do_create_identity_provider(data: dict[str, Any], *, actor: Any) -> Identity
 def do_update_identity_provider(idp: IdentityProvider, data: dict[str, Any], *, actor: Any) -> IdentityProvider:
     role = _admin(actor)
     secret = data.pop("client_secret", None)
+    check_secret(secret)
     check_identity_provider(data, idp)
     idp = update_audited(idp, data, actor=actor, role=role, immutable=("owner", "slug"))
     if secret:  # kept encrypted and never written into the audit trail; an empty field keeps the old one

@@ -19,7 +19,7 @@ class AdminOnly(BasePermission):
 
 
 class IdentityProviderSerializer(ScopedSerializer):
-    client_secret = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=2000)
+    client_secret = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=191)
 
     class Meta:
         model = IdentityProvider

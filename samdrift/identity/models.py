@@ -68,7 +68,7 @@ class IdentityProvider(AdminOnlyModel):
         blank=True,
         help_text=_("OpenID Connect: the issuer, e.g. for Entra ID https://login.microsoftonline.com/<tenant>/v2.0."),
     )
-    client_id = models.CharField(_("client id"), max_length=200, blank=True)
+    client_id = models.CharField(_("client id"), max_length=191, blank=True)  # allauth's SocialApp holds 191
     client_secret = EncryptedTextField(_("client secret"), blank=True)
     # SAML
     saml_entity_id = models.CharField(_("IdP entity id"), max_length=500, blank=True)

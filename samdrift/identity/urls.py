@@ -1,8 +1,38 @@
+from typing import Any
+
 from allauth.account import views as account_views
+from allauth.mfa.base import views as mfa_views
+from allauth.mfa.webauthn import views as webauthn_views
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 
 from samdrift.identity import scim, views
 from samdrift.tenancy.login import ThrottledLoginView
+
+
+def _key(view: Any) -> Any:
+    """allauth's passkey pages take the key's id as `pk`; here it is `key`, because these ids are
+    a user's own authenticators (allauth looks them up among the signed-in user's), not owner rows."""
+
+    def wrapped(request: HttpRequest, key: int) -> HttpResponse:
+        return view(request, pk=key)
+
+    wrapped.__name__ = getattr(view, "__name__", "view")
+    return wrapped
+
+
+mfa_patterns = [
+    path("", mfa_views.index, name="mfa_index"),
+    path("authenticate/", mfa_views.authenticate, name="mfa_authenticate"),
+    path("reauthenticate/", mfa_views.reauthenticate, name="mfa_reauthenticate"),
+    path("totp/", include("allauth.mfa.totp.urls")),
+    path("recovery-codes/", include("allauth.mfa.recovery_codes.urls")),
+    path("webauthn/", webauthn_views.list_webauthn, name="mfa_list_webauthn"),
+    path("webauthn/add/", webauthn_views.add_webauthn, name="mfa_add_webauthn"),
+    path("webauthn/reauthenticate/", webauthn_views.reauthenticate_webauthn, name="mfa_reauthenticate_webauthn"),
+    path("webauthn/keys/<int:key>/remove/", _key(webauthn_views.remove_webauthn), name="mfa_remove_webauthn"),
+    path("webauthn/keys/<int:key>/edit/", _key(webauthn_views.edit_webauthn), name="mfa_edit_webauthn"),
+]
 
 # allauth's pages that Samdrift uses, and no others (no sign-up, no e-mail management, no
 # password reset by e-mail): the directory sign-in callbacks, the second-factor pages and the
@@ -10,7 +40,7 @@ from samdrift.tenancy.login import ThrottledLoginView
 allauth_patterns = [
     path("", include("allauth.socialaccount.providers.openid_connect.urls")),
     path("", include("allauth.socialaccount.providers.saml.urls")),
-    path("2fa/", include("allauth.mfa.urls")),
+    path("2fa/", include(mfa_patterns)),
     path("reauthenticate/", account_views.reauthenticate, name="account_reauthenticate"),
     # Names allauth's templates and flows reverse; they lead to Samdrift's own login page.
     path("login/", ThrottledLoginView.as_view(), name="account_login"),

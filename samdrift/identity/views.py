@@ -82,6 +82,8 @@ class IdentityOverview(LoginRequiredMixin, View):
 
 
 class IdentityProviderDetail(LoginRequiredMixin, View):
+    model = IdentityProvider
+
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         idp = access_object(IdentityProvider, request.user, pk)
         sp_metadata = reverse("saml_metadata", args=[idp.slug]) if idp.protocol == "saml" else ""
@@ -129,6 +131,7 @@ class RoleMappingFormView(ActionFormView):
 
 
 class RoleMappingActive(LoginRequiredMixin, View):
+    model = RoleMapping
     http_method_names = ["post"]  # type: ignore[misc]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -173,6 +176,7 @@ class ScimTokenCreate(LoginRequiredMixin, View):
 
 
 class ScimTokenActive(LoginRequiredMixin, View):
+    model = ScimToken
     http_method_names = ["post"]  # type: ignore[misc]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
