@@ -16,7 +16,8 @@ from samdrift.core.models import AuditEventType
 
 
 def _audit(user: Any, authenticator: Any, what: str) -> None:
-    kind = getattr(authenticator, "type", "")
+    # allauth sends the Authenticator, or for TOTP its wrapper that holds it as `instance`.
+    kind = getattr(authenticator, "type", None) or getattr(getattr(authenticator, "instance", None), "type", "")
     record_event_now(user, "self", AuditEventType.UPDATED, obj=user, extra={"mfa": f"{kind} {what}"})
 
 

@@ -175,7 +175,7 @@ class ThrottledLoginView(LoginView):
         from samdrift.identity.views import sso_form
 
         context = super().get_context_data(**kwargs)
-        context["sso_form"] = sso_form(self.request)
+        context.setdefault("sso_form", sso_form(self.request))  # an errored one from identity's sso_start stays
         return context
 
     def form_invalid(self, form: Any) -> HttpResponse:

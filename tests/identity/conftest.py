@@ -31,6 +31,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PORT_BASE = 56400  # this helper's range is 56400-56499
 OIDC_SLUG = "a-entra"
 SAML_SLUG = "a-skola"
+# python3-saml refuses single-label host names ("testserver") in the SP's URLs, as a real
+# deployment never has one: the SAML tests address Samdrift by this name.
+SAML_HOST = "samdrift.test"
 OIDC_CLIENT = "samdrift-test"
 OIDC_SECRET = "test-secret-" + "x" * 20
 
@@ -85,8 +88,8 @@ def oidc_idp(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 def saml_idp(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Idp]:
     folder = tmp_path_factory.mktemp("saml-idp")
     port = _port(worker_id, 2)
-    entity = f"http://testserver/accounts/saml/{SAML_SLUG}/metadata/"
-    acs = f"http://testserver/accounts/saml/{SAML_SLUG}/acs/"
+    entity = f"http://{SAML_HOST}/accounts/saml/{SAML_SLUG}/metadata/"
+    acs = f"http://{SAML_HOST}/accounts/saml/{SAML_SLUG}/acs/"
     process = _start(["tests.identity.idp.saml_server", str(port), str(folder), entity, acs], folder)
     try:
         yield Idp(f"http://127.0.0.1:{port}", process)
@@ -165,7 +168,7 @@ def sso_login_saml(client: Any, idp: Idp, email: str, username: str, password: s
         for name, value in re.findall(r'name="(SAMLResponse|RelayState)" value="([^"]*)"', posted.text)
     }
     acs = urlsplit(action)
-    assert acs.netloc == "testserver"
+    assert acs.netloc == SAML_HOST
     return client.post(acs.path, fields, follow=True)
 
 

@@ -60,12 +60,15 @@ def test_other_roles_are_not_asked(world: Any, mfa_required: None) -> None:
     assert client.get("/").status_code == 200
 
 
-def test_totp_set_up_then_asked_for_at_every_login(world: Any, mfa_required: None) -> None:
+def test_totp_set_up_then_asked_for_at_every_login(
+    world: Any, mfa_required: None, django_capture_on_commit_callbacks: Any
+) -> None:
     client = Client()
     log_in(client, world.admin.username)
     page = open_activation(client)
     secret = page.context["form"].secret
-    activated = client.post("/accounts/2fa/totp/activate/", {"code": code(secret)})
+    with django_capture_on_commit_callbacks(execute=True):  # allauth announces the new factor on commit
+        activated = client.post("/accounts/2fa/totp/activate/", {"code": code(secret)})
     assert activated.status_code == 302, activated.content[:500]
     assert Authenticator.objects.filter(user=world.admin, type="totp").exists()
     assert AuditEvent.objects.filter(object_type="tenancy.user", object_id=str(world.admin.pk), event_type="updated",

@@ -15,6 +15,7 @@ from samdrift.identity import actions
 from samdrift.identity.models import DirectoryAccount, SessionRecord
 from samdrift.tenancy.models import Membership, Person, User
 from tests.identity.conftest import (
+    SAML_HOST,
     connect_oidc,
     connect_saml,
     new_token,
@@ -180,7 +181,12 @@ def actions_person(world: Any, email: str, number: str) -> Person:
     )
 
 
-def test_saml_sign_in_through_a_pysaml2_idp_with_signed_assertions(world: Any, saml_idp: Any) -> None:
+@pytest.fixture
+def saml_host(settings: Any) -> None:
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, SAML_HOST]
+
+
+def test_saml_sign_in_through_a_pysaml2_idp_with_signed_assertions(world: Any, saml_idp: Any, saml_host: None) -> None:
     owner = world.a.owner
     connect_saml(owner, saml_idp, world.admin)
     actions.do_create_role_mapping(
@@ -190,7 +196,7 @@ def test_saml_sign_in_through_a_pysaml2_idp_with_signed_assertions(world: Any, s
     saml_idp.create_user(username="larare", password="pw-l-1", email="larare@skola.a.example", given_name="Lärare",
                          family_name="Testsson", employee_number=employee.external_id,
                          groups=["urn:mace:skola.a.example:samdrift:orderer"])  # fmt: skip
-    browser = Client(HTTP_HOST="testserver")  # allauth's SAML views read the Host header, as browsers send it
+    browser = Client(HTTP_HOST=SAML_HOST)
     answer = sso_login_saml(browser, saml_idp, "larare@skola.a.example", "larare", "pw-l-1")
     assert answer.status_code == 200, answer.content[:800]
     assert answer.wsgi_request.user.is_authenticated
@@ -199,7 +205,7 @@ def test_saml_sign_in_through_a_pysaml2_idp_with_signed_assertions(world: Any, s
     assert scope_for(user).owner_roles == {owner.pk: frozenset({Role.ORDERER})}
 
 
-def test_saml_response_with_a_broken_signature_is_refused(world: Any, saml_idp: Any) -> None:
+def test_saml_response_with_a_broken_signature_is_refused(world: Any, saml_idp: Any, saml_host: None) -> None:
     import base64
     import re
     from html import unescape
@@ -211,7 +217,7 @@ def test_saml_response_with_a_broken_signature_is_refused(world: Any, saml_idp: 
     saml_idp.create_user(
         username="evil", password="pw-e-1", email="evil@skola.a.example", employee_number=world.a.employee.external_id
     )
-    browser = Client(HTTP_HOST="testserver")
+    browser = Client(HTTP_HOST=SAML_HOST)
     start = browser.post("/accounts/sso/", {"email": "evil@skola.a.example"})
     form = requests.get(start["Location"], timeout=10).text
     hidden = {k: unescape(v) for k, v in re.findall(r'name="(SAMLRequest|RelayState)" value="([^"]*)"', form)}

@@ -26,6 +26,7 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_PERSISTENT
 from saml2.server import Server
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 USERS: dict[str, dict] = {}
 
@@ -150,6 +151,8 @@ def app_factory(idp: Server, base: str):
                 authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"},
                 sign_response=True,
                 sign_assertion=True,
+                sign_alg=SIG_RSA_SHA256,  # python3-saml refuses SHA-1 signatures, as it should
+                digest_alg=DIGEST_SHA256,
                 **args,
             )
             http = idp.apply_binding(
