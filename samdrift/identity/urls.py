@@ -3,6 +3,7 @@ from typing import Any
 from allauth.account import views as account_views
 from allauth.mfa.base import views as mfa_views
 from allauth.mfa.webauthn import views as webauthn_views
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 
@@ -45,6 +46,7 @@ allauth_patterns = [
     # Names allauth's templates and flows reverse; they lead to Samdrift's own login page.
     path("login/", ThrottledLoginView.as_view(), name="account_login"),
     path("signup/", ThrottledLoginView.as_view(), name="account_signup"),
+    path("logout/", auth_views.LogoutView.as_view(), name="account_logout"),
     path("social/login/error/", views.sso_error, name="socialaccount_login_error"),
     path("social/login/cancelled/", views.sso_error, name="socialaccount_login_cancelled"),
     path("sso/", views.sso_start, name="sso_start"),
