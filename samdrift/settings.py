@@ -101,6 +101,14 @@ INSTALLED_APPS = [
     "samdrift.records",
     "samdrift.circular",
     "samdrift.insight",
+    "samdrift.identity",
+    # django-allauth (issue 18; docs/identity.md): SSO through the owners' directories and MFA.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +123,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "samdrift.core.security.SessionTimeoutMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "samdrift.identity.mfa.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -157,6 +167,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# --- sign-in through the owners' directories and MFA (django-allauth; docs/identity.md) -------
+# Local accounts sign in on Samdrift's own login page (samdrift/tenancy/login.py), which hands a
+# right password to allauth's login stages so that a second factor is asked for; directory users
+# sign in by OpenID Connect or SAML, configured per owner as data (samdrift/identity).
+ACCOUNT_ADAPTER = "samdrift.identity.sso.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "samdrift.identity.sso.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_RATE_LIMITS = False  # failed logins are throttled by samdrift/tenancy/login.py, audited
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a POST (with CSRF) starts a directory sign-in
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # link by our own rules (identity/actions.py), never by e-mail alone
+SOCIALACCOUNT_REQUESTS_TIMEOUT = int(os.environ.get("SAMDRIFT_SSO_TIMEOUT", "10"))
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_TOTP_ISSUER = os.environ.get("SAMDRIFT_MFA_ISSUER", "Samdrift")
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION  # passkeys on http://127.0.0.1 under make run
+# A second factor is required for administrators, finance and records officers. The demo
+# exemption lets `make run`'s demo users and the browser tests sign in with a password only; it is
+# off in production, which refuses to start with it on.
+SAMDRIFT_MFA_DEMO_EXEMPT = env_bool("SAMDRIFT_MFA_DEMO_EXEMPT", default=not PRODUCTION)
+if PRODUCTION and SAMDRIFT_MFA_DEMO_EXEMPT:
+    raise ImproperlyConfigured("SAMDRIFT_ENV=production refuses SAMDRIFT_MFA_DEMO_EXEMPT=1")
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

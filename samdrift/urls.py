@@ -11,6 +11,7 @@ from samdrift.core import outbox_views, pages
 from samdrift.core import pickers as core_pickers
 from samdrift.core.security import ApiDocsPermission, login_unless_docs_public
 from samdrift.insight import services as insight_services
+from samdrift.identity import api as identity_api
 from samdrift.ordering import api as ordering_api
 from samdrift.records import api as records_api
 from samdrift.servicedesk import api as servicedesk_api
@@ -29,7 +30,7 @@ router.register("imports", tenancy_api.ImportBatchViewSet)
 router.register("audit-events", core_api.AuditEventViewSet)
 router.register("outbox", core_api.OutgoingMessageViewSet)
 # Each capability registers its own API routes.
-for app_api in (assets_api, servicedesk_api, billing_api, ordering_api, records_api, circular_api):
+for app_api in (assets_api, servicedesk_api, billing_api, ordering_api, records_api, circular_api, identity_api):
     app_api.register(router)
 insight_services.register_api(router)
 
@@ -54,6 +55,7 @@ urlpatterns = [
     path("", include("samdrift.ordering.urls")),
     path("", include("samdrift.records.urls")),
     path("", include("samdrift.circular.urls")),
+    path("", include("samdrift.identity.urls")),
     path("api/v1/me/", core_api.me, name="api_me"),
     path("api/v1/operator/", operator_views.OperatorAPIView.as_view(), name="api_operator"),
     path("api/v1/", include(router.urls)),

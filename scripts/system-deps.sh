@@ -19,6 +19,7 @@ PACKAGES=(
   libpangoft2-1.0-0      # WeasyPrint's font layer on pango
   dovecot-imapd          # a real IMAP server for email intake; the tests start their own dovecot on a free port
   ocsinventory-agent     # tests/assets/test_real_ocs_agent.py runs the real OCS Inventory agent (2.10) against the live server
+  xmlsec1                # the SAML identity provider the SSO tests start (pysaml2) signs with the xmlsec1 command
   postgresql             # tests/test_faults.py starts its own PostgreSQL cluster (initdb) and restarts it under load
 )
 

@@ -31,7 +31,7 @@ from samdrift.core.models import AuditEvent
 from samdrift.tenancy.models import Membership, User
 
 # Routes that answer the same to everyone and hold no owner data.
-PUBLIC_ROUTES = {"login", "logout", "set_language", "api_schema", "api_docs", "health"}
+PUBLIC_ROUTES = {"login", "logout", "account_logout", "set_language", "api_schema", "api_docs", "health"}
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
 

@@ -25,6 +25,7 @@ NAV: list[tuple[str, Any, frozenset[str]]] = [
     ("operations", _("Operations"), frozenset({Role.ADMIN})),
     ("operator_detail", _("Operator"), frozenset(OPERATOR_ROLES)),
     ("outbox_list", _("Outgoing e-mail"), frozenset({Role.ADMIN})),
+    ("identity_provider_list", _("Sign-in and directories"), frozenset({Role.ADMIN})),
     ("invoice_list", _("Invoices"), frozenset({Role.FINANCE, Role.ADMIN, Role.OWNER_VIEWER})),
     ("billingperiod_list", _("Billing"), frozenset({Role.FINANCE, Role.ADMIN})),
     ("billing_trend", _("Costs over time"), frozenset({Role.FINANCE, Role.ADMIN, Role.OWNER_VIEWER})),

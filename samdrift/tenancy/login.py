@@ -155,8 +155,28 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
 
 class ThrottledLoginView(LoginView):
+    """The login page: a local username and password (break-glass and operator staff), and the
+    way to a municipality's own directory (single sign-on, picked by the e-mail domain)."""
+
     form_class = ThrottledAuthenticationForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # The password is right; allauth's login stages follow: a user with a second factor (TOTP or
+        # a passkey) is asked for it before the session is theirs (samdrift/identity/mfa.py).
+        from allauth.account.internal.flows.login import perform_password_login
+        from allauth.account.models import Login
+
+        user = form.get_user()
+        login = Login(user=user, redirect_url=self.get_success_url())
+        return perform_password_login(self.request, {"username": user.get_username()}, login)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from samdrift.identity.views import sso_form
+
+        context = super().get_context_data(**kwargs)
+        context.setdefault("sso_form", sso_form(self.request))  # an errored one from identity's sso_start stays
+        return context
 
     def form_invalid(self, form: Any) -> HttpResponse:
         response = super().form_invalid(form)
