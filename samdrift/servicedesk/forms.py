@@ -68,6 +68,55 @@ class AssignForm(_Plain):
         self.fields["assignee"].queryset = desk_users()  # type: ignore[attr-defined]
 
 
+class ComposeForm(_Plain):
+    """The ticket page's one compose area: a reply or an internal note, and in the same submit a
+    new status, group or agent and the time spent. Everything is optional but not all at once;
+    the view saves it all in one transaction or nothing (the form comes back as typed)."""
+
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    kind = forms.ChoiceField(
+        label=_("Send as"), choices=CommentKind.choices, initial=CommentKind.REPLY, widget=forms.RadioSelect
+    )
+    confidential = forms.BooleanField(label=_("Confidential"), required=False)
+    secrecy_ground = forms.ChoiceField(
+        label=_("Secrecy ground"), choices=[("", "—"), *SecrecyGround.choices], required=False
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
+    group = forms.ModelChoiceField(label=_("Group"), queryset=SupportGroup.objects.none(), required=False)
+    assignee = forms.ModelChoiceField(label=_("Agent"), queryset=desk_users(), required=False)
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=24 * 60, required=False)
+    work_type = forms.ChoiceField(label=_("Work type"), choices=WorkType.choices, initial=WorkType.SUPPORT)
+    billable = forms.BooleanField(label=_("Billable"), required=False, initial=True)
+
+    def __init__(self, *args: Any, user: Any, ticket: Ticket, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {"status": ticket.status, "group": ticket.group_id, "assignee": ticket.assignee_id},
+        )
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        self.fields["group"].queryset = SupportGroup.objects.for_user(user).filter(active=True)  # type: ignore[attr-defined]
+        self.fields["assignee"].queryset = desk_users()  # type: ignore[attr-defined]
+        self.fields["assignee"].label_from_instance = lambda user: user.get_full_name() or user.username  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or self.cleaned_data
+        if self.errors:
+            return data
+        ticket = self.ticket
+        data["changes_status"] = data.get("status") != ticket.status
+        group, assignee = data.get("group"), data.get("assignee")
+        data["changes_assignment"] = (getattr(group, "pk", None), getattr(assignee, "pk", None)) != (
+            ticket.group_id,
+            ticket.assignee_id,
+        )
+        if not (data.get("body") or "").strip() and not (
+            data["changes_status"] or data["changes_assignment"] or data.get("minutes")
+        ):
+            raise ValidationError(_("Write a reply or a note, or change the status, the assignment or the time."))
+        return data
+
+
 class TimeForm(_Plain):
     minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=24 * 60)
     billable = forms.BooleanField(label=_("Billable"), required=False, initial=True)
