@@ -7,8 +7,9 @@
    `--tickets` realistic tickets with 2-3 comments each (`bench/servicedesk_data.py`, COPY). A
    database that already holds tickets is reused as it is.
 2. Starts gunicorn (`--workers 2` sync workers) on a loopback port serving
-   `bench.querycount:application` (Samdrift unchanged plus `X-Bench-Queries` and `X-Bench-Time`:
-   the queries and the server's own time of each request), DEBUG off.
+   `bench.http_querycount:application` (Samdrift unchanged plus `X-Bench-Queries`,
+   `X-Bench-Time` and `X-Bench-CPU`: the queries, the server's own time and the worker's CPU
+   time of each request), DEBUG off.
 3. Logs in through the login form as the demo agent (`agent`), then runs each scenario with
    `--clients 4` concurrent client threads for `--seconds` after three warm-up requests:
 
@@ -22,11 +23,12 @@
    | search API | the same words through the API |
    | create API | `POST /api/v1/tickets/` |
    | create form | the agent's new-ticket form (`POST /servicedesk/tickets/new/`) |
-   | agent session | a mix: queue 30 %, ticket page 35 %, search 15 %, reply 10 %, new ticket 10 % |
+   | agent session | a mix: queue 30 %, ticket page 35 %, search 15 %, reply through the compose area 10 %, new ticket 10 % |
 
    and prints requests per second and p50/p95 latency as the client saw it, beside the server's
-   own p50/p95 time (the in-process view, without waiting for a free worker) and the queries per
-   request. JSON goes to bench/results/.
+   own p50/p95 time (the in-process view, without waiting for a free worker), the worker's CPU
+   time per request (which a busy machine does not inflate; `bench/http_querycount.py`) and the
+   queries per request. JSON goes to bench/results/.
 
 Options: `--only queue,search-ui,...`, `--seconds`, `--clients`, `--workers`, `--app-dir` (serve
 another checkout, for before/after comparisons; copy bench/ into it).
@@ -93,6 +95,7 @@ class Result:
     p95_ms: float = 0.0
     server_p50_ms: float = 0.0
     server_p95_ms: float = 0.0
+    cpu_p50_ms: float = 0.0
     queries: list[int] = field(default_factory=list)
     first_error: str = ""
 
@@ -111,6 +114,7 @@ def run(port: int, name: str, make: Callable[[random.Random], Request], base: di
             raise SystemExit(f"{name}: {req.method} {req.path} answered {status}: {body[:300]!r}")
     latencies: list[float] = []
     server: list[float] = []
+    cpu: list[float] = []
     queries: set[int] = set()
     errors: list[str] = []
     lock = threading.Lock()
@@ -121,6 +125,7 @@ def run(port: int, name: str, make: Callable[[random.Random], Request], base: di
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         mine: list[float] = []
         mine_server: list[float] = []
+        mine_cpu: list[float] = []
         seen: set[int] = set()
         bad: list[str] = []
         while time.monotonic() < deadline:
@@ -142,10 +147,13 @@ def run(port: int, name: str, make: Callable[[random.Random], Request], base: di
                 seen.add(int(headers[people_list.QUERY_HEADER]))
             if headers.get(people_list.TIME_HEADER):
                 mine_server.append(float(headers[people_list.TIME_HEADER]))
+            if headers.get("X-Bench-CPU"):
+                mine_cpu.append(float(headers["X-Bench-CPU"]))
         conn.close()
         with lock:
             latencies.extend(mine)
             server.extend(mine_server)
+            cpu.extend(mine_cpu)
             queries.update(seen)
             errors.extend(bad)
 
@@ -167,6 +175,7 @@ def run(port: int, name: str, make: Callable[[random.Random], Request], base: di
         p95_ms=pct(latencies, 0.95),
         server_p50_ms=pct(server, 0.5),
         server_p95_ms=pct(server, 0.95),
+        cpu_p50_ms=pct(cpu, 0.5),
         queries=sorted(queries),
         first_error=errors[0] if errors else "",
     )
@@ -179,7 +188,7 @@ class Server(people_list.Server):
     def __init__(self, env: dict[str, str], workers: int, port: int) -> None:
         self.port = port or people_list.free_port()
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        cmd = [gunicorn, "bench.querycount:application", "--workers", str(workers),
+        cmd = [gunicorn, "bench.http_querycount:application", "--workers", str(workers),
                "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "--log-level", "warning"]  # fmt: skip
         self.proc = subprocess.Popen(cmd, cwd=people_list.APP, env=env)
         deadline = time.monotonic() + 60
@@ -272,8 +281,15 @@ def scenarios(f: dict[str, Any], csrf: str) -> dict[str, Callable[[random.Random
 
     def reply(rnd: random.Random) -> Request:
         pk = rnd.choice(f["open_ids"])
-        body = urlencode({"csrfmiddlewaretoken": csrf, "body": f"Vi tittar på det ({next(counter)}).", "kind": "reply"})
-        return Request("POST", f"/servicedesk/tickets/{pk}/comment/", body, {**post_form, "HX-Request": "true"})
+        body = urlencode(
+            {
+                "csrfmiddlewaretoken": csrf,
+                "body": f"Vi tittar på det ({next(counter)}).",
+                "kind": "reply",
+                "work_type": "support",
+            }
+        )
+        return Request("POST", f"/servicedesk/tickets/{pk}/compose/", body, {**post_form, "HX-Request": "true"})
 
     def session(rnd: random.Random) -> Request:
         roll = rnd.random()
@@ -301,13 +317,13 @@ def scenarios(f: dict[str, Any], csrf: str) -> dict[str, Callable[[random.Random
 
 
 def print_table(results: list[Result]) -> None:
-    print("\n| scenario | req/s | p50 ms | p95 ms | server p50 / p95 ms | queries | errors | goal |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    print("\n| scenario | req/s | p50 ms | p95 ms | server p50 / p95 ms | CPU ms | queries | errors | goal |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         q = "/".join(str(n) for n in r.queries) or "-"
         print(
             f"| {r.scenario} | {r.rps} | {r.p50_ms:.0f} | {r.p95_ms:.0f} | {r.server_p50_ms:.0f} / "
-            f"{r.server_p95_ms:.0f} | {q} | {r.errors} | {GOALS.get(r.scenario, '')} |"
+            f"{r.server_p95_ms:.0f} | {r.cpu_p50_ms:.0f} | {q} | {r.errors} | {GOALS.get(r.scenario, '')} |"
         )
     for r in results:
         if r.first_error:
@@ -364,7 +380,8 @@ def main() -> None:
             result = run(server.port, name, make, headers, args.clients, args.seconds)
             print(
                 f"{name:14} {result.rps:7.1f} req/s  p50 {result.p50_ms:6.0f}  p95 {result.p95_ms:6.0f} ms  "
-                f"server {result.server_p50_ms:.0f}/{result.server_p95_ms:.0f} ms  queries {result.queries}  "
+                f"server {result.server_p50_ms:.0f}/{result.server_p95_ms:.0f} ms  CPU {result.cpu_p50_ms:.0f} ms  "
+                f"queries {result.queries}  "
                 f"errors {result.errors}  (load {load_before:.1f})",
                 flush=True,
             )

@@ -143,8 +143,13 @@ class TicketList(ScopedListView):
         if is_desk(self.request.user):
             context["saved_views"] = list(SavedView.objects.for_user(self.request.user).order_by("name", "id")[:50])
             context["saved_views_enabled"] = True
-            context["bulk_form"] = AssignForm(user=self.request.user)
+            context["bulk_form"] = True
             context["bulk_status_form"] = StatusForm()
+            # The same groups and agents as the filter bar above it, read once for both.
+            fields = self.filterset.form.fields if self.filterset is not None else {}
+            bulk = AssignForm(user=self.request.user).fields
+            context["bulk_groups"] = (fields.get("group") or bulk["group"]).queryset  # type: ignore[union-attr]
+            context["bulk_agents"] = (fields.get("assignee") or bulk["assignee"]).queryset  # type: ignore[union-attr]
         return context
 
 
