@@ -9,8 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -137,12 +136,41 @@ def _check_assignee(group: SupportGroup | None, assignee: Any) -> None:
 
 
 def next_ticket_number(when: Any) -> str:
-    """SD-<year>-<six digits>, counted per year; the counter row is locked by the update."""
+    """SD-<year>-<six digits>, counted per year; the counter row is locked by the update until the
+    creating transaction ends, so numbers have no gaps and no duplicates.
+
+    One statement (an upsert that returns the new value; PostgreSQL and SQLite 3.35+ both speak
+    it) instead of get-or-create, update and read: the lock is taken and the number read in one
+    round trip, which matters because every ticket of every owner passes through this row."""
     year = timezone.localtime(when).year
-    TicketCounter.objects.get_or_create(year=year)
-    TicketCounter.objects.filter(year=year).update(last=F("last") + 1)
-    last = TicketCounter.objects.filter(year=year).values_list("last", flat=True).get()
+    table = connection.ops.quote_name(TicketCounter._meta.db_table)  # the model's own table, not input
+    sql = f"INSERT INTO {table} (year, last) VALUES (%s, 1) ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " RETURNING last", [year])
+        (last,) = cursor.fetchone()
     return f"SD-{year}-{last:06d}"
+
+
+# Checked by the action itself (the requester, category, cost centre and assets through the
+# scoped layer, secrecy by _check_secrecy) and by the database (foreign keys, the unique number,
+# the check constraints; the number is given just before the insert): full_clean need not ask the
+# database again, one query per key and two
+# savepoints per constraint (11 round trips of a ticket creation's 32).
+_CREATE_CLEAN_EXCLUDE = [
+    "number",
+    "owner",
+    "requester",
+    "category",
+    "group",
+    "assignee",
+    "cost_centre",
+    "sla_policy",
+    "merged_into",
+]
+
+
+def _clean_new_ticket(ticket: Ticket) -> None:
+    ticket.full_clean(exclude=_CREATE_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
 
 
 def _audit_ticket(actor: Any, role: str, ticket: Ticket, action: str, changes: dict[str, Any], **extra: Any) -> None:
@@ -237,9 +265,11 @@ def do_create_ticket(data: dict[str, Any], *, actor: Any, acknowledge: bool = Tr
     ticket.status = Status.ASSIGNED if ticket.assignee_id else Status.NEW
     if ticket.cost_centre_id is None and requester.cost_centre_id:
         ticket.cost_centre_id = requester.cost_centre_id
-    ticket.number = next_ticket_number(now)
     sla.recompute(ticket)
-    ticket.full_clean()
+    _clean_new_ticket(ticket)
+    # Numbered last, just before the insert: the counter row stays locked until commit, so the
+    # less that happens after it, the less other creations wait.
+    ticket.number = next_ticket_number(now)
     ticket.save(force_insert=True)
     if assets:
         ticket.assets.set(assets)
@@ -259,7 +289,8 @@ def do_create_ticket(data: dict[str, Any], *, actor: Any, acknowledge: bool = Tr
         },
     )
     if acknowledge:
-        notify.notify_ticket_created(ticket)
+        # Not opened by mail: there is no message to thread on, nothing to look up.
+        notify.notify_ticket_created(ticket, first=notify.NO_FIRST_MESSAGE)
     return ticket
 
 

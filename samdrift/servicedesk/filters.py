@@ -44,6 +44,29 @@ QUEUES = [
 ]
 
 
+class _ListChoiceIterator(django_filters.fields.ModelChoiceIterator):
+    """django-filters' options (with its null choice) read with one plain query: see
+    servicedesk.forms.ListChoiceIterator (defined here too, as forms imports this module)."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class _ShortChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = _ListChoiceIterator
+
+
+class ShortModelChoiceFilter(django_filters.ModelChoiceFilter):
+    """A filter over a short list (owners, categories, groups, agents)."""
+
+    field_class = _ShortChoiceField
+
+
 def desk_users() -> QuerySet[User]:
     """Operator staff who work tickets: the people a ticket can be assigned to."""
     return (
@@ -105,10 +128,10 @@ class TicketFilter(SearchFilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices, label=_("Status"))
     priority = django_filters.ChoiceFilter(choices=Priority.choices, label=_("Priority"))
     type = django_filters.ChoiceFilter(choices=TicketType.choices, label=_("Type"))
-    owner = django_filters.ModelChoiceFilter(queryset=_owners, label=_("Owner"))
-    category = django_filters.ModelChoiceFilter(queryset=_categories, label=_("Category"))
-    group = django_filters.ModelChoiceFilter(queryset=_groups, label=_("Group"))
-    assignee = django_filters.ModelChoiceFilter(queryset=_assignees, label=_("Assignee"))
+    owner = ShortModelChoiceFilter(queryset=_owners, label=_("Owner"))
+    category = ShortModelChoiceFilter(queryset=_categories, label=_("Category"))
+    group = ShortModelChoiceFilter(queryset=_groups, label=_("Group"))
+    assignee = ShortModelChoiceFilter(queryset=_assignees, label=_("Assignee"))
 
     class Meta:
         model = Ticket

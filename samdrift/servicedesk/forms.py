@@ -26,6 +26,23 @@ from samdrift.servicedesk.models import (
 )
 
 
+class ListChoiceIterator(forms.models.ModelChoiceIterator):
+    """Options read with one plain query. Django's iterator reads a select's options through a
+    server-side cursor on PostgreSQL (DECLARE, FETCH and CLOSE: three round trips per select) and
+    again for each rendering; the desk's short lists (groups, agents, categories) do not need one.
+    Reading `self.queryset` keeps its rows, so a second rendering of the same field asks nothing."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class ShortModelChoiceField(forms.ModelChoiceField):
+    iterator = ListChoiceIterator
+
+
 class _Plain(forms.Form):
     """Styled with Bootstrap. A bound form is styled after it is cleaned: styling reads the
     errors, and cleaning must wait until subclasses have set their querysets."""
@@ -59,13 +76,64 @@ class StatusForm(_Plain):
 
 
 class AssignForm(_Plain):
-    group = forms.ModelChoiceField(label=_("Group"), queryset=SupportGroup.objects.none(), required=False)
-    assignee = forms.ModelChoiceField(label=_("Agent"), queryset=desk_users(), required=False)
+    group = ShortModelChoiceField(label=_("Group"), queryset=SupportGroup.objects.none(), required=False)
+    assignee = ShortModelChoiceField(label=_("Agent"), queryset=desk_users(), required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = SupportGroup.objects.for_user(user).filter(active=True)  # type: ignore[attr-defined]
         self.fields["assignee"].queryset = desk_users()  # type: ignore[attr-defined]
+
+
+class ComposeForm(_Plain):
+    """The ticket page's one compose area: a reply or an internal note, and in the same submit a
+    new status, group or agent and the time spent. Everything is optional but not all at once;
+    the view saves it all in one transaction or nothing (the form comes back as typed)."""
+
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    kind = forms.ChoiceField(
+        label=_("Send as"), choices=CommentKind.choices, initial=CommentKind.REPLY, widget=forms.RadioSelect
+    )
+    confidential = forms.BooleanField(label=_("Confidential"), required=False)
+    secrecy_ground = forms.ChoiceField(
+        label=_("Secrecy ground"), choices=[("", "—"), *SecrecyGround.choices], required=False
+    )
+    # Left out (or empty): unchanged.
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices, required=False)
+    group = ShortModelChoiceField(label=_("Group"), queryset=SupportGroup.objects.none(), required=False)
+    assignee = ShortModelChoiceField(label=_("Agent"), queryset=desk_users(), required=False)
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=24 * 60, required=False)
+    work_type = forms.ChoiceField(label=_("Work type"), choices=WorkType.choices, initial=WorkType.SUPPORT)
+    billable = forms.BooleanField(label=_("Billable"), required=False, initial=True)
+
+    def __init__(self, *args: Any, user: Any, ticket: Ticket, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {"status": ticket.status, "group": ticket.group_id, "assignee": ticket.assignee_id},
+        )
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        self.fields["group"].queryset = SupportGroup.objects.for_user(user).filter(active=True)  # type: ignore[attr-defined]
+        self.fields["assignee"].queryset = desk_users()  # type: ignore[attr-defined]
+        self.fields["assignee"].label_from_instance = lambda user: user.get_full_name() or user.username  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or self.cleaned_data
+        if self.errors:
+            return data
+        ticket = self.ticket
+        data["status"] = data.get("status") or ticket.status
+        data["changes_status"] = data["status"] != ticket.status
+        group, assignee = data.get("group"), data.get("assignee")
+        data["changes_assignment"] = (getattr(group, "pk", None), getattr(assignee, "pk", None)) != (
+            ticket.group_id,
+            ticket.assignee_id,
+        )
+        if not (data.get("body") or "").strip() and not (
+            data["changes_status"] or data["changes_assignment"] or data.get("minutes")
+        ):
+            raise ValidationError(_("Write a reply or a note, or change the status, the assignment or the time."))
+        return data
 
 
 class TimeForm(_Plain):
@@ -151,6 +219,12 @@ class TicketForm(ScopedModelForm):
     class Meta:
         model = Ticket
         fields = ["requester", "subject", "description", "channel", "type", "category", "impact", "urgency"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The acknowledgement is written in the requester's language: read their user with them.
+        field = self.fields["requester"]
+        field.queryset = field.queryset.select_related("user")  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or self.cleaned_data

@@ -370,6 +370,16 @@ class Ticket(OwnerScopedModel):
                 name="sd_ticket_unassigned_idx",
             ),
             models.Index(fields=["-id"], condition=Q(status__in=WAITING_STATUSES), name="sd_ticket_waiting_idx"),
+            # An owner's open tickets by priority, and all open ones by priority (the agent's
+            # queue sorted by its Priority column; bench/http_servicedesk.py "queue").
+            models.Index(
+                fields=["owner", "priority", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="sd_ticket_open_owner_prio_idx",
+            ),
+            models.Index(
+                fields=["priority", "id"], condition=Q(status__in=OPEN_STATUSES), name="sd_ticket_open_prio_idx"
+            ),
             models.Index(
                 fields=["resolution_due", "id"],
                 condition=Q(status__in=RUNNING_STATUSES),

@@ -31,6 +31,10 @@ def mail_domain() -> str:
     return configured or str(settings.DEFAULT_FROM_EMAIL).rsplit("@", 1)[-1].strip("> ") or "localhost"
 
 
+# `first` for a ticket that was not opened by mail: no message to look up.
+NO_FIRST_MESSAGE = ("", "")
+
+
 def thread_headers(ticket: Any, *, automatic: bool, first: tuple[str, str] | None = None) -> tuple[str, dict[str, str]]:
     """The From address and the headers that make a reply find its ticket.
 
@@ -50,6 +54,8 @@ def thread_headers(ticket: Any, *, automatic: bool, first: tuple[str, str] | Non
             .values_list("message_id", "mailbox__address")
             .first()
         )
+    if first == NO_FIRST_MESSAGE:
+        first = None
     references = [root]
     if first:
         references.insert(0, f"<{first[0]}>")

@@ -122,6 +122,11 @@ class TicketSerializer(ScopedSerializer):
         assignee = fields.get("assignee")
         if isinstance(assignee, serializers.PrimaryKeyRelatedField):
             setattr(assignee, "queryset", desk_users())  # noqa: B010 - DRF types it as a descriptor
+        requester = fields.get("requester")
+        queryset = getattr(requester, "queryset", None)
+        if isinstance(requester, serializers.PrimaryKeyRelatedField) and queryset is not None:
+            # The acknowledgement is written in the requester's language: read their user with them.
+            setattr(requester, "queryset", queryset.select_related("user"))  # noqa: B010
         return fields
 
 

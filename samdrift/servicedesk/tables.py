@@ -1,5 +1,10 @@
+from collections.abc import Callable
+from typing import Any
+
 import django_tables2 as tables
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -41,9 +46,74 @@ class TicketTable(tables.Table):
         attrs = {**TABLE_ATTRS, "aria-label": capfirst(Ticket._meta.verbose_name_plural)}
         # The queue's skip link lands on the first row: one Tab further is its first control.
         row_attrs = {"id": lambda record: f"ticket-{record.pk}"}
+        template_name = "servicedesk/_ticket_table.html"
+
+    # The queue is the page agents live on: its rows are written here in one pass (about 1 ms for
+    # 50 rows) instead of through django-tables2's per-cell template machinery (about 60 ms, most
+    # of the page's server time; see docs/servicedesk.md, Benchmark). Same markup, same columns;
+    # headers, sorting and paging stay django-tables2's (Meta.template_name).
 
     def render_status(self, record: Ticket) -> str:
         return status_badge(record)
+
+    def body_html(self) -> SafeString:
+        cells = [_CELLS[column.name] for column in self.columns]
+        records = [row.record for row in self.page.object_list] if getattr(self, "page", None) else []
+        if not records:
+            return format_html('<tr><td colspan="{}">{}</td></tr>', len(cells), self.empty_text or "")
+        # Words looked up once per page, not once per row (each is a translation lookup).
+        words = _Words(str(_("Select %(thing)s")))
+        return format_html_join(
+            "\n",
+            '<tr id="ticket-{}">{}</tr>',
+            ((t.pk, format_html_join("", "<td>{}</td>", ((cell(t, words),) for cell in cells))) for t in records),
+        )
+
+
+class _Words:
+    def __init__(self, select_label: str) -> None:
+        self.select_label = select_label
+        self.badges: dict[str, str] = {}
+        self.priorities: dict[int, str] = {}
+
+    def badge(self, ticket: Ticket) -> str:
+        if ticket.status not in self.badges:
+            self.badges[ticket.status] = status_badge(ticket)
+        return self.badges[ticket.status]
+
+    def priority(self, ticket: Ticket) -> str:
+        if ticket.priority not in self.priorities:
+            self.priorities[ticket.priority] = ticket.get_priority_display()
+        return self.priorities[ticket.priority]
+
+
+def _name(user: Any) -> str:
+    """Staff by name, not by user name."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.username
+
+
+def _when(value: Any) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+_CELLS: dict[str, Callable[[Ticket, _Words], Any]] = {
+    "select": lambda t, words: format_html(
+        '<input type="checkbox" name="ids" value="{}" form="bulk-form" aria-label="{}" />',
+        t.pk,
+        words.select_label % {"thing": t.number},
+    ),
+    "number": lambda t, _label: format_html('<a href="{}">{}</a>', t.get_absolute_url(), t.number),
+    "subject": lambda t, _label: t.subject,
+    "owner": lambda t, _label: t.owner.name,
+    "requester": lambda t, _label: str(t.requester),
+    "status": lambda t, words: words.badge(t),
+    "priority": lambda t, words: words.priority(t),
+    "group": lambda t, _label: t.group.name if t.group is not None else "—",
+    "assignee": lambda t, _label: _name(t.assignee) if t.assignee_id else "—",
+    "resolution_due": lambda t, _label: _when(t.resolution_due),
+}
 
 
 def status_badge(ticket: Ticket) -> str:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("servicedesk/tickets/bulk/", views.TicketBulk.as_view(), name="sd_ticket_bulk"),
     path("servicedesk/tickets/<int:pk>/", views.TicketDetail.as_view(), name="sd_ticket_detail"),
     path("servicedesk/tickets/<int:pk>/history/", views.TicketHistory.as_view(), name="sd_ticket_history"),
+    path("servicedesk/tickets/<int:pk>/compose/", views.TicketCompose.as_view(), name="sd_ticket_compose"),
     path("servicedesk/tickets/<int:pk>/comment/", views.TicketComment.as_view(), name="sd_ticket_comment"),
     path("servicedesk/tickets/<int:pk>/status/", views.TicketStatus.as_view(), name="sd_ticket_status"),
     path("servicedesk/tickets/<int:pk>/assign/", views.TicketAssign.as_view(), name="sd_ticket_assign"),

@@ -1,5 +1,5 @@
 """The agent's flow in a real browser (Playwright, Debian's Chromium): queue → open a ticket →
-reply → resolve, the ticket page updating in place through HTMX."""
+reply and resolve in one submit, the ticket page updating in place through HTMX."""
 
 from __future__ import annotations
 
@@ -27,16 +27,19 @@ def test_agent_works_a_ticket_from_the_queue(page: Page, world: Any) -> None:
     check_page_basics(page)
 
     url = page.url
-    reply = page.locator("#ticket-panel form[action$='/comment/']")
-    reply.get_by_label("Text").fill("Vi har bytt tonerkassett, prova igen.")
-    reply.get_by_role("button", name="Skicka").click()
+    # One compose area: the reply and the new status go in the same submit, so choosing the status
+    # cannot wipe the reply being typed.
+    compose = page.locator("#compose-form")
+    compose.get_by_label("Text").fill("Vi har bytt tonerkassett, prova igen.")
+    compose.get_by_label("Status").select_option(Status.RESOLVED)
+    expect(compose.get_by_label("Text")).to_have_value("Vi har bytt tonerkassett, prova igen.")
+    compose.get_by_role("button", name="Spara").click()
     timeline = page.locator("#timeline")
     expect(timeline).to_contain_text("Vi har bytt tonerkassett, prova igen.")
-    assert page.url == url  # replaced in place, no page load
-
-    status = page.locator("#ticket-panel form[action$='/status/']")
-    status.get_by_label("Ny status").select_option(Status.RESOLVED)
-    status.get_by_role("button").click()
     expect(page.locator("#ticket-status")).to_have_text("Löst")
+    # Focus goes to the message saying what was done, which the live region also announces.
+    expect(page.locator("[data-focus-after-swap]")).to_be_focused()
+    expect(page.locator("#ticket-live")).to_contain_text("Svaret har skickats.")
+    assert page.url == url  # replaced in place, no page load
     assert Ticket.objects.get(pk=ticket.pk).status == Status.RESOLVED
     assert Comment.objects.filter(ticket=ticket, body="Vi har bytt tonerkassett, prova igen.").exists()
