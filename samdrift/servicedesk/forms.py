@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samdrift.assets.models import Asset
 from samdrift.core.forms import bootstrapify
+from samdrift.core.pickers import SearchPicker
 from samdrift.core.views import ScopedModelForm
 from samdrift.servicedesk.filters import desk_users
 from samdrift.servicedesk.models import (
@@ -151,6 +152,7 @@ class TicketForm(ScopedModelForm):
     class Meta:
         model = Ticket
         fields = ["requester", "subject", "description", "channel", "type", "category", "impact", "urgency"]
+        widgets = {"requester": SearchPicker("person")}  # an owner has thousands of people
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or self.cleaned_data
