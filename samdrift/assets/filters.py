@@ -6,7 +6,6 @@ from functools import partial
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +34,11 @@ def _scoped(model: Any) -> Any:
         return model.objects.for_user(request.user)
 
     return queryset
+
+
+def _scoped_models(request: Any) -> QuerySet:
+    """Models are named with their manufacturer: fetched together, not one query per option."""
+    return _scoped(AssetModel)(request).select_related("manufacturer")
 
 
 class ManufacturerFilter(SearchFilterSet):
@@ -73,7 +77,7 @@ class AssetFilter(SearchFilterSet):
     status = django_filters.MultipleChoiceFilter(choices=AssetStatus.choices, label=_("Status"))
     category = django_filters.ChoiceFilter(field_name="model__category", choices=Category.choices, label=_("Category"))
     manufacturer = django_filters.ModelChoiceFilter(queryset=_scoped(Manufacturer), label=_("Manufacturer"))
-    model = django_filters.ModelChoiceFilter(queryset=_scoped(AssetModel), label=_("Model"))
+    model = django_filters.ModelChoiceFilter(queryset=_scoped_models, label=_("Model"))
     org_unit = django_filters.ModelChoiceFilter(queryset=_scoped(OrgUnit), label=_("Org unit"))
     cost_centre = django_filters.ModelChoiceFilter(queryset=_scoped(CostCentre), label=_("Cost centre"))
     # Found by searching, not a drop-down: an owner has thousands of people.
@@ -115,9 +119,10 @@ class AssetFilter(SearchFilterSet):
 
 class AssignmentFilter(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(queryset=_scoped(Owner), label=_("Owner"))
-    asset = django_filters.ModelChoiceFilter(queryset=_scoped(Asset), label=_("Asset (id)"), widget=forms.NumberInput)
+    # Found by searching, not by typing a database id (and not a drop-down of thousands).
+    asset = django_filters.ModelChoiceFilter(queryset=_scoped(Asset), label=_("Asset"), widget=SearchPicker("asset"))
     person = django_filters.ModelChoiceFilter(
-        queryset=_scoped(Person), label=_("Person (id)"), widget=forms.NumberInput
+        queryset=_scoped(Person), label=_("Person"), widget=SearchPicker("person")
     )
     cost_centre = django_filters.ModelChoiceFilter(queryset=_scoped(CostCentre), label=_("Cost centre"))
     open = django_filters.BooleanFilter(field_name="ended_at", lookup_expr="isnull", label=_("Current"))

@@ -91,6 +91,7 @@ class AssetForm(ScopedModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        _models_with_manufacturer(self)
         if "status" in self.fields:
             self.fields["status"].choices = [  # type: ignore[attr-defined]
                 (AssetStatus.IN_STOCK, AssetStatus.IN_STOCK.label),
@@ -103,10 +104,18 @@ class AssetEditForm(AssetForm):
         fields = [f for f in ASSET_FIELDS if f not in {"owner", "status"}]
 
 
+def _models_with_manufacturer(form: forms.BaseForm) -> None:
+    """A model is named with its manufacturer: fetch both in one query, not one per option."""
+    field = form.fields.get("model")
+    if isinstance(field, forms.ModelChoiceField):
+        field.queryset = field.queryset.select_related("manufacturer")  # type: ignore[union-attr]
+
+
 def _scope_choices(form: forms.Form, user: Any) -> None:
     for field in form.fields.values():
         if isinstance(field, forms.ModelChoiceField) and isinstance(field.queryset, ScopedQuerySet):
             field.queryset = field.queryset.for_user(user)
+    _models_with_manufacturer(form)
     bootstrapify(form)
 
 
@@ -131,9 +140,11 @@ class CheckOutForm(UserForm):
     )
 
     def limit_to_owner(self, owner_id: int) -> None:
+        """A device is handed out within its own owner: offer and accept only that owner's people."""
         for name in ("person", "cost_centre"):
             field = self.fields[name]
             field.queryset = field.queryset.filter(owner_id=owner_id)  # type: ignore[attr-defined]
+        self.fields["person"].widget.within(owner_id)  # type: ignore[attr-defined]
 
 
 class MoveForm(UserForm):
@@ -141,16 +152,24 @@ class MoveForm(UserForm):
         Owner.objects.all(), label=_("Owner"), required=False, help_text=_("Empty: unchanged.")
     )
     person = forms.ModelChoiceField(
-        Person.objects.filter(active=True), label=_("Person"), required=False, widget=SearchPicker("person")
+        Person.objects.filter(active=True),
+        label=_("Person"),
+        required=False,
+        widget=SearchPicker("person", follow="owner"),
     )
     cost_centre = forms.ModelChoiceField(
         CostCentre.objects.filter(active=True),
         label=_("Cost centre"),
         required=False,
-        widget=SearchPicker("costcentre"),
+        widget=SearchPicker("costcentre", follow="owner"),
     )
     org_unit = forms.ModelChoiceField(OrgUnit.objects.filter(active=True), label=_("Org unit"), required=False)
     site = forms.ModelChoiceField(Site.objects.filter(active=True), label=_("Site"), required=False)
+
+    def search_within(self, owner_id: int) -> None:
+        """The pickers search the device's owner, or the owner chosen in the form's owner field."""
+        for name in ("person", "cost_centre"):
+            self.fields[name].widget.within(owner_id)  # type: ignore[attr-defined]
 
 
 class StatusForm(forms.Form):

@@ -25,6 +25,7 @@ from samdrift.assets.tables import _attrs
 from samdrift.assets.views import _creator, _writer
 from samdrift.core.access import access_object
 from samdrift.core.forms import bootstrapify
+from samdrift.core.pickers import SearchPicker
 from samdrift.core.views import (
     ActionFormView,
     HistoryView,
@@ -104,7 +105,9 @@ class EntitlementEditForm(EntitlementForm):
 
 
 class AssignLicenceForm(forms.Form):
-    person = forms.IntegerField(label=gettext_lazy("Person (id)"), required=False, min_value=1, max_value=2**62)
+    person = forms.IntegerField(
+        label=gettext_lazy("Person"), required=False, min_value=1, max_value=2**62, widget=SearchPicker("person")
+    )
     asset_tag = forms.CharField(label=gettext_lazy("or device (asset tag)"), required=False, max_length=40)
 
 
@@ -201,7 +204,9 @@ class EntitlementDetail(ScopedDetailView):
             "person", "asset"
         )
         if may_write(self.request.user, "asset", self.object.owner_id):
-            context["assign_form"] = bootstrapify(AssignLicenceForm())
+            form = AssignLicenceForm()
+            form.fields["person"].widget.within(self.object.owner_id)  # type: ignore[attr-defined]
+            context["assign_form"] = bootstrapify(form)
         return context
 
 
@@ -238,7 +243,7 @@ def assign_licence(request: HttpRequest, pk: int) -> HttpResponse:
     form = AssignLicenceForm(request.POST)
     back = HttpResponseRedirect(entitlement.get_absolute_url())
     if not form.is_valid():
-        messages.error(request, _("Give a person id or an asset tag."))
+        messages.error(request, _("Choose a person or give an asset tag."))
         return back
     person = asset = None
     if form.cleaned_data["person"]:

@@ -440,6 +440,7 @@ asset_status.model = Asset  # type: ignore[attr-defined]
 def asset_move(request: HttpRequest, pk: int) -> HttpResponse:
     asset = _asset_for_write(request, pk)
     form = MoveForm(request.POST or None, user=request.user)
+    form.search_within(asset.owner_id)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v is not None}
         try:

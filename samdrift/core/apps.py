@@ -8,6 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        # Before any app defines a table: its date columns render without a template per cell.
+        from samdrift.core import columns  # noqa: F401
         from samdrift.core.events import CoreVerb, register_verbs
 
         register_verbs("core", CoreVerb)

@@ -22,6 +22,7 @@ from django.views import View
 
 from samdrift.core.access import access_object
 from samdrift.core.actions import do_retry_outgoing_message
+from samdrift.core.columns import DateTimeColumn
 from samdrift.core.models import OutboxStatus, OutgoingMessage
 from samdrift.core.outbox import may_see_outbox
 from samdrift.core.views import ScopedDetailView, ScopedListView
@@ -60,7 +61,7 @@ class OutboxFilter(django_filters.FilterSet):
 
 
 class OutboxTable(tables.Table):
-    created = tables.DateTimeColumn(linkify=True, format="Y-m-d H:i:s", verbose_name=gettext_lazy("created"))
+    created = DateTimeColumn(linkify=True, format="Y-m-d H:i:s", verbose_name=gettext_lazy("created"))
     to = tables.Column(orderable=False)
     attempts = tables.Column()
     last_error = tables.Column(orderable=False)

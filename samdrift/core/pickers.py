@@ -3,12 +3,18 @@ and devices): the widget shows the chosen object and a search box; htmx asks `pi
 the first matches, read through the same scoped layer (`for_user`) as every other page, so a picker
 offers nothing its user could not open.
 
+A picker can be narrowed to one owner (a device is handed out only to a person of its own owner):
+`SearchPicker(kind).within(owner_id)` sends the owner along, and when the form has a field that
+chooses the owner (moving a device to another owner), `follow="owner"` makes the choice in that
+field win. Narrowing only filters what the scope already allows.
+
 Apps register what can be picked from their AppConfig.ready() (`register_picker`); core imports
 no capability.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +37,7 @@ class Picker:
     order_by: tuple[str, ...]
     select_related: tuple[str, ...] = ()
     active_field: str | None = "active"
+    owner_field: str | None = "owner"
 
 
 PICKERS: dict[str, Picker] = {}
@@ -40,7 +47,7 @@ def register_picker(kind: str, picker: Picker) -> None:
     PICKERS[kind] = picker
 
 
-def search(kind: str, user: Any, text: str, limit: int = LIMIT) -> list[Any]:
+def search(kind: str, user: Any, text: str, limit: int = LIMIT, *, owner_id: int | None = None) -> list[Any]:
     picker = PICKERS[kind]
     words = text.split()
     if len(text.strip()) < MIN_LETTERS:
@@ -48,6 +55,8 @@ def search(kind: str, user: Any, text: str, limit: int = LIMIT) -> list[Any]:
     qs = picker.model.objects.for_user(user)
     if picker.active_field:
         qs = qs.filter(**{picker.active_field: True})
+    if owner_id is not None and picker.owner_field:
+        qs = qs.filter(**{f"{picker.owner_field}_id": owner_id})
     for word in words[:5]:
         match = Q()
         for name in picker.search_fields:
@@ -63,9 +72,16 @@ class SearchPicker(forms.Select):
 
     template_name = "samdrift/widgets/search_picker.html"
 
-    def __init__(self, kind: str, attrs: dict[str, Any] | None = None) -> None:
+    def __init__(self, kind: str, attrs: dict[str, Any] | None = None, *, follow: str | None = None) -> None:
         super().__init__(attrs)
         self.kind = kind
+        self.owner_id: int | None = None
+        self.follow = follow  # the name of a field in the same form that chooses the owner
+
+    def within(self, owner_id: int | None) -> SearchPicker:
+        """Offer only what belongs to this owner (unless the followed field chooses another)."""
+        self.owner_id = owner_id
+        return self
 
     def optgroups(self, name: str, value: Any, attrs: Any = None) -> list[Any]:
         return []  # never render the whole list
@@ -79,8 +95,22 @@ class SearchPicker(forms.Select):
             chosen = queryset.filter(pk=int(raw)).first()
         context["widget"]["chosen"] = chosen
         context["widget"]["search_url"] = reverse("core_pick", args=[self.kind])
+        values: dict[str, Any] = {"field": name}
+        if self.owner_id is not None:
+            values["within"] = self.owner_id
+        context["widget"]["hx_vals"] = json.dumps(values)
+        context["widget"]["follow"] = self.follow
         context["widget"]["required"] = self.is_required
         return context
+
+
+def _owner_param(request: HttpRequest) -> int | None:
+    """The owner to narrow to: one chosen in the form's owner field wins over the form's default."""
+    for key in ("owner", "within"):
+        raw = request.GET.get(key, "")
+        if raw.isdigit() and len(raw) < 19:
+            return int(raw)
+    return None
 
 
 @login_required
@@ -93,7 +123,7 @@ def pick(request: HttpRequest, kind: str) -> HttpResponse:
     if not field.replace("_", "").isalnum():
         raise Http404
     text = request.GET.get(f"{field}__search", "")[:100]
-    results = search(kind, request.user, text)
+    results = search(kind, request.user, text, owner_id=_owner_param(request))
     return render(
         request,
         "samdrift/widgets/search_picker_results.html",

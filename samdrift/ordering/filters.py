@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from samdrift.core.pickers import SearchPicker
 from samdrift.ordering.models import (
     Agreement,
     Approver,
@@ -23,7 +24,7 @@ from samdrift.ordering.models import (
     Supplier,
 )
 from samdrift.tenancy.filters import SearchFilterSet
-from samdrift.tenancy.models import Owner
+from samdrift.tenancy.models import CostCentre, Owner
 
 
 def _scoped(model: Any) -> Any:
@@ -33,11 +34,6 @@ def _scoped(model: Any) -> Any:
         return model.objects.for_user(request.user)
 
     return queryset
-
-
-#: The largest id a database integer holds: a larger number in a filter is a form error (400), not
-#: an overflow in the database driver (500).
-MAX_ID = 2**63 - 1
 
 
 class SupplierFilter(SearchFilterSet):
@@ -80,7 +76,9 @@ class PackageFilter(SearchFilterSet):
 
 class ApproverFilter(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(queryset=_scoped(Owner), label=_("Owner"))
-    cost_centre = django_filters.NumberFilter(label=_("Cost centre (id)"), min_value=1, max_value=MAX_ID)
+    cost_centre = django_filters.ModelChoiceFilter(
+        queryset=_scoped(CostCentre), label=_("Cost centre"), widget=SearchPicker("costcentre")
+    )
 
     class Meta:
         model = Approver
@@ -90,8 +88,10 @@ class ApproverFilter(django_filters.FilterSet):
 class OrderFilter(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(queryset=_scoped(Owner), label=_("Owner"))
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices, label=_("Status"))
-    # An id, not a select: an operator sees some 13,000 cost centres.
-    cost_centre = django_filters.NumberFilter(label=_("Cost centre (id)"), min_value=1, max_value=MAX_ID)
+    # Found by searching, not a select: an operator sees some 13,000 cost centres.
+    cost_centre = django_filters.ModelChoiceFilter(
+        queryset=_scoped(CostCentre), label=_("Cost centre"), widget=SearchPicker("costcentre")
+    )
     mine = django_filters.BooleanFilter(label=_("Ordered by me"), method="filter_mine")
 
     class Meta:

@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from samdrift.core.columns import DateColumn
 from samdrift.ordering.models import Agreement, Approver, Order, OrderLine, Package, PurchaseOrder, Service, Supplier
 from samdrift.tenancy.tables import TABLE_ATTRS, YES_NO
 
@@ -73,9 +74,7 @@ class OrderTable(tables.Table):
 class OrderLineTable(tables.Table):
     description = tables.Column(linkify=lambda record: record.get_absolute_url())
     # Annotated by the view from the supplier's order confirmation.
-    expected_delivery = tables.DateColumn(
-        verbose_name=capfirst(_("expected delivery")), orderable=False, format="Y-m-d"
-    )
+    expected_delivery = DateColumn(verbose_name=capfirst(_("expected delivery")), orderable=False, format="Y-m-d")
 
     class Meta:
         model = OrderLine

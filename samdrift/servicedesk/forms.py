@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samdrift.assets.models import Asset
 from samdrift.core.forms import bootstrapify
+from samdrift.core.pickers import SearchPicker
 from samdrift.core.views import ScopedModelForm
 from samdrift.servicedesk.filters import desk_users
 from samdrift.servicedesk.models import (
@@ -219,6 +220,7 @@ class TicketForm(ScopedModelForm):
     class Meta:
         model = Ticket
         fields = ["requester", "subject", "description", "channel", "type", "category", "impact", "urgency"]
+        widgets = {"requester": SearchPicker("person")}  # an owner has thousands of people
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -6,9 +6,13 @@ demo role, visits every page its navigation reaches and one object page per list
 - raw code text that has leaked into a page before (`KNOWN_LEAKS`),
 - a page slower than `MAX_SERVER_SECONDS` of server time (measured twice before it counts).
 
-The time limit defaults to a generous 5 s: it guards against pathological pages (a query per row,
-a runaway loop), not against a busy machine, since CI runs the SQLite and PostgreSQL suites at once
-on two cores. The goal is 1 s; check it on a quiet machine with `SAMDRIFT_CRAWL_MAX_SECONDS=1`.
+The time limit defaults to 2 s. On a quiet machine with the demo data every page the crawl reaches
+answers within 0.3 s (the asset list about 0.1 s, the service desk queue about 0.25 s), so 1 s is
+the goal and is met there (`SAMDRIFT_CRAWL_MAX_SECONDS=1`). CI runs the SQLite and PostgreSQL
+suites at once on two cores, with Chromium and axe-core competing for them, which makes server time
+three to six times longer; 2 s keeps a margin of two over the slowest page on such a machine, so it
+still catches a page that starts to query per row or render thousands of options, without failing
+on a busy machine.
 
 The crawl's browser context bypasses the Content-Security-Policy (and only this context): axe-core
 is injected as an inline script, which our policy (script-src 'self' + nonce) rightly blocks. Users
@@ -34,7 +38,7 @@ from tests.ui.crawl import crawl
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-MAX_SERVER_SECONDS = float(os.environ.get("SAMDRIFT_CRAWL_MAX_SECONDS", "5.0"))
+MAX_SERVER_SECONDS = float(os.environ.get("SAMDRIFT_CRAWL_MAX_SECONDS", "2.0"))
 # A comma-separated subset of the demo logins, to rerun one role's crawl while fixing it.
 ONLY_LOGINS = {name for name in os.environ.get("SAMDRIFT_CRAWL_LOGINS", "").split(",") if name}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
