@@ -10,8 +10,8 @@ from samdrift.core import api_views as core_api
 from samdrift.core import outbox_views, pages
 from samdrift.core import pickers as core_pickers
 from samdrift.core.security import ApiDocsPermission, login_unless_docs_public
-from samdrift.insight import services as insight_services
 from samdrift.identity import api as identity_api
+from samdrift.insight import services as insight_services
 from samdrift.ordering import api as ordering_api
 from samdrift.records import api as records_api
 from samdrift.servicedesk import api as servicedesk_api

@@ -40,6 +40,7 @@ class _Disposer:
     identifier_field = "pk"
     date_field = ""
     closed_field = ""
+    order = 100  # where records lists the kind among the others
 
     def model(self) -> type[models.Model]:
         from django.apps import apps
