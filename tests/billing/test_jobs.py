@@ -121,7 +121,7 @@ def test_reconciliation_upload_runs_as_a_job(billing: Billing, web: Any) -> None
         reverse("billing_reconciliation"),
         {"year": 2026, "settle_period": january.pk, "file": upload, "background": "1"},
     )
-    job = BillingJob.objects.get(kind=BillingJobKind.RECONCILE)
+    job = BillingJob.objects.get(kind=BillingJobKind.RECONCILE, period=january)
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     assert bytes(job.data) == accounting_file() and job.filename == "bokforing.se"  # kept until read
     assert not Settlement.objects.exists()
