@@ -64,7 +64,7 @@ def _warm_up_pdf_in_servers() -> None:
     import threading
 
     argv = " ".join(sys.argv)
-    if not any(name in argv for name in ("gunicorn", "runserver", "db_worker", "rqworker")):
+    if not any(name in argv for name in ("gunicorn", "runserver", "db_worker", "rqworker", "worker", "run_all")):
         return
 
     def warm() -> None:
