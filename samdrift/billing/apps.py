@@ -63,8 +63,9 @@ def _warm_up_pdf_in_servers() -> None:
     import sys
     import threading
 
-    argv = " ".join(sys.argv)
-    if not any(name in argv for name in ("gunicorn", "runserver", "db_worker", "rqworker", "worker", "run_all")):
+    program = sys.argv[0].rsplit("/", 1)[-1] if sys.argv else ""
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    if "gunicorn" not in program and command not in ("runserver", "db_worker", "rqworker", "worker", "run_all"):
         return
 
     def warm() -> None:
