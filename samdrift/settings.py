@@ -339,8 +339,6 @@ SAMDRIFT_INVENTORY_MAX_XML_BYTES = int(os.environ.get("SAMDRIFT_INVENTORY_MAX_XM
 SAMDRIFT_INVENTORY_PROLOG_FREQ_HOURS = int(os.environ.get("SAMDRIFT_INVENTORY_PROLOG_FREQ_HOURS", "24"))
 # Devices not seen by an agent for this many days are listed as stale.
 SAMDRIFT_STALE_DAYS = int(os.environ.get("SAMDRIFT_STALE_DAYS", "30"))
-# Asset imports with more rows than this run as a background job instead of in the request.
-SAMDRIFT_ASSET_IMPORT_SYNC_ROWS = int(os.environ.get("SAMDRIFT_ASSET_IMPORT_SYNC_ROWS", "2000"))
 # --- sessions, headers and the content security policy (issue 18; docs/identity.md) -----------
 # ASVS 3.3.2 (level 2): sign in again after 12 hours, or after 30 minutes without a request.
 SESSION_COOKIE_AGE = int(os.environ.get("SAMDRIFT_SESSION_MAX_SECONDS", str(12 * 3600)))
