@@ -717,6 +717,22 @@ def _insert_certificates(applied: Any, now: datetime) -> None:
         )
 
 
+def _close_assets(applied: Any) -> None:
+    """Each erased device's asset to its outcome, in one UPDATE ... FROM its report line."""
+    from django.db import connection
+
+    names = {"a_asset": F("item__asset_id"), "a_status": F("outcome")}
+    select_sql, params = applied.annotate(**names).values_list(*names).order_by().query.sql_with_params()
+    qn = connection.ops.quote_name
+    table = qn(Asset._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {qn('status')} = s.a_status, {qn('assigned_to_id')} = NULL "  # noqa: S608 - SQL compiled by the ORM
+            f"FROM ({select_sql}) s WHERE {table}.{qn('id')} = s.a_asset",
+            params,
+        )
+
+
 def _update_items(applied: Any, co2e: dict[tuple[str, str], tuple[Decimal, str, str]], now: datetime) -> None:
     """Every erased device's row from its report line in one UPDATE ... FROM (PostgreSQL, and
     SQLite 3.33+): its state, line, outcome, grade, value, current owner and CO2e with factor."""
@@ -788,9 +804,7 @@ def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
     # own audit event (below) records both steps.
     for outcome in sorted({r["outcome"] for r in rows}):
         asset_actions.check_transition(Asset(status=AssetStatus.ERASED, asset_tag=""), outcome)
-        Asset.objects.filter(pk__in=applied.filter(outcome=outcome).values("item__asset_id")).update(
-            status=outcome, assigned_to=None
-        )
+    _close_assets(applied)
     factors = co2e_factors()
     co2e: dict[tuple[str, str], tuple[Decimal, str, str]] = {}
     for key in sorted({(r["item__asset__model__category"], r["outcome"]) for r in rows}):
