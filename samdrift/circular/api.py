@@ -236,9 +236,10 @@ class BatchViewSet(ScopedViewSet):
     @extend_schema(request=AdvanceSerializer, responses={200: BatchSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def advance(self, request: Request, pk: str | None = None) -> Response:
+        target = self.get_object()  # 404 for another owner's object before the body is read
         data = AdvanceSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        batch = actions.do_advance_batch(self.get_object(), data.validated_data["status"], actor=request.user)
+        batch = actions.do_advance_batch(target, data.validated_data["status"], actor=request.user)
         return Response(BatchSerializer(batch, context={"request": request}).data)
 
     @extend_schema(request=None, responses={(200, "text/csv"): OpenApiTypes.BINARY, **ERRORS})
@@ -300,10 +301,11 @@ class PartnerReportViewSet(mixins.CreateModelMixin, _ReadOnly):
     @extend_schema(request=ColumnsSerializer, responses={200: PartnerReportSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def columns(self, request: Request, pk: str | None = None) -> Response:
+        target = self.get_object()  # 404 for another owner's object before the body is read
         data = ColumnsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = reports.do_set_report_columns(
-            self.get_object(),
+            target,
             data.validated_data["columns"],
             actor=request.user,
             save_as=data.validated_data["save_as"],
@@ -334,10 +336,11 @@ class ReportLineViewSet(_ReadOnly):
     @extend_schema(request=ResolveSerializer, responses={200: ReportLineSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str | None = None) -> Response:
+        target = self.get_object()  # 404 for another owner's object before the body is read
         data = ResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         line = reports.do_resolve_line(
-            self.get_object(), data.validated_data["resolution"], note=data.validated_data["note"], actor=request.user
+            target, data.validated_data["resolution"], note=data.validated_data["note"], actor=request.user
         )
         return Response(ReportLineSerializer(line).data)
 

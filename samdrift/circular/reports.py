@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import CharField, DecimalField, F, OuterRef, Q, Subquery, Value
+from django.db.models import Case, CharField, DecimalField, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -717,6 +717,60 @@ def _insert_certificates(applied: Any, now: datetime) -> None:
         )
 
 
+def _close_assets(applied: Any) -> None:
+    """Each erased device's asset to its outcome, in one UPDATE ... FROM its report line."""
+    from django.db import connection
+
+    names = {"a_asset": F("item__asset_id"), "a_status": F("outcome")}
+    select_sql, params = applied.annotate(**names).values_list(*names).order_by().query.sql_with_params()
+    qn = connection.ops.quote_name
+    table = qn(Asset._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {qn('status')} = s.a_status, {qn('assigned_to_id')} = NULL "  # noqa: S608 - SQL compiled by the ORM
+            f"FROM ({select_sql}) s WHERE {table}.{qn('id')} = s.a_asset",
+            params,
+        )
+
+
+def _update_items(applied: Any, co2e: dict[tuple[str, str], tuple[Decimal, str, str]], now: datetime) -> None:
+    """Every erased device's row from its report line in one UPDATE ... FROM (PostgreSQL, and
+    SQLite 3.33+): its state, line, outcome, grade, value, current owner and CO2e with factor."""
+    from django.db import connection
+
+    def case(position: int, field: Any) -> Case:
+        return Case(
+            *[
+                When(outcome=o, item__asset__model__category=c, then=Value(v[position], field))
+                for (c, o), v in co2e.items()
+            ],
+            default=Value(Decimal(0) if position == 0 else "", field),
+            output_field=field,
+        )
+
+    names = {
+        "l_item": F("item_id"), "l_line": F("pk"), "l_outcome": F("outcome"), "l_grade": F("grade"),
+        "l_value": Coalesce(F("residual_value"), Value(Decimal("0.00")), output_field=DecimalField()),
+        "l_owner": F("item__asset__owner_id"),
+        "l_kg": case(0, DecimalField(max_digits=10, decimal_places=2)),
+        "l_factor": case(1, CharField()), "l_source": case(2, CharField()),
+    }  # fmt: skip
+    select_sql, params = applied.annotate(**names).values_list(*names).order_by().query.sql_with_params()
+    qn = connection.ops.quote_name
+    table = qn(BatchItem._meta.db_table)
+    sets = {
+        "state": "%s", "closed_at": "%s", "report_line_id": "s.l_line", "outcome": "s.l_outcome",
+        "grade": "s.l_grade", "residual_value": "s.l_value", "owner_id": "s.l_owner",
+        "co2e_avoided_kg": "s.l_kg", "co2e_factor": "s.l_factor", "co2e_source": "s.l_source",
+    }  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {', '.join(f'{qn(k)} = {v}' for k, v in sets.items())} "  # noqa: S608 - SQL compiled by the ORM
+            f"FROM ({select_sql}) s WHERE {table}.{qn('id')} = s.l_item",
+            [ItemState.ERASED, connection.ops.adapt_datetimefield_value(now), *params],
+        )
+
+
 def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
     """Set-based: a few statements per report whatever its size, one audit event per device."""
     from samdrift.billing import services as billing
@@ -750,29 +804,13 @@ def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
     # own audit event (below) records both steps.
     for outcome in sorted({r["outcome"] for r in rows}):
         asset_actions.check_transition(Asset(status=AssetStatus.ERASED, asset_tag=""), outcome)
-        Asset.objects.filter(pk__in=applied.filter(outcome=outcome).values("item__asset_id")).update(
-            status=outcome, assigned_to=None
-        )
-    line_of = ReportLine.objects.filter(report=report, item_id=OuterRef("pk"), row__isnull=False)
-    BatchItem.objects.filter(pk__in=applied.values("item_id")).update(
-        state=ItemState.ERASED,
-        closed_at=now,
-        report_line=Subquery(line_of.values("pk")[:1]),
-        outcome=Subquery(line_of.values("outcome")[:1]),
-        grade=Subquery(line_of.values("grade")[:1]),
-        residual_value=Coalesce(
-            Subquery(line_of.values("residual_value")[:1]), Value(Decimal("0.00")), output_field=DecimalField()
-        ),
-        owner=Subquery(Asset.objects.filter(pk=OuterRef("asset_id")).values("owner_id")[:1]),
-    )
+    _close_assets(applied)
     factors = co2e_factors()
     co2e: dict[tuple[str, str], tuple[Decimal, str, str]] = {}
     for key in sorted({(r["item__asset__model__category"], r["outcome"]) for r in rows}):
         kg, factor_text, source = co2e_avoided(factors.get(key[0]), key[1])
         co2e[key] = (kg, str(factor_text)[:200], source[:300])
-        BatchItem.objects.filter(
-            pk__in=applied.filter(outcome=key[1], item__asset__model__category=key[0]).values("item_id")
-        ).update(co2e_avoided_kg=kg, co2e_factor=co2e[key][1], co2e_source=co2e[key][2])
+    _update_items(applied, co2e, now)
     incidents = list(incident_lines.select_related("item__asset").order_by("row", "id"))
     incident_of = ReportLine.objects.filter(report=report, item_id=OuterRef("pk"), resolution=Resolution.INCIDENT)
     for problem, state in ((Problem.MISSING, ItemState.MISSING), (None, ItemState.NOT_ERASED)):
