@@ -9,3 +9,7 @@ class IdentityConfig(AppConfig):
 
     def ready(self) -> None:
         from samdrift.identity import sessions, signals  # noqa: F401 - connect the login and MFA signal receivers
+        from samdrift.identity.views import sso_form
+        from samdrift.tenancy.login import LOGIN_EXTRAS
+
+        LOGIN_EXTRAS["sso_form"] = sso_form  # the login page offers sign-in through the owner's directory

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,11 @@ def _account_key(username: str) -> str:
 
 def _address_key(address: str) -> str:
     return f"{_PREFIX}:address:{address}"
+
+
+# What other apps add to the login page (identity adds its SSO form, name -> provider(request)),
+# registered from their AppConfig.ready(): tenancy imports only core (tests/test_layers.py).
+LOGIN_EXTRAS: dict[str, Callable[[HttpRequest], Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -172,10 +178,9 @@ class ThrottledLoginView(LoginView):
         return perform_password_login(self.request, {"username": user.get_username()}, login)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        from samdrift.identity.views import sso_form
-
         context = super().get_context_data(**kwargs)
-        context.setdefault("sso_form", sso_form(self.request))  # an errored one from identity's sso_start stays
+        for name, provide in LOGIN_EXTRAS.items():  # e.g. identity's SSO form; an errored one already there stays
+            context.setdefault(name, provide(self.request))
         return context
 
     def form_invalid(self, form: Any) -> HttpResponse:
