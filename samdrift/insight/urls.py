@@ -9,5 +9,5 @@ urlpatterns = [
     path("insight/<int:pk>/", views.owner_page, name="insight_owner"),
     path("insight/<int:pk>/lines/", views.owner_lines, name="insight_lines"),
     path("insight/<int:pk>/export/", views.owner_export, name="insight_export"),
-    path("insight/reports/<int:pk>/", views.report_pdf, name="insight_report"),
+    path("insight/reports/<int:pk>/report.pdf", views.report_pdf, name="insight_report"),
 ]

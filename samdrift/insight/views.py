@@ -207,10 +207,10 @@ def export_rows(data: Any) -> list[list[Any]]:
 
 @login_required
 def owner_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """The 24 months of figures as CSV (`?format=csv`, default) or XLSX (`?format=xlsx`)."""
+    """The 24 months of figures as CSV (`?export=csv`, default) or XLSX (`?export=xlsx`)."""
     owner = access_insight_owner(request.user, pk)
     data = build_owner_insight(request.user, owner)
-    fmt = request.GET.get("format", "csv")
+    fmt = request.GET.get("export") or request.GET.get("format", "csv")
     rows = export_rows(data)
     scope = scope_for(request.user)
     held = sorted(scope.operator_roles & INSIGHT_OPERATOR_ROLES)

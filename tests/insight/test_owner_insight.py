@@ -95,8 +95,8 @@ def test_horby_viewer_sees_horby_beside_the_group_and_nothing_of_the_others(skan
         reverse("home"),
         reverse("insight_index"),
         reverse("insight_owner", args=[horby.pk]),
-        reverse("insight_export", args=[horby.pk]) + "?format=csv",
-        reverse("insight_export", args=[horby.pk]) + "?format=xlsx",
+        reverse("insight_export", args=[horby.pk]) + "?export=csv",
+        reverse("insight_export", args=[horby.pk]) + "?export=xlsx",
         reverse("insight_lines", args=[horby.pk]) + f"?month={last_full_month():%Y-%m}",
         "/api/v1/insight/months/",
         "/api/v1/insight/breakdowns/",
@@ -264,13 +264,13 @@ def test_drill_down_lists_the_invoice_lines_behind_a_month(world: Any, web: Any)
 def test_exports_are_the_page_figures_and_formula_safe(world: Any, web: Any) -> None:
     refresh_owner_months(months_back(last_full_month(), 24), today=date.today())
     client = web(world.a.viewer)
-    csv_text = client.get(reverse("insight_export", args=[world.a.owner.pk]) + "?format=csv").content.decode(
+    csv_text = client.get(reverse("insight_export", args=[world.a.owner.pk]) + "?export=csv").content.decode(
         "utf-8-sig"
     )
     lines = csv_text.strip().splitlines()
     assert lines[0].startswith("month;owner;employees")
     assert len(lines) == 1 + 24
-    xlsx = client.get(reverse("insight_export", args=[world.a.owner.pk]) + "?format=xlsx")
+    xlsx = client.get(reverse("insight_export", args=[world.a.owner.pk]) + "?export=xlsx")
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
     assert AuditEvent.objects.filter(event_type="exported", object_type="insight.ownermonth").exists()
 
