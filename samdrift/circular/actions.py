@@ -34,6 +34,7 @@ from samdrift.core.actions import create_audited, set_active_audited, update_aud
 from samdrift.core.audit import PendingEvent, record_event, record_events
 from samdrift.core.models import AuditEventType
 from samdrift.core.outbox import Attachment, queue_message
+from samdrift.core.roles import Role
 from samdrift.core.tabular import looks_like_formula
 
 MAX_LABELS = 5000
@@ -426,3 +427,41 @@ def batch_totals(batch: Batch, user: Any) -> list[dict[str, Any]]:
         .order_by("owner__name")
     )
     return list(rows)
+
+
+# Disposal under the information management plan (records calls these through circular.services).
+DISPOSAL_ROLES = (Role.RECORDS_OFFICER, Role.ADMIN)
+
+
+def _audit_disposal(actor: Any, role: str, label: str, method: str, count: int) -> None:
+    record_event(
+        actor, role, AuditEventType.UPDATED,
+        object_type=label, object_repr=str(count),
+        extra={"action": "dispose", "method": method, "count": count},
+    )  # fmt: skip
+
+
+@transaction.atomic
+def do_dispose_certificates(ids: Any, method: str, *, actor: Any) -> int:
+    """Certificates past their retention are deleted (the device keeps its closed status; the audit
+    trail keeps each certificate's number and hash). One audit event for the batch."""
+    from samdrift.circular.models import Certificate
+
+    role = require_role(actor, owner_id=None, operator_roles=DISPOSAL_ROLES)
+    rows = Certificate.objects.filter(pk__in=ids)
+    count = rows._raw_delete(rows.db)  # type: ignore[attr-defined]
+    _audit_disposal(actor, role, "circular.certificate", method, count)
+    return int(count)
+
+
+@transaction.atomic
+def do_dispose_partner_reports(ids: Any, method: str, *, actor: Any) -> int:
+    """A partner report's file and raw rows go; its structured lines stay, because the owners'
+    credits and the devices' history refer to them. One audit event for the batch."""
+    from samdrift.circular.models import PartnerReport, ReportLine
+
+    role = require_role(actor, owner_id=None, operator_roles=DISPOSAL_ROLES)
+    ReportLine.objects.filter(report_id__in=ids).update(raw={})
+    count = PartnerReport.objects.filter(pk__in=ids).update(content=b"", file_errors=[])
+    _audit_disposal(actor, role, "circular.partnerreport", method, count)
+    return count

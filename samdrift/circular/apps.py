@@ -65,6 +65,10 @@ class CircularConfig(AppConfig):
 
         for source in record_sources():  # certificates and reports: disposed of by the plan, not searched
             register_source(source, searchable=False)
+        from samdrift.circular.services import insight_figures
+        from samdrift.insight.services import register_circular_source
+
+        register_circular_source(insight_figures)  # take-back credits and CO2e on the owners' insight pages
         if not any(p.name == "circular-render-certificates" for p in PERIODIC_TASKS):
             PERIODIC_TASKS.append(
                 Periodic(

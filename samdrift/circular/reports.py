@@ -829,6 +829,10 @@ def _apply(report: PartnerReport, *, actor: Any, role: str) -> PartnerReport:
 
     owners = Owner.objects.in_bulk(list(totals))
     events: list[PendingEvent] = []
+    if totals:  # insight's owner months show the credits once this commits
+        from samdrift.insight.services import request_refresh
+
+        request_refresh()
     for owner_id, (amount, count) in sorted(totals.items()):
         credit = Credit(owner_id=owner_id, report=report, amount=amount, devices=count, created=now)
         credit.save(force_insert=True)

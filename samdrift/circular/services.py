@@ -16,7 +16,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from samdrift.circular.models import BatchItem, Certificate, PartnerReport, ReportLine
+from samdrift.circular.models import BatchItem, Certificate
 from samdrift.circular.reports import check_may_close
 from samdrift.circular.views_climate import climate_rows
 
@@ -66,11 +66,12 @@ class CertificateRecords(_Disposer):
     date_field = "issued"
     closed_field = "item__closed_at"
 
-    def dispose(self, ids: models.QuerySet, method: str) -> int:
+    def dispose(self, ids: models.QuerySet, method: str, *, actor: Any) -> int:
         """A certificate past its retention goes; the device keeps its closed status and the
         audit trail keeps the certificate's number and hash."""
-        rows = Certificate.objects.filter(pk__in=ids)
-        return rows._raw_delete(rows.db)  # type: ignore[attr-defined]
+        from samdrift.circular.actions import do_dispose_certificates
+
+        return do_dispose_certificates(ids, method, actor=actor)
 
 
 class ReportRecords(_Disposer):
@@ -79,12 +80,38 @@ class ReportRecords(_Disposer):
     date_field = "uploaded"
     closed_field = "applied_at"
 
-    def dispose(self, ids: models.QuerySet, method: str) -> int:
+    def dispose(self, ids: models.QuerySet, method: str, *, actor: Any) -> int:
         """The file as received and each row as read go; the structured lines stay, because the
         credits on the owners' invoices and the devices' history refer to them."""
-        ReportLine.objects.filter(report_id__in=ids).update(raw={})
-        return PartnerReport.objects.filter(pk__in=ids).update(content=b"", file_errors=[])
+        from samdrift.circular.actions import do_dispose_partner_reports
+
+        return do_dispose_partner_reports(ids, method, actor=actor)
 
 
 def record_sources() -> list[Any]:
     return [CertificateRecords(), ReportRecords()]
+
+
+def insight_figures(first_month: Any, last_month: Any) -> dict[tuple[int, Any], tuple[Any, Any]]:
+    """For insight's owner months: per owner and month a device was closed (Swedish time), the
+    residual value credited and the kg CO2e avoided (one grouped query). Registered with
+    insight.services.register_circular_source from CircularConfig.ready()."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from django.db.models import Sum
+    from django.db.models.functions import TruncMonth
+
+    end = (last_month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    rows = (
+        BatchItem.objects.filter(closed_at__isnull=False, closed_at__date__gte=first_month, closed_at__date__lt=end)
+        .annotate(month=TruncMonth("closed_at"))
+        .values("owner_id", "month")
+        .annotate(value=Sum("residual_value"), co2e=Sum("co2e_avoided_kg"))
+    )
+    result: dict[tuple[int, Any], tuple[Any, Any]] = {}
+    for r in rows:
+        month = r["month"]
+        key = (r["owner_id"], date(month.year, month.month, 1))
+        result[key] = (r["value"] or Decimal("0"), r["co2e"] or Decimal("0"))
+    return result
