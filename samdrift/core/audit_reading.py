@@ -113,7 +113,7 @@ def related_names(user: Any, events: Iterable[AuditEvent]) -> dict[tuple[type[mo
             readable = set(manager.for_user(user).filter(pk__in=[r.pk for r in rows]).values_list("pk", flat=True))
         for found in rows:
             if hasattr(found, "get_full_name"):
-                label = found.get_full_name() or found.get_username()
+                label = found.get_full_name() or found.get_username()  # type: ignore[attr-defined]
             elif readable is not None and found.pk not in readable:
                 continue
             else:
