@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 
 from samdrift.core.access import scope_for
@@ -75,3 +75,48 @@ def mask_unreadable(user: Any, events: Iterable[AuditEvent]) -> list[AuditEvent]
         event.extra = {}
         event.masked = True  # type: ignore[attr-defined]
     return events
+
+
+def related_names(user: Any, events: Iterable[AuditEvent]) -> dict[tuple[type[models.Model], str], str]:
+    """The names of the related rows the events' changes point to (an asset's model, a ticket's
+    assignee), looked up once per related model for the whole page, as `change_value` shows them:
+    an owner's row only when `user` may open it."""
+    wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+    for event in events:
+        model = _model(event.object_type)
+        if model is None:
+            continue
+        for name, change in (event.changes or {}).items():
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            related = getattr(field, "related_model", None)
+            if related is None or not field.many_to_one or not isinstance(change, list | tuple):
+                continue
+            pk_field = related._meta.pk
+            assert pk_field is not None
+            for value in change[:2]:
+                if value in (None, "") or isinstance(value, bool | list | dict) or len(str(value)) > 100:
+                    continue
+                try:
+                    wanted[related].add(pk_field.to_python(value))
+                except (ValidationError, ValueError, TypeError):
+                    continue
+    names: dict[tuple[type[models.Model], str], str] = {}
+    for related, ids in wanted.items():
+        rows = list(related._default_manager.filter(pk__in=list(ids)[:1000]))
+        owned = any(f.name == "owner" for f in related._meta.get_fields())
+        manager: Any = related._default_manager
+        readable: set[Any] | None = None
+        if owned and hasattr(manager, "for_user"):
+            readable = set(manager.for_user(user).filter(pk__in=[r.pk for r in rows]).values_list("pk", flat=True))
+        for found in rows:
+            if hasattr(found, "get_full_name"):
+                label = found.get_full_name() or found.get_username()  # type: ignore[attr-defined]
+            elif readable is not None and found.pk not in readable:
+                continue
+            else:
+                label = str(found)
+            names[(related, str(found.pk))] = str(label)
+    return names

@@ -29,6 +29,22 @@ from samdrift.core.views import ScopedDetailView, ScopedListView
 
 DELIVERING_BACKENDS = ("smtp.EmailBackend",)
 
+# What each kind of message is, as the outbox page says it (the stored kind is a code).
+MAIL_KINDS = {
+    "servicedesk.ticket_created": gettext_lazy("Ticket received"),
+    "servicedesk.ticket_resolved": gettext_lazy("Ticket resolved"),
+    "servicedesk.reply": gettext_lazy("Reply on a ticket"),
+    "servicedesk.sla_warning": gettext_lazy("SLA warning"),
+    "ordering.approval_requested": gettext_lazy("Order to approve"),
+    "ordering.order_decided": gettext_lazy("Order decided"),
+    "ordering.purchase_order": gettext_lazy("Purchase order to the supplier"),
+    "ordering.agreement_expiry": gettext_lazy("Agreement about to expire"),
+}
+
+
+def mail_kind_label(kind: str) -> str:
+    return str(MAIL_KINDS.get(kind, kind))
+
 
 def delivers_mail() -> bool:
     """False in development (the dummy backend): the outbox page is then the only place mail is seen."""
@@ -118,6 +134,7 @@ class OutboxDetail(ScopedDetailView):
             attachments=list(self.object.attachments.defer("content")),
             may_retry=self.object.status == OutboxStatus.FAILED,
             delivers=delivers_mail(),
+            kind_label=mail_kind_label(self.object.kind),
         )
         return context
 

@@ -15,7 +15,7 @@ from django_filters.views import FilterView
 
 from samdrift.core import operations
 from samdrift.core.access import scope_for
-from samdrift.core.audit_reading import mask_unreadable
+from samdrift.core.audit_reading import mask_unreadable, related_names
 from samdrift.core.models import AuditEvent, AuditEventType
 from samdrift.core.roles import Role
 
@@ -73,4 +73,6 @@ class AuditSearch(LoginRequiredMixin, FilterView):
         context = super().get_context_data(**kwargs)
         # Each event carries only what its reader may read of its object (core/audit_reading.py).
         context["object_list"] = mask_unreadable(self.request.user, context["object_list"])
+        # Changes in words: each related row named with one query per model for the whole page.
+        context["change_names"] = related_names(self.request.user, context["object_list"])
         return context

@@ -48,6 +48,14 @@ KNOWN_LEAKS = [
     re.compile(r"\b(tenancy|servicedesk|assets|ordering|records|billing)\.[a-z]+ \d+"),
     re.compile(r"assignee: – → \d+"),
     re.compile(r"\(person-id\)"),
+    # Filters and forms that asked for a database id ("Person (id)", "Kostnadsställe (id)").
+    re.compile(r"\((person|asset|cost centre|kostnadsställe|tillgång)?[ -]?id\)", re.IGNORECASE),
+    # Field names of audit changes shown as stored (now the fields' names in words).
+    re.compile(r"\b(resolution_due|first_responded_at|record_type|item_count|monthly_cost|hourly_rate)\b"),
+    re.compile(r"\b(depreciation_months|registration_number|revenue_account|charge_date|monthly_price)\b"),
+    # The kind of an outgoing message as its code.
+    re.compile(r"\b(servicedesk|ordering)\.(ticket_created|ticket_resolved|reply|sla_warning|approval_requested)\b"),
+    re.compile(r"\b(servicedesk|ordering)\.(order_decided|purchase_order|agreement_expiry)\b"),
 ]
 
 

@@ -30,3 +30,29 @@ def test_history_shows_labels_and_names_not_codes(world: Any, web: Any) -> None:
 def test_the_audit_log_names_the_kind_of_object(world: Any, web: Any) -> None:
     html = web(world.admin).get(reverse("audit_search"), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
     assert "tenancy.user" not in html and "servicedesk.ticket" not in html
+
+
+@pytest.mark.django_db
+def test_the_audit_log_shows_changes_in_words(world: Any, web: Any) -> None:
+    """Field names, choices and related rows of every event's changes in words, with one query per
+    related model for the page (not one per event)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ticket = Ticket.objects.filter(owner=world.a.owner).order_by("pk").first()
+    world.agent.first_name, world.agent.last_name = "Sven", "Lind"
+    world.agent.save(update_fields=["first_name", "last_name"])
+    actions.do_assign_ticket(ticket, group=None, assignee=world.agent, actor=world.admin)
+    client = web(world.admin)
+    client.get(reverse("audit_search"))
+    with CaptureQueriesContext(connection) as first:
+        html = client.get(reverse("audit_search"), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    text = re.sub(r"<[^>]+>", " ", html).replace("\u00a0", " ")
+    assert "Sven Lind" in text
+    assert "assignee" not in text and "Handläggare" in text
+    assert f"→ {world.agent.pk} " not in text and " True " not in text
+    for other in Ticket.objects.filter(owner=world.a.owner).exclude(pk=ticket.pk)[:3]:
+        actions.do_assign_ticket(other, group=None, assignee=world.admin, actor=world.admin)
+    with CaptureQueriesContext(connection) as more:
+        client.get(reverse("audit_search"))
+    assert len(more.captured_queries) == len(first.captured_queries)

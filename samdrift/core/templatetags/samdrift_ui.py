@@ -143,6 +143,29 @@ def model_label(label: str) -> str:
         return label
 
 
+def related_name(user: Any, found: Any) -> str:
+    """What a change names a related row by: a user's full name; the name of reference data (an
+    asset model, a manufacturer: no owner's data); an owner's row only for a reader who may open it."""
+    if found is None:
+        return ""
+    if hasattr(found, "get_full_name"):
+        # A user named in a change: the person's name (who did or got the work).
+        return str(found.get_full_name() or found.get_username())
+    owned = any(f.name == "owner" for f in found._meta.get_fields())
+    if not owned or user is None or may_view(user, found):
+        return str(found)
+    return ""
+
+
+@register.filter
+def model_class(label: str) -> Any:
+    """`assets.asset` → the model class, for naming the fields of an audit event of any model."""
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
 @register.simple_tag(takes_context=True)
 def change_value(context: Any, obj: Any, name: str, value: Any) -> str:
     """One side of a recorded change in words: a choice's label, Yes/No, the related object's name
@@ -164,18 +187,18 @@ def change_value(context: Any, obj: Any, name: str, value: Any) -> str:
         return str(dict(field.flatchoices).get(value, value))
     related = getattr(field, "related_model", None)
     if related is not None and field.many_to_one:
+        known = context.get("change_names")
+        if known is not None:
+            # The page looked the names up for all its events at once (audit_reading.related_names).
+            name = known.get((related, str(value)))
+            if name is None and not str(value).isdigit():
+                return str(value)  # recorded as a name or code, not an id
+            return name or _("(not shown)")
         cache = context.render_context.setdefault("samdrift_change_names", {})
         key = (related, value)
         if key not in cache:
             found = related._default_manager.filter(pk=value).first()
-            user = context.get("user")
-            if found is not None and hasattr(found, "get_full_name"):
-                # A user named in a change: the person's name (who did or got the work).
-                cache[key] = found.get_full_name() or found.get_username()
-            elif found is not None and (user is None or may_view(user, found)):
-                cache[key] = str(found)
-            else:
-                cache[key] = f"#{value}"
+            cache[key] = related_name(context.get("user"), found) or _("(not shown)")
         return cache[key]
     if isinstance(field, DecimalField):
         return format_number(value, field.decimal_places)
