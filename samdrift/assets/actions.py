@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -82,6 +82,17 @@ def check_same_owner(owner_id: int | None, **related: Any) -> None:
             errors[name] = _("Must belong to the same owner.")
     if errors:
         raise ValidationError(errors)
+
+
+# Checks other capabilities add before devices reach a status (take-back: reused, resold or recycled
+# only with an erasure certificate), registered from their ready() through assets/services.py.
+STATUS_GUARDS: dict[str, list[Callable[[list[int]], None]]] = {}
+
+
+def check_status_guards(asset_ids: list[int], status: str) -> None:
+    """Raise the ValidationError of the first registered check that refuses these devices."""
+    for guard in STATUS_GUARDS.get(status, ()):
+        guard(asset_ids)
 
 
 def check_transition(asset: Asset, status: str) -> None:
@@ -229,6 +240,7 @@ def do_change_asset_status(asset: Asset, status: str, *, actor: Any) -> Asset:
     """Move a device one step along its lifecycle (repair, return, erasure, disposal, loss)."""
     role = _role(actor, "asset", asset.owner_id)
     check_transition(asset, status)
+    check_status_guards([asset.pk], status)
     if status == AssetStatus.DEPLOYED and asset.assigned_to_id is None:
         raise ValidationError({"status": _("A device is deployed by checking it out to a person.")})
     changes = _status_change(asset, status)
@@ -381,6 +393,7 @@ def do_bulk_change_asset_status(assets: Iterable[Asset], status: str, *, actor: 
         raise ValidationError({"status": refused})
     now = timezone.now()
     ids = [a.pk for a in assets]
+    check_status_guards(ids, status)
     releasing = status in RELEASING_STATUSES
     released = [a for a in assets if releasing and a.assigned_to_id is not None]
     if releasing:

@@ -71,3 +71,13 @@ def get_technician_devices(user: Any, cap: int = 1000) -> dict[str, int]:
     return {
         str(status): visible.filter(status=status).order_by()[: cap + 1].count() for status in (*TO_PREPARE, *TO_PACK)
     }
+
+
+def register_status_guard(statuses: Iterable[str], guard: Any) -> None:
+    """Another capability refuses devices reaching these statuses unless its rule holds:
+    guard(asset_ids) raises a ValidationError (take-back: no closing without an erasure certificate)."""
+    from samdrift.assets.actions import STATUS_GUARDS
+
+    for status in statuses:
+        if guard not in STATUS_GUARDS.setdefault(status, []):
+            STATUS_GUARDS[status].append(guard)

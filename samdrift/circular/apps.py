@@ -69,6 +69,13 @@ class CircularConfig(AppConfig):
         from samdrift.insight.services import register_circular_source
 
         register_circular_source(insight_figures)  # take-back credits and CO2e on the owners' insight pages
+        from samdrift.assets.models import AssetStatus
+        from samdrift.assets.services import register_status_guard
+        from samdrift.circular.services import check_may_close
+
+        # A device is closed as reused, resold or recycled only with an erasure certificate, whichever
+        # page or API closes it.
+        register_status_guard((AssetStatus.REUSED, AssetStatus.RESOLD, AssetStatus.RECYCLED), check_may_close)
         if not any(p.name == "circular-render-certificates" for p in PERIODIC_TASKS):
             PERIODIC_TASKS.append(
                 Periodic(

@@ -233,6 +233,28 @@ def test_closing_rule_and_who_may_run_take_back(world: Any) -> None:
     assert cert.source == "partner" and cert.filename == "intyg.pdf"
 
 
+def test_no_page_or_api_closes_a_device_without_its_certificate(world: Any, api: Any) -> None:
+    """The closing rule holds outside take-back too: assets' own status action, its bulk action and
+    its API refuse reused/resold/recycled for a device without an erasure certificate."""
+    asset = awaiting_erasure(world.a, world.a.extra["asset_model"], "CLOSE-1", "SN-CLOSE-1")
+    asset = asset_actions.do_change_asset_status(asset, AssetStatus.ERASED, actor=world.technician)
+    for status in (AssetStatus.REUSED, AssetStatus.RESOLD, AssetStatus.RECYCLED):
+        with pytest.raises(ValidationError, match=r"certificate|intyg"):
+            asset_actions.do_change_asset_status(asset, status, actor=world.technician)
+        with pytest.raises(ValidationError):
+            asset_actions.do_bulk_change_asset_status([asset], status, actor=world.technician)
+    refused = api(world.technician).post(f"/api/v1/assets/{asset.pk}/status/", {"status": "recycled"}, format="json")
+    assert refused.status_code == 400
+    assert Asset.objects.get(pk=asset.pk).status == AssetStatus.ERASED
+    # A device with its certificate may be closed by the same action.
+    cert = world.a.extra["circular_certificate"]
+    Asset.objects.filter(pk=cert.asset_id).update(status=AssetStatus.ERASED)
+    closed = asset_actions.do_change_asset_status(
+        Asset.objects.get(pk=cert.asset_id), AssetStatus.RECYCLED, actor=world.technician
+    )
+    assert closed.status == AssetStatus.RECYCLED
+
+
 def test_device_list_and_batch_page_cost_the_same_whatever_their_length(
     world: Any, web: Any, django_assert_max_num_queries: Any
 ) -> None:
