@@ -22,5 +22,7 @@ class BillingVerb(models.TextChoices):
     REPLACE_RECONCILIATION = "replace_reconciliation"
     SETTLEMENT_TAKEBACK = "settlement_takeback"
     START_BILLING_RUN = "start_billing_run"
+    START_CLOSE_PERIOD = "start_close_period"
+    START_RECONCILIATION = "start_reconciliation"
     STORE_SIE_EXPORT = "store_sie_export"
     UPDATE_ALLOCATION_FIGURES = "update_allocation_figures"

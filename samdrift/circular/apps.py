@@ -13,6 +13,10 @@ class CircularConfig(AppConfig):
     verbose_name = _("Take-back")
 
     def ready(self) -> None:
+        from samdrift.circular.events import CircularVerb
+        from samdrift.core.events import register_verbs
+
+        register_verbs("circular", CircularVerb)
         post_migrate.connect(reseed, sender=self)
         from samdrift.circular.models import STAFF, VIEW_STAFF, Batch, PartnerReport, ReportState
         from samdrift.core.context_processors import add_nav

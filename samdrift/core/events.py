@@ -31,4 +31,6 @@ class CoreVerb(models.TextChoices):
     """The verbs of core's own events (the audit checkpoint, the job sweeper)."""
 
     AUDIT_CHECKPOINT = "audit_checkpoint"
+    CHECK_IMPORT = "check_import"
+    UPLOAD_IMPORT = "upload_import"
     JOB_LEASE_EXPIRED = "job_lease_expired"
