@@ -14,6 +14,12 @@ from rest_framework.response import Response
 from samdrift.core.access import ScopedQuerySet
 
 
+class CatalogueField(serializers.PrimaryKeyRelatedField):
+    """A choice from the operator's catalogue that every orderer may make (an active package or
+    service): reference data shared by all owners, so it is not narrowed to the user's rows; the
+    order action still checks that the user may order it."""
+
+
 def narrow_fields(fields: Any, user: Any) -> None:
     """Narrow every related field, in nested serializers and lists of them too, to what `user` may
     see; with no user (a serializer made without a request) to nothing: it fails closed."""
@@ -24,6 +30,8 @@ def narrow_fields(fields: Any, user: Any) -> None:
             narrow_fields(field.fields, user)  # a ScopedFieldsMixin child narrows itself: no harm twice
             continue
         target = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
+        if isinstance(target, CatalogueField):
+            continue
         qs = getattr(target, "queryset", None)
         if isinstance(qs, models.Manager):  # DRF builds related fields from the default manager
             qs = qs.all()
