@@ -14,10 +14,10 @@ from rest_framework.response import Response
 from samdrift.core.access import ScopedQuerySet
 
 
-class CatalogueField(serializers.PrimaryKeyRelatedField):
-    """A choice from the operator's catalogue that every orderer may make (an active package or
-    service): reference data shared by all owners, so it is not narrowed to the user's rows; the
-    order action still checks that the user may order it."""
+class SharedChoiceField(serializers.PrimaryKeyRelatedField):
+    """A choice among rows shared by every owner (the operator's catalogue of packages and services,
+    the service desk's agents): not narrowed to the user's own rows; the action still decides what
+    the user may do with it (order it, or have it ignored, as an end user's assignee is)."""
 
 
 def narrow_fields(fields: Any, user: Any) -> None:
@@ -30,7 +30,7 @@ def narrow_fields(fields: Any, user: Any) -> None:
             narrow_fields(field.fields, user)  # a ScopedFieldsMixin child narrows itself: no harm twice
             continue
         target = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
-        if isinstance(target, CatalogueField):
+        if isinstance(target, SharedChoiceField):
             continue
         qs = getattr(target, "queryset", None)
         if isinstance(qs, models.Manager):  # DRF builds related fields from the default manager

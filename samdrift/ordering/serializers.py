@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from samdrift.core.api import CatalogueField, ScopedSerializer
+from samdrift.core.api import ScopedSerializer, SharedChoiceField
 from samdrift.ordering.models import (
     MAX_ORDER_ITEMS,
     ORDERABLE_ROLE_CHOICES,
@@ -205,8 +205,8 @@ class OrderListSerializer(OrderSerializer):
 
 
 class OrderItemSerializer(serializers.Serializer):
-    package = CatalogueField(queryset=Package.objects.filter(active=True), required=False, allow_null=True)
-    service = CatalogueField(queryset=Service.objects.filter(active=True), required=False, allow_null=True)
+    package = SharedChoiceField(queryset=Package.objects.filter(active=True), required=False, allow_null=True)
+    service = SharedChoiceField(queryset=Service.objects.filter(active=True), required=False, allow_null=True)
     recipients = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), many=True)
     quantity = serializers.IntegerField(min_value=1, max_value=100, default=1)
 

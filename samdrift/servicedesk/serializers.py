@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from samdrift.core.api import ScopedSerializer
+from samdrift.core.api import ScopedSerializer, SharedChoiceField
 from samdrift.servicedesk.filters import desk_users
 from samdrift.servicedesk.models import (
     Article,
@@ -120,8 +120,10 @@ class TicketSerializer(ScopedSerializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
         assignee = fields.get("assignee")
-        if isinstance(assignee, serializers.PrimaryKeyRelatedField):
-            setattr(assignee, "queryset", desk_users())  # noqa: B010 - DRF types it as a descriptor
+        if isinstance(assignee, serializers.PrimaryKeyRelatedField) and not assignee.read_only:
+            fields["assignee"] = SharedChoiceField(
+                queryset=desk_users(), required=False, allow_null=True, label=assignee.label
+            )
         requester = fields.get("requester")
         queryset = getattr(requester, "queryset", None)
         if isinstance(requester, serializers.PrimaryKeyRelatedField) and queryset is not None:

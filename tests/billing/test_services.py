@@ -146,7 +146,7 @@ def test_credit_owner_lands_on_the_next_open_invoice_once(world: Any, article: A
             article=article,
             actor=world.technician,
         )
-    assert Charge.objects.filter(kind=ChargeKind.RESIDUAL_VALUE).count() == 1
+    assert Charge.objects.filter(kind=ChargeKind.RESIDUAL_VALUE, source_label="Restvärde dator 123").count() == 1
     period = actions.do_create_period(2026, 12, actor=world.finance)
     actions.do_run_billing(period, actor=world.finance)
     line = InvoiceLine.objects.get(period=period, source_type="charge", source_id=credit.pk)
