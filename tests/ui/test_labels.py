@@ -55,4 +55,4 @@ def test_the_audit_log_shows_changes_in_words(world: Any, web: Any) -> None:
         actions.do_assign_ticket(other, group=None, assignee=world.admin, actor=world.admin)
     with CaptureQueriesContext(connection) as more:
         client.get(reverse("audit_search"))
-    assert len(more.captured_queries) == len(first.captured_queries)
+    assert len(more.captured_queries) <= len(first.captured_queries)  # one query per related model, not per row
