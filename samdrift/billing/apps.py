@@ -65,7 +65,7 @@ def _warm_up_pdf_in_servers() -> None:
 
     program = sys.argv[0].rsplit("/", 1)[-1] if sys.argv else ""
     command = sys.argv[1] if len(sys.argv) > 1 else ""
-    if "gunicorn" not in program and command not in ("runserver", "db_worker", "rqworker", "worker", "run_all"):
+    if "gunicorn" not in program and command not in ("runserver", "db_worker", "rqworker"):
         return
 
     def warm() -> None:
