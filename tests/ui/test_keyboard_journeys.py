@@ -88,9 +88,9 @@ def test_portal_ticket_then_the_agent_resolves_it_by_keyboard(new_page: Any, wor
     tab_to(agent, agent.get_by_role("link", name=found.group(0)).first)
     agent.keyboard.press("Enter")
     agent.wait_for_url(re.compile(r"/servicedesk/tickets/\d+/"))
-    choose(agent, agent.get_by_label("Ny status"), Status.RESOLVED)
+    choose(agent, agent.get_by_label("Status", exact=True), Status.RESOLVED)
     # The submit button of the form that holds the status (wherever the page puts it).
-    submit = agent.locator("form", has=agent.get_by_label("Ny status")).locator("button[type=submit]").first
+    submit = agent.locator("form", has=agent.get_by_label("Status", exact=True)).locator("button[type=submit]").first
     tab_to(agent, submit)
     agent.keyboard.press("Enter")
     expect(agent.locator("#ticket-status")).to_have_text("Löst")
