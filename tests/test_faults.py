@@ -181,10 +181,10 @@ def cluster() -> Iterator[Cluster]:
             subprocess.run(["rm", "-rf", str(root)], check=False)
 
 
-def holder(state: dict[str, Any], path: str) -> int | None:
-    """The process id of the worker running the task (worker names end in their pid)."""
+def holders(state: dict[str, Any], path: str) -> list[int]:
+    """The process ids of the workers whose rows say they run the task (worker names end in their pid)."""
     running = [t for t in task_of(state, path) if t["status"] == "RUNNING"]
-    return int(running[0]["worker_ids"][-1].rsplit("-", 1)[1]) if running else None
+    return [int(t["worker_ids"][-1].rsplit("-", 1)[1]) for t in running]
 
 
 class TableLock:
@@ -237,7 +237,12 @@ def test_killed_workers_and_a_restarted_database_leave_nothing_stuck(cluster: Cl
         workers = {p.pid: p for p in (procs.worker(), procs.worker())}
 
         def kill_holder(path: str) -> None:
-            pid = wait_for("a worker to run " + path, lambda: holder(driver.ok("state"), path))
+            # A task row of an earlier killed worker may still read RUNNING until the sweep fails it:
+            # wait for the one a live worker holds.
+            pid = wait_for(
+                "a worker to run " + path,
+                lambda: next((p for p in holders(driver.ok("state"), path) if p in workers), None),
+            )
             time.sleep(0.3)  # the task takes its lease as it starts
             process = workers.pop(pid)
             process.send_signal(signal.SIGKILL)
