@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from samdrift.core import cells
 from samdrift.core.access import access_object, scope_for
+from samdrift.core.actionviews import ObjectActionView
 from samdrift.core.jobs import progress_context
 from samdrift.core.outbox import may_see_outbox, messages_about
 from samdrift.core.roles import OPERATOR_ROLES, Role
@@ -649,42 +650,38 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-@_model(Order)
-def order_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    order = access_object(Order, request.user, pk)
-    form = DecisionForm(request.POST)
-    form.is_valid()
-    reason = form.cleaned_data.get("reason", "")
-    try:
-        if request.POST.get("decision") == "approve":
-            actions.do_approve_order(order, actor=request.user, reason=reason)
-            messages.success(request, _("The order has been approved."))
-        elif request.POST.get("decision") == "reject":
-            actions.do_reject_order(order, reason, actor=request.user)
-            messages.success(request, _("The order has been rejected."))
-        else:
-            messages.error(request, _("Choose approve or reject."))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return HttpResponseRedirect(order.get_absolute_url())
+class OrderDecide(ObjectActionView):
+    """The approver's decision: approve, or reject with a reason."""
+
+    model = Order
+    form_class = DecisionForm
+
+    def allowed(self, user: Any, order: Order) -> bool:
+        return True  # the actions check that this user is the order's approver (or a substitute)
+
+    def perform(self, order: Order, data: dict[str, Any]) -> str:
+        reason = data.get("reason", "")
+        decision = self.request.POST.get("decision")
+        if decision == "approve":
+            actions.do_approve_order(order, actor=self.request.user, reason=reason)
+            return _("The order has been approved.")
+        if decision == "reject":
+            actions.do_reject_order(order, reason, actor=self.request.user)
+            return _("The order has been rejected.")
+        raise ValidationError(_("Choose approve or reject."))
 
 
-@login_required
-@require_POST
-@_model(Order)
-def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    order = access_object(Order, request.user, pk)
-    if actions.cancel_role(order, request.user) is None:
-        raise PermissionDenied
-    try:
-        actions.do_cancel_order(order, actor=request.user, reason=request.POST.get("reason", ""))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The order has been cancelled."))
-    return HttpResponseRedirect(order.get_absolute_url())
+class OrderCancel(ObjectActionView):
+    """Cancel an order: the orderer before approval, or who cancel_role names."""
+
+    model = Order
+
+    def allowed(self, user: Any, order: Order) -> bool:
+        return actions.cancel_role(order, user) is not None
+
+    def perform(self, order: Order, data: dict[str, Any]) -> str:
+        actions.do_cancel_order(order, actor=self.request.user, reason=self.request.POST.get("reason", ""))
+        return _("The order has been cancelled.")
 
 
 @login_required
