@@ -90,7 +90,6 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "django_htmx",
-    "rules.apps.AutodiscoverRulesConfig",
     "django_tasks_db",
     "samdrift.core",
     "samdrift.tenancy",
@@ -158,7 +157,6 @@ FORM_RENDERER = "samdrift.core.renderers.FormRenderer"
 
 AUTHENTICATION_BACKENDS = [
     "samdrift.tenancy.login.LoginThrottleBackend",  # first: refuses while a failed-login limit holds
-    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

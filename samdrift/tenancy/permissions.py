@@ -1,7 +1,5 @@
 """Who may change what in tenancy. One table, used by actions, views, the API and templates."""
 
-import rules
-
 from samdrift.core.access import may
 from samdrift.core.roles import Role
 
@@ -21,16 +19,3 @@ WRITE_ROLES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 def may_write(user: object, thing: str, owner_id: int | None = None) -> bool:
     operator_roles, owner_roles = WRITE_ROLES[thing]
     return may(user, owner_id=owner_id, operator_roles=operator_roles, owner_roles=owner_roles)
-
-
-def _predicate(thing: str):  # type: ignore[no-untyped-def]
-    @rules.predicate
-    def check(user, obj=None):  # type: ignore[no-untyped-def]
-        owner_id = getattr(obj, "scope_owner_id", None) if obj is not None else None
-        return may_write(user, thing, owner_id)
-
-    return check
-
-
-for _thing in WRITE_ROLES:
-    rules.add_perm(f"tenancy.change_{_thing}", _predicate(_thing))
