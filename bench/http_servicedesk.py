@@ -62,7 +62,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import people_list  # noqa: E402
 from bench.benchdb import ensure_database  # noqa: E402
-from bench.servicedesk_data import load  # noqa: E402
+from bench.servicedesk_data import DEMO_TICKETS, load  # noqa: E402
 
 WORDS = ["skrivare", "lösenord", "outlook", "fungerar"]
 GOALS = {  # issue 19: p95 in ms, or req/s
@@ -362,7 +362,7 @@ def main() -> None:
         tickets = conn.execute("SELECT count(*) FROM servicedesk_ticket").fetchone()[0]  # type: ignore[index]
     if owners == 0:
         people_list.manage(env, "demo")
-    if tickets <= 1000:
+    if tickets <= DEMO_TICKETS:
         print(f"Loading {args.tickets:,} tickets ...", flush=True)
         print(load(args.database_url, args.tickets))
     f = facts(args.database_url)

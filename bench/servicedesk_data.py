@@ -231,6 +231,8 @@ def sample_fractions(words: list[str], n: int = 50_000, seed: int = 2026) -> dic
     return {w: round(sum(w.lower() in s for s in subjects) / n, 3) for w in words}
 
 
+# The demo holds some thousands of its own (24 months of insight history); more means generated ones.
+DEMO_TICKETS = 20_000
 TICKET_INDEX_TABLES = ("servicedesk_ticket", "servicedesk_comment")
 
 
@@ -239,7 +241,7 @@ def load(url: str, tickets: int, *, seed: int = 2026, years: int = 3) -> dict[st
     rnd = random.Random(seed)
     timings: dict[str, Any] = {}
     with psycopg.connect(url, autocommit=True) as conn:
-        if conn.execute("SELECT count(*) FROM servicedesk_ticket").fetchone()[0] > 1000:  # type: ignore[index]
+        if conn.execute("SELECT count(*) FROM servicedesk_ticket").fetchone()[0] > DEMO_TICKETS:  # type: ignore[index]
             raise SystemExit("the database already holds generated tickets")
         owners = [r[0] for r in conn.execute("SELECT id FROM tenancy_owner ORDER BY id")]
         people: dict[int, list[int]] = {o: [] for o in owners}
