@@ -57,23 +57,23 @@ class BillingConfig(AppConfig):
 
 
 def _warm_up_pdf_in_servers() -> None:
-    """In the processes that render PDFs for people (gunicorn, runserver, the task worker), load
-    WeasyPrint in the background at start; commands and tests do not pay for it."""
+    """In the processes that render PDFs for people (gunicorn's workers, the task worker), load
+    WeasyPrint and its fonts at start (about 2 s), so that the first invoice PDF a user asks for is
+    not the one that pays for it; commands, runserver and tests do not pay for it.
+
+    In this thread, never in a background one: a background import raced the request thread's
+    imports (openpyxl's package, half-initialised in one thread, was imported by the other), and
+    every gunicorn worker died at boot ("Worker failed to boot")."""
     import logging
     import sys
-    import threading
 
     program = sys.argv[0].rsplit("/", 1)[-1] if sys.argv else ""
     command = sys.argv[1] if len(sys.argv) > 1 else ""
-    if "gunicorn" not in program and command not in ("runserver", "db_worker", "rqworker"):
+    if "gunicorn" not in program and command not in ("db_worker", "rqworker"):
         return
+    from samdrift.billing.pdf import warm_up
 
-    def warm() -> None:
-        from samdrift.billing.pdf import warm_up
-
-        try:
-            warm_up()
-        except Exception:  # a failed warm-up only means the first PDF is slower
-            logging.getLogger(__name__).warning("PDF warm-up failed", exc_info=True)
-
-    threading.Thread(target=warm, name="pdf-warm-up", daemon=True).start()
+    try:
+        warm_up()
+    except Exception:  # a failed warm-up only means the first PDF is slower
+        logging.getLogger(__name__).warning("PDF warm-up failed", exc_info=True)

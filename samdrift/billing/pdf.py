@@ -109,7 +109,7 @@ def document_text(document: Any) -> str:
 def warm_up() -> None:
     """Load WeasyPrint and its fonts once, so that the first invoice PDF a user asks for is not
     the one that pays for it (about 6 s of import and font set-up on a busy two-core machine).
-    Started from BillingConfig.ready() in a daemon thread in web and worker processes."""
+    Called from BillingConfig.ready() in gunicorn and task-worker processes, before they serve."""
     import weasyprint
 
     weasyprint.HTML(string="<p>Hörby å ä ö 0,00 kr</p>").write_pdf()
