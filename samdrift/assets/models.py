@@ -12,28 +12,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from samdrift.core.access import OwnerScopedModel, Scope, ScopedQuerySet
+from samdrift.core.access import OperatorOnlyModel, OwnerScopedModel, Scope, ScopedQuerySet
 from samdrift.core.models import Job
-from samdrift.core.roles import OPERATOR_ROLES, Role
+from samdrift.core.roles import Role
 
 STAFF = frozenset({Role.ADMIN, Role.TECHNICIAN})
 
 
-class CatalogueModel(models.Model):
+class CatalogueModel(OperatorOnlyModel):
     """Reference data kept by the operator. Owner users see it only through their own assets."""
-
-    OPERATOR_VIEW_ROLES: frozenset[str] = OPERATOR_ROLES
-
-    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         abstract = True
-
-    @classmethod
-    def scope_queryset(cls, qs: models.QuerySet, scope: Scope) -> models.QuerySet:
-        if scope.has_operator_role(cls.OPERATOR_VIEW_ROLES):
-            return qs
-        return qs.none()
 
 
 class Manufacturer(CatalogueModel):
@@ -166,7 +156,10 @@ TERMINAL_STATUSES = frozenset(k for k, v in TRANSITIONS.items() if not v)
 
 
 class Asset(OwnerScopedModel):
-    """One device (tillgång) with its owner, who pays for it, who has it and what it is made of."""
+    """One device (tillgång) with its owner, who pays for it, who has it and what it is made of.
+    Staff and the owner's viewers see the owner's devices; an end user sees their own."""
+
+    PERSON_PATH = "assigned_to_id"
 
     owner = models.ForeignKey("tenancy.Owner", verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+")
     asset_tag = models.CharField(_("asset tag"), max_length=40)
@@ -264,19 +257,6 @@ class Asset(OwnerScopedModel):
     def get_absolute_url(self) -> str:
         return reverse("asset_detail", args=[self.pk])
 
-    @classmethod
-    def scope_queryset(cls, qs: models.QuerySet, scope: Scope) -> models.QuerySet:
-        """Staff and the owner's viewers see the owner's devices; an end user sees their own."""
-        if scope.has_operator_role(cls.OPERATOR_VIEW_ROLES):
-            return qs
-        owner_ids = scope.owner_ids(cls.OWNER_VIEW_ROLES)
-        condition = Q(owner_id__in=owner_ids) if owner_ids else Q(pk__in=[])
-        if scope.person_id:
-            condition |= Q(assigned_to_id=scope.person_id)
-        if not owner_ids and not scope.person_id:
-            return qs.none()
-        return qs.filter(condition)
-
 
 class AssetAssignment(OwnerScopedModel):
     """Who had a device, for which owner and at whose cost, from when to when (utlåning).
@@ -284,6 +264,8 @@ class AssetAssignment(OwnerScopedModel):
     Exactly one open row per asset; every change of owner, person or cost centre closes it and
     opens the next, so the history is complete for billing and for a GDPR request.
     """
+
+    PERSON_PATH = "person_id"  # an end user's own devices, for the portal
 
     owner = models.ForeignKey("tenancy.Owner", verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+")
     asset = models.ForeignKey(Asset, verbose_name=_("asset"), on_delete=models.PROTECT, related_name="assignments")
@@ -347,18 +329,6 @@ class AssetAssignment(OwnerScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("asset_detail", args=[self.asset_id])
-
-    @classmethod
-    def scope_queryset(cls, qs: models.QuerySet, scope: Scope) -> models.QuerySet:
-        if scope.has_operator_role(cls.OPERATOR_VIEW_ROLES):
-            return qs
-        owner_ids = scope.owner_ids(cls.OWNER_VIEW_ROLES)
-        condition = Q(owner_id__in=owner_ids) if owner_ids else Q(pk__in=[])
-        if scope.person_id:
-            condition |= Q(person_id=scope.person_id)  # an end user's own devices, for the portal
-        if not owner_ids and not scope.person_id:
-            return qs.none()
-        return qs.filter(condition)
 
 
 class AssetInterface(models.Model):

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samdrift.billing.vat import RATE_CHOICES, VatCategory, check_vat
-from samdrift.core.access import OwnerScopedModel, Scope, ScopedQuerySet
+from samdrift.core.access import OperatorOnlyModel, OwnerScopedModel, Scope
 from samdrift.core.models import Job
 from samdrift.core.roles import Role
 
@@ -34,17 +34,13 @@ def money_field(verbose_name: str | object, **kwargs: object) -> models.DecimalF
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)  # type: ignore[arg-type]
 
 
-class FinanceOnly(models.Model):
+class FinanceOnly(OperatorOnlyModel):
     """Operator-level billing data: finance and administrators see it, owners never do."""
 
-    objects = ScopedQuerySet.as_manager()
+    OPERATOR_VIEW_ROLES = FINANCE_ROLES
 
     class Meta:
         abstract = True
-
-    @classmethod
-    def scope_queryset(cls, qs: models.QuerySet, scope: Scope) -> models.QuerySet:
-        return qs if scope.has_operator_role(FINANCE_ROLES) else qs.none()
 
 
 class BillingOwnerScoped(OwnerScopedModel):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.db.models import Q
 from django.http import Http404
 
 from samdrift.core.roles import OPERATOR_ROLES, OWNER_ROLES, SYSTEM_ROLE, Role
@@ -116,6 +117,9 @@ class OwnerScopedModel(models.Model):
     OWNER_PATH = "owner"
     OPERATOR_VIEW_ROLES: frozenset[str] = OPERATOR_ROLES
     OWNER_VIEW_ROLES: frozenset[str] = frozenset({Role.OWNER_VIEWER, Role.ORDERER, Role.APPROVER})
+    # The path to the person whose own rows these are (a ticket's requester, a device's user, an
+    # order line's recipient): that person sees them whatever roles they hold. Empty: nobody by that.
+    PERSON_PATH: str = ""
 
     objects = ScopedQuerySet.as_manager()
 
@@ -127,9 +131,13 @@ class OwnerScopedModel(models.Model):
         if scope.has_operator_role(cls.OPERATOR_VIEW_ROLES):
             return qs
         owner_ids = scope.owner_ids(cls.OWNER_VIEW_ROLES)
-        if not owner_ids:
+        own = bool(cls.PERSON_PATH and scope.person_id)
+        if not owner_ids and not own:
             return qs.none()
-        return qs.filter(**{f"{cls.OWNER_PATH}__in": owner_ids})
+        if not own:
+            return qs.filter(**{f"{cls.OWNER_PATH}__in": owner_ids})
+        condition = Q(**{f"{cls.OWNER_PATH}__in": owner_ids}) if owner_ids else Q(pk__in=[])
+        return qs.filter(condition | Q(**{cls.PERSON_PATH: scope.person_id}))
 
     @property
     def scope_owner_id(self) -> int | None:
@@ -139,6 +147,22 @@ class OwnerScopedModel(models.Model):
             if value is None:
                 return None
         return value
+
+
+class OperatorOnlyModel(models.Model):
+    """Base for the operator's own data (catalogue, suppliers, price matrices, records plans, ...):
+    the operator roles named by `OPERATOR_VIEW_ROLES` see all of it, owner users none by id."""
+
+    OPERATOR_VIEW_ROLES: frozenset[str] = OPERATOR_ROLES
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def scope_queryset(cls, qs: models.QuerySet, scope: Scope) -> models.QuerySet:
+        return qs if scope.has_operator_role(cls.OPERATOR_VIEW_ROLES) else qs.none()
 
 
 def access_object(model: type[M], user: Any, pk: Any, *, queryset: models.QuerySet | None = None) -> M:

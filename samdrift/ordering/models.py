@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from samdrift.core.access import OwnerScopedModel, Scope, ScopedQuerySet
+from samdrift.core.access import OperatorOnlyModel, OwnerScopedModel
 from samdrift.core.models import Job
-from samdrift.core.roles import OPERATOR_ROLES, Role
+from samdrift.core.roles import Role
 from samdrift.tenancy.validators import validate_orgnr
 
 # Who keeps suppliers, agreements, price lists and the catalogue.
@@ -36,17 +36,11 @@ def price_field(verbose_name: object, **kwargs: object) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=4, **kwargs)  # type: ignore[arg-type]
 
 
-class OperatorModel(models.Model):
+class OperatorModel(OperatorOnlyModel):
     """Reference data kept by the operator: its staff see it, owner users never by id."""
-
-    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         abstract = True
-
-    @classmethod
-    def scope_queryset(cls, qs: models.QuerySet, scope: Scope) -> models.QuerySet:
-        return qs if scope.has_operator_role(OPERATOR_ROLES) else qs.none()
 
 
 # --- suppliers and agreements ------------------------------------------------------------------
@@ -521,6 +515,7 @@ class OrderLine(OwnerScopedModel):
     """One package or service for one recipient; its timestamps are the lead-time stages."""
 
     OWNER_VIEW_ROLES = OWNER_ORDER_ROLES
+    PERSON_PATH = "recipient_id"  # a recipient follows their own lines
 
     owner = models.ForeignKey("tenancy.Owner", verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+")
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="lines")
@@ -570,19 +565,6 @@ class OrderLine(OwnerScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("order_detail", args=[self.order_id])
-
-    @classmethod
-    def scope_queryset(cls, qs: models.QuerySet, scope: Scope) -> models.QuerySet:
-        """The owner's order roles see the owner's lines; a recipient follows their own."""
-        if scope.has_operator_role(cls.OPERATOR_VIEW_ROLES):
-            return qs
-        owner_ids = scope.owner_ids(cls.OWNER_VIEW_ROLES)
-        condition = Q(owner_id__in=owner_ids) if owner_ids else Q(pk__in=[])
-        if scope.person_id:
-            condition |= Q(recipient_id=scope.person_id)
-        if not owner_ids and not scope.person_id:
-            return qs.none()
-        return qs.filter(condition)
 
 
 # --- purchase orders and deliveries ------------------------------------------------------------

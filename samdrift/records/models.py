@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from samdrift.core.access import Scope, ScopedQuerySet
+from samdrift.core.access import OperatorOnlyModel
 from samdrift.core.models import Job
 from samdrift.core.roles import Role
 
@@ -29,19 +29,13 @@ READ_ROLES: frozenset[str] = frozenset({Role.RECORDS_OFFICER, Role.ADMIN})
 OFFICER_ROLES: frozenset[str] = frozenset({Role.RECORDS_OFFICER})
 
 
-class RecordsModel(models.Model):
+class RecordsModel(OperatorOnlyModel):
     """Operator records data: records officers and admins see all of it, nobody else any."""
 
-    objects = ScopedQuerySet.as_manager()
+    OPERATOR_VIEW_ROLES = READ_ROLES
 
     class Meta:
         abstract = True
-
-    @classmethod
-    def scope_queryset(cls, qs: models.QuerySet, scope: Scope) -> models.QuerySet:
-        if scope.has_operator_role(READ_ROLES):
-            return qs
-        return qs.none()
 
 
 class SecrecyGround(RecordsModel):

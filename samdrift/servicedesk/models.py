@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from samdrift.core.access import OwnerScopedModel, Scope, ScopedQuerySet
+from samdrift.core.access import OperatorOnlyModel, OwnerScopedModel, Scope, ScopedQuerySet
 from samdrift.core.roles import OPERATOR_ROLES, Role
 from samdrift.core.secrets import EncryptedTextField
 from samdrift.servicedesk.calendar import BusinessCalendar
@@ -100,19 +100,11 @@ DEFAULT_MATRIX: dict[tuple[int, int], int] = {
 DEFAULT_TARGETS: dict[int, tuple[int, int]] = {1: (30, 240), 2: (60, 540), 3: (240, 1620), 4: (480, 4500)}
 
 
-class OperatorScopedModel(models.Model):
+class OperatorScopedModel(OperatorOnlyModel):
     """Operator data: desk staff see it, owner users see none of it."""
-
-    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         abstract = True
-
-    @classmethod
-    def scope_queryset(cls, qs: models.QuerySet, scope: Scope) -> models.QuerySet:
-        if scope.has_operator_role(OPERATOR_ROLES):
-            return qs
-        return qs.none()
 
 
 class PriorityCell(OperatorScopedModel):
