@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from samdrift.core.access import OwnerScopedModel, Scope, ScopedQuerySet
+from samdrift.core.access import OperatorOnlyModel, OwnerScopedModel, Scope, ScopedQuerySet
 from samdrift.core.models import Job
 from samdrift.core.roles import Role
 
@@ -28,21 +28,13 @@ VIEW_STAFF = frozenset({Role.ADMIN, Role.TECHNICIAN, Role.FINANCE, Role.RECORDS_
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
-class StaffScopedModel(models.Model):
+class StaffScopedModel(OperatorOnlyModel):
     """Rows of the operator's take-back work, across owners: staff see them, owner users do not."""
 
-    OPERATOR_VIEW_ROLES: frozenset[str] = VIEW_STAFF
-
-    objects = ScopedQuerySet.as_manager()
+    OPERATOR_VIEW_ROLES = VIEW_STAFF
 
     class Meta:
         abstract = True
-
-    @classmethod
-    def scope_queryset(cls, qs: models.QuerySet, scope: Scope) -> models.QuerySet:
-        if scope.has_operator_role(cls.OPERATOR_VIEW_ROLES):
-            return qs
-        return qs.none()
 
 
 class FileFormat(models.TextChoices):

@@ -56,6 +56,7 @@ from samdrift.circular.models import (
     Resolution,
     SecurityContact,
 )
+from samdrift.core import importcolumns
 from samdrift.core.audit import PendingEvent, record_event, record_events
 from samdrift.core.models import AuditEventType
 from samdrift.core.tabular import normalise_header, read_table
@@ -95,16 +96,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "value", "credit", "credit sek",
     ),
 }  # fmt: skip
-_LOOKUP = {normalise_header(a): name for name, aliases in ALIASES.items() for a in aliases}
 
 
 def guess_columns(headers: list[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for header in headers:
-        name = _LOOKUP.get(normalise_header(header))
-        if name and name not in found:
-            found[name] = header
-    return found
+    return importcolumns.guess_columns(headers, ALIASES)
 
 
 def clean_columns(columns: dict[str, Any]) -> dict[str, str]:
