@@ -22,18 +22,11 @@ from samdrift.assets.filters import _scoped
 from samdrift.assets.models import Asset, LicenceAssignment, LicenceEntitlement, LicenceKind, SoftwareProduct
 from samdrift.assets.permissions import may_write
 from samdrift.assets.tables import _attrs
-from samdrift.assets.views import _creator, _writer
 from samdrift.core.access import access_object
+from samdrift.core.crud import ModelViews
 from samdrift.core.forms import bootstrapify
 from samdrift.core.pickers import SearchPicker
-from samdrift.core.views import (
-    ActionFormView,
-    HistoryView,
-    ScopedDetailView,
-    ScopedListView,
-    ScopedModelForm,
-    SetActiveView,
-)
+from samdrift.core.views import ScopedDetailView, ScopedModelForm
 from samdrift.tenancy.filters import SearchFilterSet
 from samdrift.tenancy.models import Owner, Person
 from samdrift.tenancy.tables import YES_NO
@@ -111,73 +104,26 @@ class AssignLicenceForm(forms.Form):
     asset_tag = forms.CharField(label=gettext_lazy("or device (asset tag)"), required=False, max_length=40)
 
 
-class SoftwareProductList(ScopedListView):
-    model = SoftwareProduct
-    table_class = SoftwareProductTable
-    filterset_class = SoftwareProductFilter
-    title = gettext_lazy("Software products")
-    export_fields = ("name", "publisher", "aliases", "active")
-    create_url_name = "softwareproduct_create"
-    may_create = _creator("catalogue")
+software_products = ModelViews(
+    SoftwareProduct,
+    "assets/software",
+    thing="catalogue",
+    may_write=may_write,
+    list={
+        "table_class": SoftwareProductTable,
+        "filterset_class": SoftwareProductFilter,
+        "title": gettext_lazy("Software products"),
+        "export_fields": ("name", "publisher", "aliases", "active"),
+    },
+    detail={"detail_fields": ("name", "publisher", "aliases", "active")},
+    form={"form_class": SoftwareProductForm},
+    create_action=licences.do_create_software_product,
+    update_action=licences.do_update_software_product,
+    active_action=licences.do_set_software_product_active,
+)
 
 
-class SoftwareProductDetail(ScopedDetailView):
-    model = SoftwareProduct
-    detail_fields = ("name", "publisher", "aliases", "active")
-    edit_url_name, history_url_name, active_url_name = (
-        "softwareproduct_edit",
-        "softwareproduct_history",
-        "softwareproduct_active",
-    )
-    may_edit = _writer("catalogue")
-
-
-class SoftwareProductFormView(ActionFormView):
-    model = SoftwareProduct
-    form_class = SoftwareProductForm
-    create_action = licences.do_create_software_product
-    update_action = licences.do_update_software_product
-    may_write = _writer("catalogue")
-    success_url_name = "softwareproduct_detail"
-
-
-class SoftwareProductActive(SetActiveView):
-    model, active_action, may_write, success_url_name = (
-        SoftwareProduct,
-        licences.do_set_software_product_active,
-        _writer("catalogue"),
-        "softwareproduct_detail",
-    )
-
-
-class SoftwareProductHistory(HistoryView):
-    model = SoftwareProduct
-
-
-class EntitlementList(ScopedListView):
-    model = LicenceEntitlement
-    table_class = EntitlementTable
-    filterset_class = EntitlementFilter
-    select_related = ("owner", "product")
-    title = gettext_lazy("Licences")
-    export_fields = (
-        "product__name",
-        "owner__name",
-        "kind",
-        "seats",
-        "valid_from",
-        "valid_until",
-        "cost",
-        "shared",
-        "reference",
-        "active",
-    )
-    create_url_name = "licenceentitlement_create"
-    may_create = _creator("asset")
-
-
-class EntitlementDetail(ScopedDetailView):
-    model = LicenceEntitlement
+class EntitlementDetailPage(ScopedDetailView):
     template_name = "assets/entitlement_detail.html"
     detail_fields = (
         "owner",
@@ -191,12 +137,6 @@ class EntitlementDetail(ScopedDetailView):
         "reference",
         "active",
     )
-    edit_url_name, history_url_name, active_url_name = (
-        "licenceentitlement_edit",
-        "licenceentitlement_history",
-        "licenceentitlement_active",
-    )
-    may_edit = _writer("asset")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -210,28 +150,41 @@ class EntitlementDetail(ScopedDetailView):
         return context
 
 
-class EntitlementFormView(ActionFormView):
-    model = LicenceEntitlement
-    create_action = licences.do_create_licence_entitlement
-    update_action = licences.do_update_licence_entitlement
-    may_write = _writer("asset")
-    success_url_name = "licenceentitlement_detail"
+entitlements = ModelViews(
+    LicenceEntitlement,
+    "assets/licences",
+    thing="asset",
+    may_write=may_write,
+    list={
+        "table_class": EntitlementTable,
+        "filterset_class": EntitlementFilter,
+        "select_related": ("owner", "product"),
+        "title": gettext_lazy("Licences"),
+        "export_fields": (
+            "product__name",
+            "owner__name",
+            "kind",
+            "seats",
+            "valid_from",
+            "valid_until",
+            "cost",
+            "shared",
+            "reference",
+            "active",
+        ),
+    },
+    detail=EntitlementDetailPage,
+    form={"form_class": EntitlementForm},
+    edit_form_class=EntitlementEditForm,
+    create_action=licences.do_create_licence_entitlement,
+    update_action=licences.do_update_licence_entitlement,
+    active_action=licences.do_set_licence_entitlement_active,
+)
 
-    def get_form_class(self) -> Any:
-        return EntitlementEditForm if self.object else EntitlementForm
-
-
-class EntitlementActive(SetActiveView):
-    model, active_action, may_write, success_url_name = (
-        LicenceEntitlement,
-        licences.do_set_licence_entitlement_active,
-        _writer("asset"),
-        "licenceentitlement_detail",
-    )
-
-
-class EntitlementHistory(HistoryView):
-    model = LicenceEntitlement
+SoftwareProductList, SoftwareProductDetail, SoftwareProductFormView, SoftwareProductActive, SoftwareProductHistory = (
+    software_products.views()
+)
+EntitlementList, EntitlementDetail, EntitlementFormView, EntitlementActive, EntitlementHistory = entitlements.views()
 
 
 @login_required

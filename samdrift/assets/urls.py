@@ -1,6 +1,7 @@
 from django.urls import path
 
 from samdrift.assets import import_views, inventory_views, licence_views, views, wifi_views
+from samdrift.core.crud import model_urls
 
 urlpatterns = []
 for prefix, name, v in [
@@ -27,50 +28,6 @@ for prefix, name, v in [
         ),
     ),
     ("sites", "site", (views.SiteList, views.SiteDetail, views.SiteFormView, views.SiteActive, views.SiteHistory)),
-    (
-        "software",
-        "softwareproduct",
-        (
-            licence_views.SoftwareProductList,
-            licence_views.SoftwareProductDetail,
-            licence_views.SoftwareProductFormView,
-            licence_views.SoftwareProductActive,
-            licence_views.SoftwareProductHistory,
-        ),
-    ),
-    (
-        "licences",
-        "licenceentitlement",
-        (
-            licence_views.EntitlementList,
-            licence_views.EntitlementDetail,
-            licence_views.EntitlementFormView,
-            licence_views.EntitlementActive,
-            licence_views.EntitlementHistory,
-        ),
-    ),
-    (
-        "wifi-zones",
-        "wifizone",
-        (
-            wifi_views.WifiZoneList,
-            wifi_views.WifiZoneDetail,
-            wifi_views.WifiZoneFormView,
-            wifi_views.WifiZoneActive,
-            wifi_views.WifiZoneHistory,
-        ),
-    ),
-    (
-        "wifi-standard",
-        "wifistandarditem",
-        (
-            wifi_views.WifiStandardList,
-            wifi_views.WifiStandardDetail,
-            wifi_views.WifiStandardFormView,
-            wifi_views.WifiStandardActive,
-            wifi_views.WifiStandardHistory,
-        ),
-    ),
 ]:
     list_view, detail_view, form_view, active_view, history_view = v
     urlpatterns += [
@@ -81,6 +38,10 @@ for prefix, name, v in [
         path(f"assets/{prefix}/<int:pk>/active/", active_view.as_view(), name=f"{name}_active"),
         path(f"assets/{prefix}/<int:pk>/history/", history_view.as_view(), name=f"{name}_history"),
     ]
+
+urlpatterns += model_urls(
+    licence_views.software_products, licence_views.entitlements, wifi_views.wifi_zones, wifi_views.wifi_standard
+)
 
 urlpatterns += [
     path("assets/", views.AssetList.as_view(), name="asset_list"),

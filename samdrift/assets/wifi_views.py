@@ -29,16 +29,9 @@ from samdrift.assets.models import (
 )
 from samdrift.assets.permissions import may_write
 from samdrift.assets.tables import _attrs
-from samdrift.assets.views import _creator, _writer
 from samdrift.core.access import access_object
-from samdrift.core.views import (
-    ActionFormView,
-    HistoryView,
-    ScopedDetailView,
-    ScopedListView,
-    ScopedModelForm,
-    SetActiveView,
-)
+from samdrift.core.crud import ModelViews
+from samdrift.core.views import ScopedDetailView, ScopedModelForm
 from samdrift.tenancy.filters import SearchFilterSet
 from samdrift.tenancy.models import Owner
 from samdrift.tenancy.tables import YES_NO
@@ -139,23 +132,9 @@ class WifiStandardForm(ScopedModelForm):
         fields = ["code", "text"]
 
 
-class WifiZoneList(ScopedListView):
-    model = WifiZone
-    table_class = WifiZoneTable
-    filterset_class = WifiZoneFilter
-    select_related = ("owner", "site")
-    title = gettext_lazy("Public Wi-Fi zones")
-    export_fields = ("owner__name", "name", "ssids", "authentication", "funding", "operating_from", "operating_until")
-    create_url_name = "wifizone_create"
-    may_create = _creator("site")
-
-
-class WifiZoneDetail(ScopedDetailView):
-    model = WifiZone
+class WifiZoneDetailPage(ScopedDetailView):
     template_name = "assets/wifizone_detail.html"
     detail_fields = (*(f for f in ZONE_FIELDS if f != "access_points"), "active")
-    edit_url_name, history_url_name, active_url_name = "wifizone_edit", "wifizone_history", "wifizone_active"
-    may_edit = _writer("site")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -170,70 +149,55 @@ class WifiZoneDetail(ScopedDetailView):
         return context
 
 
-class WifiZoneFormView(ActionFormView):
-    model = WifiZone
-    create_action = wifi.do_create_wifi_zone
-    update_action = wifi.do_update_wifi_zone
-    may_write = _writer("site")
-    success_url_name = "wifizone_detail"
+wifi_zones = ModelViews(
+    WifiZone,
+    "assets/wifi-zones",
+    thing="site",
+    may_write=may_write,
+    list={
+        "table_class": WifiZoneTable,
+        "filterset_class": WifiZoneFilter,
+        "select_related": ("owner", "site"),
+        "title": gettext_lazy("Public Wi-Fi zones"),
+        "export_fields": (
+            "owner__name",
+            "name",
+            "ssids",
+            "authentication",
+            "funding",
+            "operating_from",
+            "operating_until",
+        ),
+    },
+    detail=WifiZoneDetailPage,
+    form={"form_class": WifiZoneForm},
+    edit_form_class=WifiZoneEditForm,
+    create_action=wifi.do_create_wifi_zone,
+    update_action=wifi.do_update_wifi_zone,
+    active_action=wifi.do_set_wifi_zone_active,
+)
 
-    def get_form_class(self) -> Any:
-        return WifiZoneEditForm if self.object else WifiZoneForm
+wifi_standard = ModelViews(
+    WifiStandardItem,
+    "assets/wifi-standard",
+    thing="catalogue",
+    may_write=may_write,
+    list={
+        "table_class": WifiStandardTable,
+        "filterset_class": WifiStandardFilter,
+        "title": gettext_lazy("Wi-Fi standard"),
+    },
+    detail={"detail_fields": ("code", "text", "active")},
+    form={"form_class": WifiStandardForm},
+    create_action=wifi.do_create_wifi_standard_item,
+    update_action=wifi.do_update_wifi_standard_item,
+    active_action=wifi.do_set_wifi_standard_item_active,
+)
 
-
-class WifiZoneActive(SetActiveView):
-    model, active_action, may_write, success_url_name = (
-        WifiZone,
-        wifi.do_set_wifi_zone_active,
-        _writer("site"),
-        "wifizone_detail",
-    )
-
-
-class WifiZoneHistory(HistoryView):
-    model = WifiZone
-
-
-class WifiStandardList(ScopedListView):
-    model = WifiStandardItem
-    table_class = WifiStandardTable
-    filterset_class = WifiStandardFilter
-    title = gettext_lazy("Wi-Fi standard")
-    create_url_name = "wifistandarditem_create"
-    may_create = _creator("catalogue")
-
-
-class WifiStandardDetail(ScopedDetailView):
-    model = WifiStandardItem
-    detail_fields = ("code", "text", "active")
-    edit_url_name, history_url_name, active_url_name = (
-        "wifistandarditem_edit",
-        "wifistandarditem_history",
-        "wifistandarditem_active",
-    )
-    may_edit = _writer("catalogue")
-
-
-class WifiStandardFormView(ActionFormView):
-    model = WifiStandardItem
-    form_class = WifiStandardForm
-    create_action = wifi.do_create_wifi_standard_item
-    update_action = wifi.do_update_wifi_standard_item
-    may_write = _writer("catalogue")
-    success_url_name = "wifistandarditem_detail"
-
-
-class WifiStandardActive(SetActiveView):
-    model, active_action, may_write, success_url_name = (
-        WifiStandardItem,
-        wifi.do_set_wifi_standard_item_active,
-        _writer("catalogue"),
-        "wifistandarditem_detail",
-    )
-
-
-class WifiStandardHistory(HistoryView):
-    model = WifiStandardItem
+WifiZoneList, WifiZoneDetail, WifiZoneFormView, WifiZoneActive, WifiZoneHistory = wifi_zones.views()
+WifiStandardList, WifiStandardDetail, WifiStandardFormView, WifiStandardActive, WifiStandardHistory = (
+    wifi_standard.views()
+)
 
 
 @login_required

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from samdrift.core.access import access_object
-from samdrift.core.views import ActionFormView, HistoryView, ScopedDetailView, ScopedListView, SetActiveView
+from samdrift.core.crud import ModelViews
+from samdrift.core.views import ScopedDetailView, ScopedListView
 from samdrift.servicedesk import intake, saved_views
 from samdrift.servicedesk.filters import InboundFilter, MailboxFilter
 from samdrift.servicedesk.forms import AttachmentForm, MailboxEditForm, MailboxForm, RetryForm, SavedViewForm
@@ -34,69 +35,48 @@ def _may_admin_mailbox(user: Any, obj: Any = None) -> bool:
     return may(user, owner_id=getattr(obj, "owner_id", None), operator_roles=intake.MAILBOX_ROLES)
 
 
-_creator_mailbox: Any = staticmethod(lambda user: _may_admin_mailbox(user))
-
-
 # --- mailboxes ---------------------------------------------------------------------------------
 
 
-class MailboxList(ScopedListView):
-    model = Mailbox
-    table_class = MailboxTable
-    filterset_class = MailboxFilter
-    select_related = ("owner", "default_group")
-    title = gettext_lazy("Mailboxes")
-    # Never the password.
-    export_fields = ("name", "owner__name", "address", "host", "port", "security", "username", "active")
-    create_url_name = "sd_mailbox_create"
-    may_create = _creator_mailbox
-
-
-class MailboxDetail(ScopedDetailView):
-    model = Mailbox
-    template_name = "servicedesk/mailbox_detail.html"
-    detail_fields = (
-        "owner",
-        "name",
-        "address",
-        "host",
-        "port",
-        "security",
-        "username",
-        "folder",
-        "default_group",
-        "unknown_senders",
-        "active",
-        "last_polled_at",
-        "last_uid",
-        "last_error",
-    )
-    edit_url_name, history_url_name, active_url_name = "sd_mailbox_edit", "sd_mailbox_history", "sd_mailbox_active"
-    may_edit = staticmethod(_may_admin_mailbox)
-
-
-class MailboxFormView(ActionFormView):
-    model = Mailbox
-    create_action = intake.do_create_mailbox
-    update_action = intake.do_update_mailbox
-    may_write = staticmethod(_may_admin_mailbox)
-    success_url_name = "sd_mailbox_detail"
-
-    def get_form_class(self) -> Any:
-        return MailboxEditForm if self.object else MailboxForm
-
-
-class MailboxActive(SetActiveView):
-    model, active_action, may_write, success_url_name = (
-        Mailbox,
-        intake.do_set_mailbox_active,
-        staticmethod(_may_admin_mailbox),
-        "sd_mailbox_detail",
-    )
-
-
-class MailboxHistory(HistoryView):
-    model = Mailbox
+mailboxes = ModelViews(
+    Mailbox,
+    "servicedesk/mailboxes",
+    name="sd_mailbox",
+    may_write=_may_admin_mailbox,
+    list={
+        "table_class": MailboxTable,
+        "filterset_class": MailboxFilter,
+        "select_related": ("owner", "default_group"),
+        "title": gettext_lazy("Mailboxes"),
+        # Never the password.
+        "export_fields": ("name", "owner__name", "address", "host", "port", "security", "username", "active"),
+    },
+    detail={
+        "template_name": "servicedesk/mailbox_detail.html",
+        "detail_fields": (
+            "owner",
+            "name",
+            "address",
+            "host",
+            "port",
+            "security",
+            "username",
+            "folder",
+            "default_group",
+            "unknown_senders",
+            "active",
+            "last_polled_at",
+            "last_uid",
+            "last_error",
+        ),
+    },
+    form={"form_class": MailboxForm},
+    edit_form_class=MailboxEditForm,
+    create_action=intake.do_create_mailbox,
+    update_action=intake.do_update_mailbox,
+    active_action=intake.do_set_mailbox_active,
+)
+MailboxList, MailboxDetail, MailboxFormView, MailboxActive, MailboxHistory = mailboxes.views()
 
 
 class MailboxPoll(LoginRequiredMixin, View):

@@ -11,16 +11,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from samdrift.core.access import access_object, scope_for
+from samdrift.core.crud import ModelViews
 from samdrift.core.roles import Role
-from samdrift.core.views import (
-    ActionFormView,
-    HistoryView,
-    ScopedDetailView,
-    ScopedListView,
-    SetActiveView,
-    apply_validation_error,
-    permission_checks,
-)
+from samdrift.core.views import ScopedDetailView, apply_validation_error
 from samdrift.tenancy import actions
 from samdrift.tenancy.filters import (
     CostCentreFilter,
@@ -50,171 +43,84 @@ from samdrift.tenancy.tables import (
     UserTable,
 )
 
-_writer, _creator = permission_checks(may_write)
+# --- owners, org units, cost centres, people and users: one bundle each (samdrift.core.crud) ----
 
 
-# --- owners ----------------------------------------------------------------------------------
-class OwnerList(ScopedListView):
-    model = Owner
-    table_class = OwnerTable
-    filterset_class = OwnerFilter
-    title = gettext_lazy("Owners")
-    export_fields = ("name", "municipality_code", "org_number", "population", "population_year", "active")
-    create_url_name = "owner_create"
-    may_create = _creator("owner")
+owners = ModelViews(
+    Owner,
+    "owners",
+    thing="owner",
+    may_write=may_write,
+    list={
+        "table_class": OwnerTable,
+        "filterset_class": OwnerFilter,
+        "title": gettext_lazy("Owners"),
+        "export_fields": ("name", "municipality_code", "org_number", "population", "population_year", "active"),
+    },
+    detail={
+        "detail_fields": (
+            "name",
+            "municipality_code",
+            "org_number",
+            "population",
+            "population_year",
+            "population_source",
+            "peppol_endpoint",
+            "invoice_street",
+            "invoice_postcode",
+            "invoice_city",
+            "is_fictitious",
+            "active",
+        )
+    },
+    form={"form_class": OwnerForm},
+    create_action=actions.do_create_owner,
+    update_action=actions.do_update_owner,
+    active_action=actions.do_set_owner_active,
+)
+
+org_units = ModelViews(
+    OrgUnit,
+    "org-units",
+    thing="orgunit",
+    may_write=may_write,
+    list={
+        "table_class": OrgUnitTable,
+        "filterset_class": OrgUnitFilter,
+        "select_related": ("owner", "parent"),
+        "title": gettext_lazy("Org units"),
+        "export_fields": ("owner__name", "code", "name", "kind", "parent__code", "active"),
+    },
+    detail={"detail_fields": ("owner", "parent", "code", "name", "kind", "active")},
+    form={"form_class": OrgUnitForm},
+    edit_form_class=OrgUnitEditForm,
+    create_action=actions.do_create_org_unit,
+    update_action=actions.do_update_org_unit,
+    active_action=actions.do_set_org_unit_active,
+)
+
+cost_centres = ModelViews(
+    CostCentre,
+    "cost-centres",
+    thing="costcentre",
+    may_write=may_write,
+    list={
+        "table_class": CostCentreTable,
+        "filterset_class": CostCentreFilter,
+        "select_related": ("owner",),
+        "title": gettext_lazy("Cost centres"),
+        "export_fields": ("owner__name", "code", "name", "invoice_reference", "org_unit__code", "active"),
+    },
+    detail={"detail_fields": ("owner", "code", "name", "invoice_reference", "org_unit", "active")},
+    form={"form_class": CostCentreForm},
+    edit_form_class=CostCentreEditForm,
+    create_action=actions.do_create_cost_centre,
+    update_action=actions.do_update_cost_centre,
+    active_action=actions.do_set_cost_centre_active,
+)
 
 
-class OwnerDetail(ScopedDetailView):
-    model = Owner
-    detail_fields = (
-        "name",
-        "municipality_code",
-        "org_number",
-        "population",
-        "population_year",
-        "population_source",
-        "peppol_endpoint",
-        "invoice_street",
-        "invoice_postcode",
-        "invoice_city",
-        "is_fictitious",
-        "active",
-    )
-    edit_url_name, history_url_name, active_url_name = "owner_edit", "owner_history", "owner_active"
-    may_edit = _writer("owner")
-
-
-class OwnerFormView(ActionFormView):
-    model = Owner
-    form_class = OwnerForm
-    create_action = actions.do_create_owner
-    update_action = actions.do_update_owner
-    may_write = _writer("owner")
-    success_url_name = "owner_detail"
-
-
-class OwnerActive(SetActiveView):
-    model, active_action, may_write, success_url_name = (
-        Owner,
-        actions.do_set_owner_active,
-        _writer("owner"),
-        "owner_detail",
-    )
-
-
-class OwnerHistory(HistoryView):
-    model = Owner
-
-
-# --- org units -------------------------------------------------------------------------------
-class OrgUnitList(ScopedListView):
-    model = OrgUnit
-    table_class = OrgUnitTable
-    filterset_class = OrgUnitFilter
-    select_related = ("owner", "parent")
-    title = gettext_lazy("Org units")
-    export_fields = ("owner__name", "code", "name", "kind", "parent__code", "active")
-    create_url_name = "orgunit_create"
-    may_create = _creator("orgunit")
-
-
-class OrgUnitDetail(ScopedDetailView):
-    model = OrgUnit
-    detail_fields = ("owner", "parent", "code", "name", "kind", "active")
-    edit_url_name, history_url_name, active_url_name = "orgunit_edit", "orgunit_history", "orgunit_active"
-    may_edit = _writer("orgunit")
-
-
-class OrgUnitFormView(ActionFormView):
-    model = OrgUnit
-    create_action = actions.do_create_org_unit
-    update_action = actions.do_update_org_unit
-    may_write = _writer("orgunit")
-    success_url_name = "orgunit_detail"
-
-    def get_form_class(self) -> Any:
-        return OrgUnitEditForm if self.object else OrgUnitForm
-
-
-class OrgUnitActive(SetActiveView):
-    model, active_action, may_write, success_url_name = (
-        OrgUnit,
-        actions.do_set_org_unit_active,
-        _writer("orgunit"),
-        "orgunit_detail",
-    )
-
-
-class OrgUnitHistory(HistoryView):
-    model = OrgUnit
-
-
-# --- cost centres ----------------------------------------------------------------------------
-class CostCentreList(ScopedListView):
-    model = CostCentre
-    table_class = CostCentreTable
-    filterset_class = CostCentreFilter
-    select_related = ("owner",)
-    title = gettext_lazy("Cost centres")
-    export_fields = ("owner__name", "code", "name", "invoice_reference", "org_unit__code", "active")
-    create_url_name = "costcentre_create"
-    may_create = _creator("costcentre")
-
-
-class CostCentreDetail(ScopedDetailView):
-    model = CostCentre
-    detail_fields = ("owner", "code", "name", "invoice_reference", "org_unit", "active")
-    edit_url_name, history_url_name, active_url_name = "costcentre_edit", "costcentre_history", "costcentre_active"
-    may_edit = _writer("costcentre")
-
-
-class CostCentreFormView(ActionFormView):
-    model = CostCentre
-    create_action = actions.do_create_cost_centre
-    update_action = actions.do_update_cost_centre
-    may_write = _writer("costcentre")
-    success_url_name = "costcentre_detail"
-
-    def get_form_class(self) -> Any:
-        return CostCentreEditForm if self.object else CostCentreForm
-
-
-class CostCentreActive(SetActiveView):
-    model, active_action, may_write, success_url_name = (
-        CostCentre,
-        actions.do_set_cost_centre_active,
-        _writer("costcentre"),
-        "costcentre_detail",
-    )
-
-
-class CostCentreHistory(HistoryView):
-    model = CostCentre
-
-
-# --- people ----------------------------------------------------------------------------------
-class PersonList(ScopedListView):
-    model = Person
-    table_class = PersonTable
-    filterset_class = PersonFilter
-    select_related = ("owner", "org_unit")
-    title = gettext_lazy("People")
-    export_fields = (
-        "owner__name",
-        "external_id",
-        "kind",
-        "first_name",
-        "last_name",
-        "email",
-        "org_unit__code",
-        "active",
-    )
-    create_url_name = "person_create"
-    may_create = _creator("person")
-
-
-class PersonDetail(ScopedDetailView):
-    model = Person
+class PersonDetailPage(ScopedDetailView):
     detail_fields = (
         "owner",
         "kind",
@@ -228,8 +134,6 @@ class PersonDetail(ScopedDetailView):
         "cost_centre",
         "active",
     )
-    edit_url_name, history_url_name, active_url_name = "person_edit", "person_history", "person_active"
-    may_edit = _writer("person")
     template_name = "tenancy/person_detail.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -239,47 +143,39 @@ class PersonDetail(ScopedDetailView):
         return context
 
 
-class PersonFormView(ActionFormView):
-    model = Person
-    create_action = actions.do_create_person
-    update_action = actions.do_update_person
-    may_write = _writer("person")
-    success_url_name = "person_detail"
-
-    def get_form_class(self) -> Any:
-        return PersonEditForm if self.object else PersonForm
-
-
-class PersonActive(SetActiveView):
-    model, active_action, may_write, success_url_name = (
-        Person,
-        actions.do_set_person_active,
-        _writer("person"),
-        "person_detail",
-    )
-
-
-class PersonHistory(HistoryView):
-    model = Person
-
-
-# --- users -----------------------------------------------------------------------------------
-class UserList(ScopedListView):
-    model = User
-    table_class = UserTable
-    filterset_class = UserFilter
-    title = gettext_lazy("Users")
-    export_fields = ("username", "first_name", "last_name", "email", "is_active")
-    create_url_name = "user_create"
-    may_create = _creator("user")
+people = ModelViews(
+    Person,
+    "people",
+    thing="person",
+    may_write=may_write,
+    list={
+        "table_class": PersonTable,
+        "filterset_class": PersonFilter,
+        "select_related": ("owner", "org_unit"),
+        "title": gettext_lazy("People"),
+        "export_fields": (
+            "owner__name",
+            "external_id",
+            "kind",
+            "first_name",
+            "last_name",
+            "email",
+            "org_unit__code",
+            "active",
+        ),
+    },
+    detail=PersonDetailPage,
+    form={"form_class": PersonForm},
+    edit_form_class=PersonEditForm,
+    create_action=actions.do_create_person,
+    update_action=actions.do_update_person,
+    active_action=actions.do_set_person_active,
+)
 
 
-class UserDetail(ScopedDetailView):
-    model = User
+class UserDetailPage(ScopedDetailView):
     template_name = "tenancy/user_detail.html"
     detail_fields = ("username", "first_name", "last_name", "email", "language", "person", "is_active")
-    edit_url_name, history_url_name = "user_edit", "user_history"
-    may_edit = _writer("user")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -295,17 +191,28 @@ class UserDetail(ScopedDetailView):
         return context
 
 
-class UserFormView(ActionFormView):
-    model = User
-    form_class = UserForm
-    create_action = actions.do_create_user
-    update_action = actions.do_update_user
-    may_write = _writer("user")
-    success_url_name = "user_detail"
+users = ModelViews(  # no (de)activation page: a user is made inactive on the edit form
+    User,
+    "users",
+    thing="user",
+    may_write=may_write,
+    list={
+        "table_class": UserTable,
+        "filterset_class": UserFilter,
+        "title": gettext_lazy("Users"),
+        "export_fields": ("username", "first_name", "last_name", "email", "is_active"),
+    },
+    detail=UserDetailPage,
+    form={"form_class": UserForm},
+    create_action=actions.do_create_user,
+    update_action=actions.do_update_user,
+)
 
-
-class UserHistory(HistoryView):
-    model = User
+OwnerList, OwnerDetail, OwnerFormView, OwnerActive, OwnerHistory = owners.views()
+OrgUnitList, OrgUnitDetail, OrgUnitFormView, OrgUnitActive, OrgUnitHistory = org_units.views()
+CostCentreList, CostCentreDetail, CostCentreFormView, CostCentreActive, CostCentreHistory = cost_centres.views()
+PersonList, PersonDetail, PersonFormView, PersonActive, PersonHistory = people.views()
+UserList, UserDetail, UserFormView, _no_active, UserHistory = users.views()
 
 
 @require_POST
