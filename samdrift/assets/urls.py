@@ -1,43 +1,9 @@
 from django.urls import path
 
-from samdrift.assets import import_views, inventory_views, licence_views, views, wifi_views
+from samdrift.assets import catalogue_views, import_views, inventory_views, licence_views, views, wifi_views
 from samdrift.core.crud import model_urls
 
-urlpatterns = []
-for prefix, name, v in [
-    (
-        "manufacturers",
-        "manufacturer",
-        (
-            views.ManufacturerList,
-            views.ManufacturerDetail,
-            views.ManufacturerFormView,
-            views.ManufacturerActive,
-            views.ManufacturerHistory,
-        ),
-    ),
-    (
-        "models",
-        "assetmodel",
-        (
-            views.AssetModelList,
-            views.AssetModelDetail,
-            views.AssetModelFormView,
-            views.AssetModelActive,
-            views.AssetModelHistory,
-        ),
-    ),
-    ("sites", "site", (views.SiteList, views.SiteDetail, views.SiteFormView, views.SiteActive, views.SiteHistory)),
-]:
-    list_view, detail_view, form_view, active_view, history_view = v
-    urlpatterns += [
-        path(f"assets/{prefix}/", list_view.as_view(), name=f"{name}_list"),
-        path(f"assets/{prefix}/new/", form_view.as_view(), name=f"{name}_create"),
-        path(f"assets/{prefix}/<int:pk>/", detail_view.as_view(), name=f"{name}_detail"),
-        path(f"assets/{prefix}/<int:pk>/edit/", form_view.as_view(), name=f"{name}_edit"),
-        path(f"assets/{prefix}/<int:pk>/active/", active_view.as_view(), name=f"{name}_active"),
-        path(f"assets/{prefix}/<int:pk>/history/", history_view.as_view(), name=f"{name}_history"),
-    ]
+urlpatterns = model_urls(catalogue_views.manufacturers, catalogue_views.asset_models, catalogue_views.sites)
 
 urlpatterns += model_urls(
     licence_views.software_products, licence_views.entitlements, wifi_views.wifi_zones, wifi_views.wifi_standard

@@ -27,25 +27,17 @@ from samdrift.assets import actions, inventory
 from samdrift.assets.filters import (
     AgentKeyFilter,
     AssetFilter,
-    AssetModelFilter,
     AssignmentFilter,
     InventoryUploadFilter,
-    ManufacturerFilter,
-    SiteFilter,
     TriageDeviceFilter,
 )
 from samdrift.assets.forms import (
     AgentKeyForm,
     AssetEditForm,
     AssetForm,
-    AssetModelEditForm,
-    AssetModelForm,
     BulkForm,
     CheckOutForm,
-    ManufacturerForm,
     MoveForm,
-    SiteEditForm,
-    SiteForm,
     StatusForm,
     TriageCreateForm,
     TriageLinkForm,
@@ -55,25 +47,19 @@ from samdrift.assets.models import (
     AgentKey,
     Asset,
     AssetAssignment,
-    AssetModel,
     AssetStatus,
     InstalledSoftware,
     InventoryUpload,
     LicenceAssignment,
-    Manufacturer,
-    Site,
     TriageDevice,
 )
 from samdrift.assets.permissions import may_write, person_label
 from samdrift.assets.planning import get_refresh_forecast_for_owner
 from samdrift.assets.tables import (
     AgentKeyTable,
-    AssetModelTable,
     AssetTable,
     AssignmentTable,
     InventoryUploadTable,
-    ManufacturerTable,
-    SiteTable,
     StaleAssetTable,
     TriageDeviceTable,
 )
@@ -92,154 +78,6 @@ from samdrift.core.views import (
 from samdrift.tenancy.models import Owner
 
 _writer, _creator = permission_checks(may_write)
-
-
-# --- manufacturers ---------------------------------------------------------------------------
-class ManufacturerList(ScopedListView):
-    model = Manufacturer
-    table_class = ManufacturerTable
-    filterset_class = ManufacturerFilter
-    title = gettext_lazy("Manufacturers")
-    export_fields = ("name", "aliases", "active")
-    create_url_name = "manufacturer_create"
-    may_create = _creator("catalogue")
-
-
-class ManufacturerDetail(ScopedDetailView):
-    model = Manufacturer
-    detail_fields = ("name", "aliases", "active")
-    edit_url_name, history_url_name, active_url_name = (
-        "manufacturer_edit",
-        "manufacturer_history",
-        "manufacturer_active",
-    )
-    may_edit = _writer("catalogue")
-
-
-class ManufacturerFormView(ActionFormView):
-    model = Manufacturer
-    form_class = ManufacturerForm
-    create_action = actions.do_create_manufacturer
-    update_action = actions.do_update_manufacturer
-    may_write = _writer("catalogue")
-    success_url_name = "manufacturer_detail"
-
-
-class ManufacturerActive(SetActiveView):
-    model, active_action, may_write, success_url_name = (
-        Manufacturer,
-        actions.do_set_manufacturer_active,
-        _writer("catalogue"),
-        "manufacturer_detail",
-    )
-
-
-class ManufacturerHistory(HistoryView):
-    model = Manufacturer
-
-
-# --- models ----------------------------------------------------------------------------------
-class AssetModelList(ScopedListView):
-    model = AssetModel
-    table_class = AssetModelTable
-    filterset_class = AssetModelFilter
-    select_related = ("manufacturer",)
-    title = gettext_lazy("Models")
-    export_fields = (
-        "manufacturer__name",
-        "name",
-        "category",
-        "expected_lifetime_months",
-        "list_price",
-        "co2e_kg",
-        "co2e_source",
-        "active",
-    )
-    create_url_name = "assetmodel_create"
-    may_create = _creator("catalogue")
-
-
-class AssetModelDetail(ScopedDetailView):
-    model = AssetModel
-    detail_fields = (
-        "manufacturer",
-        "name",
-        "category",
-        "expected_lifetime_months",
-        "list_price",
-        "co2e_kg",
-        "co2e_source",
-        "active",
-    )
-    edit_url_name, history_url_name, active_url_name = "assetmodel_edit", "assetmodel_history", "assetmodel_active"
-    may_edit = _writer("catalogue")
-
-
-class AssetModelFormView(ActionFormView):
-    model = AssetModel
-    create_action = actions.do_create_asset_model
-    update_action = actions.do_update_asset_model
-    may_write = _writer("catalogue")
-    success_url_name = "assetmodel_detail"
-
-    def get_form_class(self) -> Any:
-        return AssetModelEditForm if self.object else AssetModelForm
-
-
-class AssetModelActive(SetActiveView):
-    model, active_action, may_write, success_url_name = (
-        AssetModel,
-        actions.do_set_asset_model_active,
-        _writer("catalogue"),
-        "assetmodel_detail",
-    )
-
-
-class AssetModelHistory(HistoryView):
-    model = AssetModel
-
-
-# --- sites -----------------------------------------------------------------------------------
-class SiteList(ScopedListView):
-    model = Site
-    table_class = SiteTable
-    filterset_class = SiteFilter
-    select_related = ("owner",)
-    title = gettext_lazy("Sites")
-    export_fields = ("owner__name", "name", "street", "postcode", "city", "latitude", "longitude", "active")
-    create_url_name = "site_create"
-    may_create = _creator("site")
-
-
-class SiteDetail(ScopedDetailView):
-    model = Site
-    detail_fields = ("owner", "name", "street", "postcode", "city", "latitude", "longitude", "active")
-    edit_url_name, history_url_name, active_url_name = "site_edit", "site_history", "site_active"
-    may_edit = _writer("site")
-
-
-class SiteFormView(ActionFormView):
-    model = Site
-    create_action = actions.do_create_site
-    update_action = actions.do_update_site
-    may_write = _writer("site")
-    success_url_name = "site_detail"
-
-    def get_form_class(self) -> Any:
-        return SiteEditForm if self.object else SiteForm
-
-
-class SiteActive(SetActiveView):
-    model, active_action, may_write, success_url_name = (
-        Site,
-        actions.do_set_site_active,
-        _writer("site"),
-        "site_detail",
-    )
-
-
-class SiteHistory(HistoryView):
-    model = Site
 
 
 # --- assets ----------------------------------------------------------------------------------
