@@ -14,8 +14,6 @@ from samdrift.billing.actions.common import _role, check_cost_centre
 from samdrift.billing.models import RATE_EPOCH, Article, BillingPeriod, BillingProfile, PeriodStatus, WorkTypeRate
 from samdrift.core.actions import create_audited, update_audited
 
-# --- reference data --------------------------------------------------------------------------
-
 
 def _check_article_data(data: dict[str, Any], current: Any = None) -> dict[str, Any]:
     """VAT category and rate must go together (vat.py); unit codes are UN/ECE Rec. 20."""
@@ -77,14 +75,14 @@ def do_update_billing_profile(profile: BillingProfile, data: dict[str, Any], *, 
     return do_save_billing_profile({**data, "owner": profile.owner}, actor=actor)
 
 
-# --- editing (screens and API for finance) ---------------------------------------------------
-
-
 @transaction.atomic
 def do_update_article(article: Article, data: dict[str, Any], *, actor: Any) -> Article:
     """Change an article's name, unit, price, account or VAT; the code stays."""
     data = _check_article_data(data, article)
     return update_audited(article, data, actor=actor, role=_role(actor), immutable=("code",))
+
+
+# --- work type rates -------------------------------------------------------------------------
 
 
 def _closed_months() -> list[BillingPeriod]:
