@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from samdrift.core.audit import PendingEvent, record_event, record_events
 from samdrift.core.models import AuditEventType
 from samdrift.core.money import to_money
-from samdrift.ordering.actions import today
+from samdrift.ordering.actions.common import today
 from samdrift.ordering.models import (
     DeliveredUnit,
     Delivery,

@@ -16,7 +16,7 @@ from samdrift.core.access import require_role
 from samdrift.core.audit import PendingEvent, record_event, record_events
 from samdrift.core.models import AuditEventType
 from samdrift.core.money import to_money
-from samdrift.ordering.actions import service_prices
+from samdrift.ordering.actions.catalogue import service_prices
 from samdrift.ordering.models import (
     PURCHASING_ROLES,
     LineStatus,

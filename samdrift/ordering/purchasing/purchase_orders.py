@@ -20,7 +20,9 @@ from samdrift.core import cells
 from samdrift.core.audit import PendingEvent, record_event, record_events
 from samdrift.core.models import AuditEventType
 from samdrift.core.money import to_money
-from samdrift.ordering.actions import agreement_prices, called_off_value, check_call_off, today
+from samdrift.ordering.actions.agreements import called_off_value, check_call_off
+from samdrift.ordering.actions.catalogue import agreement_prices
+from samdrift.ordering.actions.common import today
 from samdrift.ordering.models import (
     Agreement,
     LineStatus,
