@@ -4,7 +4,7 @@ The run is idempotent: it first deletes the open period's invoices and lines, th
 source inserts its lines (set-based: INSERT ... SELECT for subscriptions and one-time charges,
 aggregated queries plus bulk_create for usage and pools), then one invoice is created per owner
 (or per owner and buyer reference), lines are attached with one UPDATE and totals computed from
-one aggregate query. Permission checks and audit events are in `actions.py`; this module only
+one aggregate query. Permission checks and audit events are in `actions/`; this module only
 computes and writes.
 """
 

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 @task
 def run_billing(run_id: int) -> dict[str, Any]:
     """Execute a queued run step by step (each step commits, so the UI can show the progress)."""
-    from samdrift.billing.actions import finish_run_audit
+    from samdrift.billing.actions.periods import finish_run_audit
 
     run = BillingRun.objects.select_related("created_by").get(pk=run_id)
     actor = run.created_by
@@ -57,7 +57,8 @@ def close_period(job_id: int) -> dict[str, Any]:
     from django.utils import translation
     from django.utils.translation import gettext as _
 
-    from samdrift.billing import actions, documents
+    from samdrift.billing import documents
+    from samdrift.billing.actions import periods
     from samdrift.billing.models import BillingJob, Invoice, InvoiceKind
     from samdrift.core.jobs import set_progress
 
@@ -87,12 +88,12 @@ def close_period(job_id: int) -> dict[str, Any]:
                         _("%(done)s of %(count)s invoices rendered and checked.") % {"done": n, "count": len(invoices)},
                     )  # fmt: skip
                 if failing:
-                    actions.do_check_period(job.period, actor=actor)  # the period page shows rule and line
+                    periods.do_check_period(job.period, actor=actor)  # the period page shows rule and line
                     raise ValidationError(
                         _("Nothing was issued; these invoices fail the rules: %(list)s") % {"list": "; ".join(failing)}
                     )
                 set_progress(job, 95, _("Issuing the invoices and closing the period."))
-                actions.do_close_period(job.period, actor=actor, day=day, pdfs=pdfs)
+                periods.do_close_period(job.period, actor=actor, day=day, pdfs=pdfs)
             _finish(
                 job, RunStatus.DONE, _("The period is closed and its invoices are issued."),
                 result={"issued": len(invoices)},
@@ -112,7 +113,7 @@ def reconcile(job_id: int) -> dict[str, Any]:
     from django.utils import translation
     from django.utils.translation import gettext as _
 
-    from samdrift.billing import actions
+    from samdrift.billing.actions import accounting
     from samdrift.billing.models import BillingJob
     from samdrift.core.jobs import set_progress
 
@@ -122,7 +123,7 @@ def reconcile(job_id: int) -> dict[str, Any]:
             with holding_lease(job):
                 job.status = RunStatus.RUNNING
                 set_progress(job, 10, _("Reading the accounting file."), status=RunStatus.RUNNING)
-                report = actions.do_reconcile_year(
+                report = accounting.do_reconcile_year(
                     bytes(job.data), job.year or 0, job.period, actor=job.created_by,
                     filename=job.filename, dry_run=job.dry_run,
                 )  # fmt: skip

@@ -32,7 +32,7 @@ def _send(user: Any, subject: Any, body: Any, *, kind: str, about: Any) -> None:
 
 
 def notify_approvers(order: Any) -> None:
-    from samdrift.ordering.actions import approvers_for
+    from samdrift.ordering.actions.approvers import approvers_for
 
     link = absolute(reverse("order_detail", args=[order.pk]))
     for user in approvers_for(order):
@@ -77,7 +77,7 @@ def notify_orderer_decided(order: Any) -> None:
 def send_purchase_order(po: Any) -> bool:
     """Queue the purchase order with its CSV/XLSX attachment; False when the supplier has no address."""
     from samdrift.ordering.models import OrderChannel
-    from samdrift.ordering.purchasing import purchase_order_file
+    from samdrift.ordering.purchasing.purchase_orders import purchase_order_file
 
     supplier = po.supplier
     if supplier.channel != OrderChannel.EMAIL or not supplier.email:

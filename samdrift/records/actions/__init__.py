@@ -1,0 +1,53 @@
+"""Every write of records management. Each action checks that the actor is a records officer,
+validates, writes and records its audit event in the same transaction (DESIGN.md rule 2)."""
+
+from samdrift.records.calendar import deadline_flag as deadline_flag
+from samdrift.records.models import SecrecyGround as SecrecyGround
+
+from .disposal import do_approve_batch as do_approve_batch
+from .disposal import do_execute_batch as do_execute_batch
+from .disposal import do_reject_batch as do_reject_batch
+from .disposal import do_release_hold as do_release_hold
+from .disposal import do_set_hold as do_set_hold
+from .disposal import propose_disposal as propose_disposal
+from .gdpr import ANONYMISED_NAME as ANONYMISED_NAME
+from .gdpr import NOTE_MAX as NOTE_MAX
+from .gdpr import REASON_MAX as REASON_MAX
+from .gdpr import do_gdpr_erase as do_gdpr_erase
+from .gdpr import do_gdpr_extract as do_gdpr_extract
+from .gdpr import do_gdpr_lift_restriction as do_gdpr_lift_restriction
+from .gdpr import do_gdpr_rectify as do_gdpr_rectify
+from .gdpr import do_gdpr_restrict as do_gdpr_restrict
+from .register import CASE_FIELDS as CASE_FIELDS
+from .register import DEFAULT_SERIES as DEFAULT_SERIES
+from .register import MAX_UPLOAD_BYTES as MAX_UPLOAD_BYTES
+from .register import default_series as default_series
+from .register import do_add_attachment as do_add_attachment
+from .register import do_close_case as do_close_case
+from .register import do_create_record_type as do_create_record_type
+from .register import do_create_secrecy_ground as do_create_secrecy_ground
+from .register import do_create_series as do_create_series
+from .register import do_register_case as do_register_case
+from .register import do_set_legal_hold as do_set_legal_hold
+from .register import do_update_case as do_update_case
+from .register import do_update_record_type as do_update_record_type
+from .register import do_update_secrecy_ground as do_update_secrecy_ground
+from .register import next_registration_number as next_registration_number
+from .requests import APPEAL_INFORMATION_SV as APPEAL_INFORMATION_SV
+from .requests import REQUEST_FIELDS as REQUEST_FIELDS
+from .requests import decision_text as decision_text
+from .requests import do_add_request_item as do_add_request_item
+from .requests import do_decide_item as do_decide_item
+from .requests import do_decide_request as do_decide_request
+from .requests import do_register_request as do_register_request
+from .requests import do_remove_request_item as do_remove_request_item
+from .requests import do_withdraw_request as do_withdraw_request
+from .requests import record_release_download as record_release_download
+from .requests import rendered_item as rendered_item
+from .roles import is_officer as is_officer
+from .roles import may_read as may_read
+from .roles import officer_role as officer_role
+from .secrecy import do_lift_marking as do_lift_marking
+from .secrecy import do_log_access as do_log_access
+from .secrecy import do_mark_secret as do_mark_secret
+from .secrecy import log_read as log_read

@@ -1,0 +1,162 @@
+"""The register's pages: cases, their legal hold and attachments."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from samdrift.core.access import access_object
+from samdrift.core.actions import do_record_export
+from samdrift.core.views import apply_validation_error
+from samdrift.records import actions, sources
+from samdrift.records.filters import CaseFilter
+from samdrift.records.forms import AttachmentForm, CaseForm
+from samdrift.records.models import Attachment, Case
+from samdrift.records.tables import CaseTable
+from samdrift.records.views.base import RecordsListView, _errors, _require_officer
+
+
+class CaseList(RecordsListView):
+    model = Case
+    table_class = CaseTable
+    filterset_class = CaseFilter
+    select_related = ("secrecy_ground",)
+    export_fields = ("registration_number", "registered", "direction", "counterparty", "subject", "status")
+    title = gettext_lazy("Records register")
+    create_url_name = "case_create"
+    may_create = staticmethod(actions.is_officer)  # type: ignore[assignment]
+
+
+@login_required
+def case_create(request: HttpRequest) -> HttpResponse:
+    _require_officer(request.user)
+    form = CaseForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "file"}
+        files = [form.cleaned_data["file"]] if form.cleaned_data.get("file") else []
+        try:
+            case = actions.do_register_case(data, actor=request.user, files=files)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Registered as %(number)s.") % {"number": case.registration_number})
+            return HttpResponseRedirect(case.get_absolute_url())
+    return render(request, "core/form.html", {"form": form, "title": _("Register a letter or record")})
+
+
+@require_GET
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = access_object(
+        Case, request.user, pk, queryset=Case.objects.select_related("series", "record_type", "secrecy_ground")
+    )
+    attachments = case.attachments.select_related("secrecy_ground").order_by("created", "id")
+    if case.secrecy_ground_id or any(a.secrecy_ground_id for a in attachments):
+        rendered = sources.render(ContentType.objects.get_for_model(Case), case)
+        actions.log_read(request.user, ContentType.objects.get_for_model(Case), case, rendered, "case_detail")
+    linked = None
+    if case.content_type_id:
+        source = sources.source_for_ct(case.content_type)  # type: ignore[arg-type]
+        obj = source.get(case.object_id) if source else None
+        linked = obj
+    return render(
+        request,
+        "records/case_detail.html",
+        {
+            "object": case,
+            "attachments": attachments,
+            "linked": linked,
+            "can_write": actions.is_officer(request.user),
+            "attachment_form": AttachmentForm(),
+        },
+    )
+
+
+case_detail.model = Case  # type: ignore[attr-defined]
+
+
+@require_POST
+@login_required
+def case_close(request: HttpRequest, pk: int) -> HttpResponse:
+    case = access_object(Case, request.user, pk)
+    _require_officer(request.user)
+    try:
+        actions.do_close_case(case, actor=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+    return HttpResponseRedirect(case.get_absolute_url())
+
+
+case_close.model = Case  # type: ignore[attr-defined]
+
+
+@require_POST
+@login_required
+def case_hold(request: HttpRequest, pk: int) -> HttpResponse:
+    case = access_object(Case, request.user, pk)
+    _require_officer(request.user)
+    actions.do_set_legal_hold(case, request.POST.get("hold") == "1", actor=request.user)
+    return HttpResponseRedirect(case.get_absolute_url())
+
+
+case_hold.model = Case  # type: ignore[attr-defined]
+
+
+@require_POST
+@login_required
+def case_attach(request: HttpRequest, pk: int) -> HttpResponse:
+    case = access_object(Case, request.user, pk)
+    _require_officer(request.user)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a file."))
+        return HttpResponseRedirect(case.get_absolute_url())
+    try:
+        actions.do_add_attachment(
+            case, form.cleaned_data["file"], actor=request.user, ground=form.cleaned_data["secrecy_ground"]
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("The file is added."))
+    return HttpResponseRedirect(case.get_absolute_url())
+
+
+case_attach.model = Case  # type: ignore[attr-defined]
+
+
+@require_GET
+@login_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = access_object(Attachment, request.user, pk, queryset=Attachment.objects.select_related("case"))
+    if attachment.secrecy_ground_id:
+        actions.do_log_access(
+            request.user,
+            content_type=ContentType.objects.get_for_model(Attachment),
+            object_id=attachment.pk,
+            object_repr=f"{attachment.case.registration_number} {attachment.filename}",
+            reason="secrecy",
+            purpose="attachment_download",
+        )
+    do_record_export(
+        request.user,
+        object_type="records.attachment",
+        object_id=str(attachment.pk),
+        object_repr=attachment.filename,
+        extra={"action": "attachment_download"},
+    )
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=True, filename=attachment.filename)
+
+
+attachment_download.model = Attachment  # type: ignore[attr-defined]

@@ -1,0 +1,317 @@
+"""Public access requests' pages: search, add items, decide, mark secret, release the package."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from samdrift.core.access import access_object
+from samdrift.core.views import apply_validation_error
+from samdrift.records import actions, package, sources
+from samdrift.records.calendar import deadline_flag
+from samdrift.records.filters import AccessRequestFilter
+from samdrift.records.forms import DecisionForm, MarkForm, RequestForm, SearchForm
+from samdrift.records.models import AccessRequest, RequestItem, RequestStatus, SecrecyMarking
+from samdrift.records.tables import AccessRequestTable
+from samdrift.records.views.base import RecordsListView, _errors, _require_officer
+
+
+class AccessRequestList(RecordsListView):
+    model = AccessRequest
+    table_class = AccessRequestTable
+    filterset_class = AccessRequestFilter
+    export_fields = ("reference", "received", "requester_name", "description", "status", "decided_at")
+    title = gettext_lazy("Public access requests")
+    create_url_name = "accessrequest_create"
+    may_create = staticmethod(actions.is_officer)  # type: ignore[assignment]
+
+
+@login_required
+def request_create(request: HttpRequest) -> HttpResponse:
+    _require_officer(request.user)
+    form = RequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            access_request = actions.do_register_request(dict(form.cleaned_data), actor=request.user)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("Registered as %(number)s.") % {"number": access_request.reference})
+            return HttpResponseRedirect(access_request.get_absolute_url())
+    return render(request, "core/form.html", {"form": form, "title": _("Register a request for official records")})
+
+
+def _search(access_request: AccessRequest, form: SearchForm) -> list[sources.Hit]:
+    if not form.is_bound or not form.is_valid() or not form.cleaned_data.get("q"):
+        return []
+    kinds = form.cleaned_data.get("kinds") or list(sources.SOURCES)
+    hits: list[sources.Hit] = []
+    for label in kinds:
+        source = sources.source_for(label)
+        if source is not None:
+            hits += source.search(
+                form.cleaned_data["q"], form.cleaned_data.get("date_from"), form.cleaned_data.get("date_to")
+            )
+    return hits
+
+
+@require_GET
+@login_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access_request = access_object(AccessRequest, request.user, pk)
+    items = list(
+        access_request.items.select_related("content_type").prefetch_related("grounds").order_by("added", "id")
+    )
+    searching = "q" in request.GET
+    initial = {"date_from": access_request.search_from, "date_to": access_request.search_to}
+    form = SearchForm(request.GET if searching else None, initial=initial)
+    hits = _search(access_request, form)
+    added = {(i.content_type.app_label + "." + i.content_type.model, i.object_id) for i in items}
+    return render(
+        request,
+        "records/request_detail.html",
+        {
+            "object": access_request,
+            "items": items,
+            "search_form": form,
+            "hits": hits,
+            "searching": searching,
+            "added": added,
+            "flag": deadline_flag(access_request.received, open_=access_request.status == RequestStatus.OPEN),
+            "is_open": access_request.status == RequestStatus.OPEN,
+            "can_write": actions.is_officer(request.user),
+            "all_decided": bool(items) and all(i.decision != "pending" for i in items),
+            "sources": sources.SOURCES,
+        },
+    )
+
+
+request_detail.model = AccessRequest  # type: ignore[attr-defined]
+
+
+@require_POST
+@login_required
+def request_add(request: HttpRequest, pk: int) -> HttpResponse:
+    access_request = access_object(AccessRequest, request.user, pk)
+    _require_officer(request.user)
+    added = 0
+    for value in request.POST.getlist("record"):
+        label, _sep, object_id = value.partition(":")
+        try:
+            actions.do_add_request_item(access_request, label, object_id, actor=request.user)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            added += 1
+    if added:
+        messages.success(request, _("%(count)s records added.") % {"count": added})
+    return HttpResponseRedirect(access_request.get_absolute_url())
+
+
+request_add.model = AccessRequest  # type: ignore[attr-defined]
+
+
+@require_POST
+@login_required
+def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    access_request = access_object(AccessRequest, request.user, pk)
+    _require_officer(request.user)
+    try:
+        actions.do_decide_request(access_request, actor=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("The decision is made."))
+    return HttpResponseRedirect(access_request.get_absolute_url())
+
+
+request_decide.model = AccessRequest  # type: ignore[attr-defined]
+
+
+@require_POST
+@login_required
+def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    access_request = access_object(AccessRequest, request.user, pk)
+    _require_officer(request.user)
+    try:
+        actions.do_withdraw_request(access_request, actor=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+    return HttpResponseRedirect(access_request.get_absolute_url())
+
+
+request_withdraw.model = AccessRequest  # type: ignore[attr-defined]
+
+
+def _package_ready(request: HttpRequest, access_request: AccessRequest) -> bool:
+    if not access_request.items.exclude(decision="pending").exists():
+        messages.error(request, _("Decide on the records first."))
+        return False
+    return True
+
+
+@require_GET
+@login_required
+def request_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    access_request = access_object(AccessRequest, request.user, pk)
+    _require_officer(request.user)
+    if not _package_ready(request, access_request):
+        return HttpResponseRedirect(access_request.get_absolute_url())
+    content = package.release_pdf(access_request)
+    actions.record_release_download(access_request, "pdf", actor=request.user)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{package._safe(access_request.reference)}.pdf"'
+    return response
+
+
+request_pdf.model = AccessRequest  # type: ignore[attr-defined]
+
+
+@require_GET
+@login_required
+def request_zip(request: HttpRequest, pk: int) -> HttpResponse:
+    access_request = access_object(AccessRequest, request.user, pk)
+    _require_officer(request.user)
+    if not _package_ready(request, access_request):
+        return HttpResponseRedirect(access_request.get_absolute_url())
+    content = package.release_zip(access_request)
+    actions.record_release_download(access_request, "zip", actor=request.user)
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{package._safe(access_request.reference)}.zip"'
+    return response
+
+
+request_zip.model = AccessRequest  # type: ignore[attr-defined]
+
+
+@require_GET
+@login_required
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One requested record as the records officer assesses it: every part, the marked ones
+    highlighted with their ground. The read is logged when anything in it is marked."""
+    item = access_object(
+        RequestItem, request.user, pk, queryset=RequestItem.objects.select_related("request", "content_type")
+    )
+    rendered = actions.rendered_item(item)
+    if rendered is not None:
+        source = sources.source_for_ct(item.content_type)
+        obj = source.get(item.object_id) if source else None
+        if obj is not None:
+            actions.log_read(request.user, item.content_type, obj, rendered, "request_item")
+    markings = SecrecyMarking.objects.filter(
+        content_type=item.content_type, object_id=item.object_id, lifted_at__isnull=True
+    ).select_related("ground", "set_by")
+    return render(
+        request,
+        "records/item_detail.html",
+        {
+            "object": item,
+            "rendered": rendered,
+            "markings": markings,
+            "decision_form": DecisionForm(initial={"decision": item.decision if item.decision != "pending" else None}),
+            "mark_form": MarkForm(),
+            "is_open": item.request.status == RequestStatus.OPEN,
+            "can_write": actions.is_officer(request.user),
+        },
+    )
+
+
+item_detail.model = RequestItem  # type: ignore[attr-defined]
+
+
+@require_POST
+@login_required
+def item_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    item = access_object(RequestItem, request.user, pk, queryset=RequestItem.objects.select_related("request"))
+    _require_officer(request.user)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision."))
+        return HttpResponseRedirect(reverse("requestitem_detail", args=[item.pk]))
+    try:
+        actions.do_decide_item(
+            item,
+            form.cleaned_data["decision"],
+            actor=request.user,
+            grounds=list(form.cleaned_data["grounds"]),
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+        return HttpResponseRedirect(reverse("requestitem_detail", args=[item.pk]))
+    messages.success(request, _("Decided: %(record)s.") % {"record": item.label})
+    return HttpResponseRedirect(item.request.get_absolute_url())
+
+
+item_decide.model = RequestItem  # type: ignore[attr-defined]
+
+
+@require_POST
+@login_required
+def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    item = access_object(RequestItem, request.user, pk, queryset=RequestItem.objects.select_related("request"))
+    _require_officer(request.user)
+    target = item.request.get_absolute_url()
+    try:
+        actions.do_remove_request_item(item, actor=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+    return HttpResponseRedirect(target)
+
+
+item_remove.model = RequestItem  # type: ignore[attr-defined]
+
+
+@require_POST
+@login_required
+def item_mark(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a part of the requested record (or the whole record) as secret."""
+    item = access_object(RequestItem, request.user, pk, queryset=RequestItem.objects.select_related("content_type"))
+    _require_officer(request.user)
+    form = MarkForm(request.POST)
+    target = reverse("requestitem_detail", args=[item.pk])
+    if not form.is_valid():
+        messages.error(request, _("Choose a ground."))
+        return HttpResponseRedirect(target)
+    try:
+        actions.do_mark_secret(
+            item.content_type,
+            item.object_id,
+            form.cleaned_data["ground"],
+            actor=request.user,
+            field_name=form.cleaned_data["field_name"],
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Marked."))
+    return HttpResponseRedirect(target)
+
+
+item_mark.model = RequestItem  # type: ignore[attr-defined]
+
+
+@require_POST
+@login_required
+def marking_lift(request: HttpRequest, pk: int) -> HttpResponse:
+    marking = access_object(SecrecyMarking, request.user, pk)
+    _require_officer(request.user)
+    try:
+        actions.do_lift_marking(marking, actor=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("The marking is lifted."))
+    target = str(request.POST.get("next") or "")
+    return HttpResponseRedirect(target if target.startswith("/records/") else reverse("records_plan"))
+
+
+marking_lift.model = SecrecyMarking  # type: ignore[attr-defined]
