@@ -258,7 +258,8 @@ def main() -> None:
         "SAMDRIFT_LOGIN_FAILURES_PER_ADDRESS": "100000",
     }
     if args.load_only:
-        os.environ.update(env)
+        # ordering_scale's price list is checked and applied in this process, not as a task.
+        os.environ.update(env | {"SAMDRIFT_IMPORT_SYNC_ROWS": str(max(2 * args.articles, 2000))})
         load(args)
         return
     ensure_database(args.database_url)
