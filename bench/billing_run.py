@@ -75,10 +75,11 @@ def generate(args: argparse.Namespace, year: int, month: int) -> None:
         cur.execute(
             """
             INSERT INTO billing_subscription
-                (owner_id, cost_centre_id, article_id, description, monthly_price, start, "end", external_ref)
+                (owner_id, cost_centre_id, article_id, description, monthly_price, start, "end", external_ref,
+                 source_label)
             SELECT cc.owner_id, cc.id, %s, '', (199 + (g %% 5) * 100)::numeric(14, 2),
                    CASE WHEN g %% 20 = 0 THEN %s::date + (g %% 28) ELSE DATE '2025-01-01' END,
-                   CASE WHEN g %% 20 = 1 THEN %s::date + (g %% 28) ELSE NULL END, ''
+                   CASE WHEN g %% 20 = 1 THEN %s::date + (g %% 28) ELSE NULL END, '', ''
             FROM generate_series(1, %s) AS g JOIN bench_cc cc ON cc.rn = g %% %s
             """,
             [client.pk, first, first, args.subscriptions, ncc],

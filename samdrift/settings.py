@@ -293,7 +293,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs each step and each page of every PDF at INFO: nine lines per invoice.
+        "weasyprint": {"level": "WARNING"},
+    },
 }
 
 # Every tabular file received (imports, price lists, confirmations, usage; samdrift/core/tabular.py)

@@ -34,8 +34,9 @@ def _lines(invoice: Invoice) -> list[InvoiceLine]:
     return list(invoice.lines.select_related("cost_centre").order_by("cost_centre__code", "id"))
 
 
-def peppol_document(invoice: Invoice) -> PeppolDocument:
-    """The invoice as a Peppol BIS 3 document, its lines specified per cost centre."""
+def peppol_document(invoice: Invoice, invoice_lines: list[InvoiceLine] | None = None) -> PeppolDocument:
+    """The invoice as a Peppol BIS 3 document, its lines specified per cost centre
+    (`invoice_lines`: its lines as `_lines` reads them, when the caller has them already)."""
     op = _operator()
     owner = invoice.owner
     seller = Party(
@@ -72,7 +73,7 @@ def peppol_document(invoice: Invoice) -> PeppolDocument:
             note=_("Cost centre %(code)s %(name)s, reference %(ref)s")
             % {"code": line.cost_centre.code, "name": line.cost_centre.name, "ref": line.buyer_reference},
         )
-        for n, line in enumerate(_lines(invoice), start=1)
+        for n, line in enumerate(_lines(invoice) if invoice_lines is None else invoice_lines, start=1)
     )
     period = invoice.period
     credited = invoice.credited_invoice

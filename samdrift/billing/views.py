@@ -326,6 +326,30 @@ class InvoiceList(ScopedListView):
     )
 
 
+def _local_numbers() -> tuple[Any, Any]:
+    """Formatters for the active language: money as floatformat:"2g" writes it (half up, two
+    decimals, grouped: 1 234,50 in Swedish) and quantities as floatformat:"-4" (3, or 0,4167)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from django.utils import formats
+
+    point = str(formats.get_format("DECIMAL_SEPARATOR"))
+    group = str(formats.get_format("THOUSAND_SEPARATOR"))
+    cent, tenth_of_thousandth = Decimal("0.01"), Decimal("0.0001")
+
+    def money(value: Any) -> str:
+        text = f"{Decimal(value).quantize(cent, ROUND_HALF_UP):,.2f}"
+        return text.replace(",", "\0").replace(".", point).replace("\0", group)
+
+    def quantity(value: Any) -> str:
+        number = Decimal(value).quantize(tenth_of_thousandth, ROUND_HALF_UP)
+        if number == number.to_integral_value():
+            return f"{number:.0f}"
+        return f"{number:.4f}".replace(".", point)
+
+    return money, quantity
+
+
 @require_GET
 @login_required
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -333,10 +357,22 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Invoice, request.user, pk, queryset=Invoice.objects.select_related("owner", "period", "credited_invoice")
     )
     per_centre: OrderedDict[Any, dict[str, Any]] = OrderedDict()
+    # An invoice has up to some 1,200 lines: their numbers and links are written here, in the
+    # active language as the template filters would (floatformat:"2g" and "-4"), at a tenth of the
+    # cost of a filter and a reverse() per cell.
+    money, quantity = _local_numbers()
+    line_url = reverse("invoiceline_detail", args=[0]).removesuffix("0/")
     for line in invoice.lines.select_related("cost_centre").order_by("cost_centre__code", "id"):
         group = per_centre.setdefault(line.cost_centre, {"lines": [], "net": 0})
         group["lines"].append(line)
         group["net"] += line.amount
+        line.quantity_text = quantity(line.quantity)  # type: ignore[attr-defined]
+        line.base_text = "" if line.base_quantity == 1 else quantity(line.base_quantity)  # type: ignore[attr-defined]
+        line.price_text = money(line.unit_price)  # type: ignore[attr-defined]
+        line.amount_text = money(line.amount)  # type: ignore[attr-defined]
+        line.url = f"{line_url}{line.pk}/"  # type: ignore[attr-defined]
+    for group in per_centre.values():
+        group["net_text"] = money(group["net"])
     credit_notes = Invoice.objects.for_user(request.user).filter(credited_invoice=invoice)
     return render(
         request,
