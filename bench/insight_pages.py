@@ -9,7 +9,8 @@
    spread over the months with SLA outcomes and ratings, devices bought over six years, orders
    each with one handed-over line and its stage times, and issued invoices (one per owner and
    month, lines per cost centre and article); then VACUUM ANALYZE.
-2. Times the job that fills the summary tables (all owners, all months).
+2. Times the job that fills the summary tables (all owners, all months), then the hourly job's
+   refresh (the current and the previous month).
 3. Requests in-process (Django test client, server time only) the start page as each role and
    the insight page as finance and as an owner viewer, --repeat times each; reports p50/p95 in
    ms and queries per request. Prints a table and writes JSON to bench/results/.
@@ -300,6 +301,10 @@ def main() -> None:
     result = refresh_owner_months(months_back(add_months(date.today().replace(day=1), -1), args.months + 1))
     refresh_seconds = time.perf_counter() - t1
     print(f"summary tables refreshed ({result}) in {refresh_seconds:.1f} s")
+    t1 = time.perf_counter()
+    recent = refresh_owner_months(months_back(date.today(), 2))  # what the hourly job does
+    recent_seconds = time.perf_counter() - t1
+    print(f"hourly refresh (current and previous month: {recent}) in {recent_seconds:.1f} s")
 
     def login(role: str, owner: bool = False) -> Client:
         m = Membership.objects.filter(role=role, owner__isnull=not owner, active=True).order_by("id").first()
@@ -337,6 +342,7 @@ def main() -> None:
                 "cpus": os.cpu_count(),
                 "load": os.getloadavg(),
                 "refresh_seconds": round(refresh_seconds, 1),
+                "hourly_refresh_seconds": round(recent_seconds, 1),
                 "pages": rows,
             },
             indent=2,
