@@ -71,8 +71,9 @@ def _copy_field(field: serializers.Field) -> serializers.Field:
     if isinstance(field, serializers.ManyRelatedField):
         # Narrowing sets the child's queryset: the copy needs a child of its own (already bound by
         # the prototype's __init__ under the name "": only its parent changes).
-        clone.child_relation = copy.copy(field.child_relation)
-        clone.child_relation.parent = clone
+        child = copy.copy(field.child_relation)
+        setattr(child, "parent", clone)  # noqa: B010
+        setattr(clone, "child_relation", child)  # noqa: B010
     return clone
 
 

@@ -222,8 +222,8 @@ class TicketViewSet(ScopedViewSet):
         # devices' own order (newest first); no query to read them back.
         linked = ticket.assets.all()
         linked._result_cache = sorted(assets, key=lambda asset: -asset.pk)
-        linked._prefetch_done = True
-        ticket._prefetched_objects_cache = {"assets": linked}
+        linked._prefetch_done = True  # type: ignore[attr-defined]
+        ticket._prefetched_objects_cache = {"assets": linked}  # type: ignore[attr-defined]
         serializer.instance = ticket
 
     def perform_update(self, serializer: Any) -> None:

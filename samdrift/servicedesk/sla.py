@@ -42,7 +42,7 @@ def priority_and_policy(owner_id: int, impact: int, urgency: int) -> tuple[int, 
     ticket needs, in one query rather than two (`priority_for`, then `policy_for`), with the same
     answers: the configured cell or the default matrix, and the policy of that priority or none."""
     table, cells = SlaPolicy._meta.db_table, PriorityCell._meta.db_table
-    columns = ", ".join(f"p.{connection.ops.quote_name(f.column)}" for f in SlaPolicy._meta.concrete_fields)
+    columns = ", ".join(f"p.{connection.ops.quote_name(str(f.column))}" for f in SlaPolicy._meta.concrete_fields)
     default = DEFAULT_MATRIX[(int(impact), int(urgency))]
     # Table and column names come from the models, never from input.
     sql = (
@@ -51,7 +51,7 @@ def priority_and_policy(owner_id: int, impact: int, urgency: int) -> tuple[int, 
         f"LEFT JOIN {table} p ON p.owner_id = %s AND p.priority = m.matrix_priority AND p.active"
     )
     (row,) = SlaPolicy.objects.raw(sql, [impact, urgency, default, owner_id])  # one row: the LEFT JOIN's
-    return int(row.matrix_priority) or default, row if row.pk is not None else None
+    return int(getattr(row, "matrix_priority", 0)) or default, row if row.pk is not None else None
 
 
 def calendar_of(ticket: Ticket) -> BusinessCalendar:
