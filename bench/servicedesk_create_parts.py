@@ -4,12 +4,14 @@
         --database-url postgres://postgres@127.0.0.1:5432/speed_sd1m --count 300
 
 Creates `--count` tickets through `do_create_ticket` as the demo agent (what the API and the
-agent's form call) with realistic text, and times each part by wrapping it: the priority matrix,
-the SLA due dates on the business calendar, validation, the numbering lock (the per-year counter
+agent's form call) with realistic text, and times each part by wrapping it: the priority matrix
+with the owner's SLA policy (one query), the SLA due dates on the business calendar, validation, the numbering lock (the per-year counter
 row), the insert itself (with the upkeep of the ticket's indexes, the trigram word-search indexes
 among them), the audit event (hash chain and insert), the acknowledgement (rendered in the
 requester's language and queued in the outbox) and the commit. Prints p50 and mean per part and
-the share of the whole. Run by hand; it adds `--count` tickets to the database.
+the share of the whole, then what the request adds around the action: building the API's
+ticket serializer (its fields, narrowed to the agent) and the agent's form with its validation.
+Run by hand; it adds `--count` tickets to the database.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def main() -> None:
 
         return wrapper
 
-    actions.priority_for = timed("priority matrix", actions.priority_for)
+    sla.priority_and_policy = timed("priority matrix + SLA policy (one query)", sla.priority_and_policy)
     sla.recompute = timed("SLA due dates", sla.recompute)
     actions._clean_new_ticket = timed("validation", actions._clean_new_ticket)
     actions.next_ticket_number = timed("numbering (counter row lock)", actions.next_ticket_number)
@@ -96,6 +98,31 @@ def main() -> None:
     print(
         f"{'the rest (permission, scope, checks)':40} {'':8} {whole - accounted:8.2f} {(whole - accounted) / whole:6.0%}"
     )
+    request_layer(agent, people, args.count)
+
+
+def request_layer(agent: Any, people: list[Any], count: int) -> None:
+    """The request's own work around the action: the serializer's fields and the form's validation."""
+    from django.test import RequestFactory
+
+    from samdrift.servicedesk.forms import TicketForm
+    from samdrift.servicedesk.serializers import TicketSerializer
+
+    request = RequestFactory().post("/api/v1/tickets/")
+    request.user = agent
+    data = {"requester": people[0].pk, "subject": "Skrivaren", "description": "x", "channel": "phone"}
+    data |= {"type": "incident", "impact": 3, "urgency": 3}
+    for name, build in (
+        ("API: TicketSerializer fields (narrowed)", lambda: TicketSerializer(context={"request": request}).fields),
+        ("form: TicketForm built and validated", lambda: TicketForm(data, user=agent).is_valid()),
+    ):
+        build()
+        times = []
+        for _ in range(count):
+            started = time.perf_counter()
+            build()
+            times.append((time.perf_counter() - started) * 1000)
+        print(f"{name:40} {statistics.median(times):8.2f} {statistics.mean(times):8.2f}")
 
 
 if __name__ == "__main__":

@@ -285,3 +285,17 @@ def test_the_api_lists_and_retries_for_administrators_only(world: Any, smtp: Any
     response = api(world.admin).post(f"/api/v1/outbox/{message.pk}/retry/")
     assert response.status_code == 200 and response.json()["status"] == "queued"
     assert api(world.admin).post(f"/api/v1/outbox/{message.pk}/retry/").status_code == 400
+
+
+def test_no_second_send_task_while_one_waits_to_start(world: Any, django_capture_on_commit_callbacks: Any) -> None:
+    # A waiting task claims the due messages when it starts, after these commits: it sends them too.
+    for n in range(3):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            queue_message(kind="test", to=[f"q{n}@example.org"], subject=f"Meddelande {n}", body="x")
+        waiting = DBTaskResult.objects.ready().filter(task_path="samdrift.core.tasks.send_outbox").count()
+        assert waiting == 1
+    # Once the waiting one has started (or finished), the next transaction kicks a new one.
+    DBTaskResult.objects.filter(task_path="samdrift.core.tasks.send_outbox").update(status="RUNNING")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        queue_message(kind="test", to=["r@example.org"], subject="Meddelande", body="x")
+    assert DBTaskResult.objects.ready().filter(task_path="samdrift.core.tasks.send_outbox").count() == 1

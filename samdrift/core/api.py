@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar
 
 from django.db import models
@@ -55,8 +56,44 @@ class ScopedFieldsMixin:
         return fields
 
 
+# The fields DRF builds for a model serializer class from its Meta and the model: the same for every
+# request, but building them (model introspection, choices, validators) cost more than the rest of
+# creating a ticket through the API, on every request. Built once per class; each serializer gets
+# its own copies, which the request then narrows (`narrow_fields`) and binds.
+_MODEL_FIELDS: dict[type, dict[str, serializers.Field]] = {}
+
+
+def _copy_field(field: serializers.Field) -> serializers.Field:
+    """A fresh, unbound copy of a prototype field that shares nothing the request changes."""
+    if isinstance(field, serializers.BaseSerializer):
+        return copy.deepcopy(field)  # a nested serializer has fields (and state) of its own
+    clone = copy.copy(field)  # attributes only: cheaper than DRF's deepcopy, which calls __init__ again
+    if isinstance(field, serializers.ManyRelatedField):
+        # Narrowing sets the child's queryset: the copy needs a child of its own (already bound by
+        # the prototype's __init__ under the name "": only its parent changes).
+        child = copy.copy(field.child_relation)
+        setattr(child, "parent", clone)  # noqa: B010
+        setattr(clone, "child_relation", child)  # noqa: B010
+    return clone
+
+
 class ScopedSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
-    """A model serializer whose related fields (and nested serializers') are narrowed to the user."""
+    """A model serializer whose related fields (and nested serializers') are narrowed to the user.
+
+    The fields the model and Meta give are built once per class (`_MODEL_FIELDS`, by
+    `build_model_fields`, which a subclass extends with what depends on neither the request nor the
+    instance); a subclass that adapts them to the request or the instance does so in its own
+    `get_fields`, on the copies."""
+
+    def build_model_fields(self) -> dict[str, Any]:
+        """The fields of this class, the same for every request (never look at the request here)."""
+        return serializers.ModelSerializer.get_fields(self)
+
+    def get_fields(self) -> dict[str, Any]:
+        prototype = _MODEL_FIELDS.get(type(self))
+        if prototype is None:
+            prototype = _MODEL_FIELDS[type(self)] = self.build_model_fields()
+        return {name: _copy_field(field) for name, field in prototype.items()}
 
 
 class ScopedInputSerializer(ScopedFieldsMixin, serializers.Serializer):

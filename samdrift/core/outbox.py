@@ -2,7 +2,8 @@
 
 An action that causes mail calls `queue_message` inside its own transaction, so the message exists
 exactly when the action's change does; after commit the `send_outbox` task is enqueued once per
-transaction, and the scheduler runs it every minute as well (a retry that needs no kick).
+transaction unless one is already waiting to start (which will send this transaction's messages
+too), and the scheduler runs it every minute as well (a retry that needs no kick).
 
 Sending claims due rows in a short transaction (`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL;
 SQLite's IMMEDIATE transactions serialise claims) and marks them `sending` with a conditional
@@ -122,9 +123,32 @@ def kick_on_commit() -> None:
 
 
 def _kick() -> None:
+    """After commit: make sure a sender will run; one that is waiting to start already will do.
+
+    A send task that has not started yet claims the due messages when it starts, after this
+    commit, so it sends this transaction's messages too: under load most creations then read one
+    indexed row instead of writing (and committing) a task row each. Nothing depends on the kick
+    for delivery anyway: the scheduler runs the sender every minute."""
     from samdrift.core.tasks import send_outbox
 
+    if _send_waiting(send_outbox):
+        return
     send_outbox.enqueue()
+
+
+def _send_waiting(task: Any) -> bool:
+    """A send task of the database backend is queued and not yet started."""
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    backend = task.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        return False
+    return (
+        DBTaskResult.objects.ready()
+        .filter(task_path=task.module_path, queue_name=task.queue_name, backend_name=backend.alias)
+        .exists()
+    )
 
 
 # What an app wants done when a message about one of its objects has been delivered (a purchase

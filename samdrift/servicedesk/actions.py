@@ -261,11 +261,11 @@ def do_create_ticket(data: dict[str, Any], *, actor: Any, acknowledge: bool = Tr
     _check_assignee(data.get("group"), data.get("assignee"))
     now = timezone.now()
     ticket = Ticket(owner_id=owner_id, created=now, updated=now, **data)
-    ticket.priority = priority_for(ticket.impact, ticket.urgency)
+    ticket.priority, ticket.sla_policy = sla.priority_and_policy(owner_id, ticket.impact, ticket.urgency)
     ticket.status = Status.ASSIGNED if ticket.assignee_id else Status.NEW
     if ticket.cost_centre_id is None and requester.cost_centre_id:
         ticket.cost_centre_id = requester.cost_centre_id
-    sla.recompute(ticket)
+    sla.recompute(ticket, reload_policy=False)
     _clean_new_ticket(ticket)
     # Numbered last, just before the insert: the counter row stays locked until commit, so the
     # less that happens after it, the less other creations wait.

@@ -216,7 +216,15 @@ class TicketViewSet(ScopedViewSet):
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
         data.setdefault("channel", Channel.API)
-        serializer.instance = actions.do_create_ticket(data, actor=self.request.user)
+        assets = list(data.get("assets") or ())
+        ticket = actions.do_create_ticket(data, actor=self.request.user)
+        # The answer lists the new ticket's devices: the ones just checked and linked, in the
+        # devices' own order (newest first); no query to read them back.
+        linked = ticket.assets.all()
+        linked._result_cache = sorted(assets, key=lambda asset: -asset.pk)
+        linked._prefetch_done = True  # type: ignore[attr-defined]
+        ticket._prefetched_objects_cache = {"assets": linked}  # type: ignore[attr-defined]
+        serializer.instance = ticket
 
     def perform_update(self, serializer: Any) -> None:
         serializer.instance = actions.do_update_ticket(

@@ -214,6 +214,16 @@ class DevicesField(forms.CharField):
         super().__init__(**kwargs)
 
 
+def _requester_with_user(field: Any, **kwargs: Any) -> Any:
+    formfield = field.formfield(**kwargs)
+    if field.name == "requester":
+        # The acknowledgement is written in the requester's language: read their user with them.
+        # Set on the class's field: a bound form is validated inside ScopedModelForm.__init__
+        # (bootstrapify reads its errors), before a subclass's __init__ could change the field.
+        formfield.queryset = formfield.queryset.select_related("user")
+    return formfield
+
+
 class TicketForm(ScopedModelForm):
     assets = DevicesField()
 
@@ -221,12 +231,7 @@ class TicketForm(ScopedModelForm):
         model = Ticket
         fields = ["requester", "subject", "description", "channel", "type", "category", "impact", "urgency"]
         widgets = {"requester": SearchPicker("person")}  # an owner has thousands of people
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # The acknowledgement is written in the requester's language: read their user with them.
-        field = self.fields["requester"]
-        field.queryset = field.queryset.select_related("user")  # type: ignore[attr-defined]
+        formfield_callback = _requester_with_user
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or self.cleaned_data

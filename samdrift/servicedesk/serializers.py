@@ -117,8 +117,8 @@ class TicketSerializer(ScopedSerializer):
         ]
         extra_kwargs = {"requester": {"required": False}}
 
-    def get_fields(self) -> dict[str, serializers.Field]:
-        fields = super().get_fields()
+    def build_model_fields(self) -> dict[str, serializers.Field]:
+        fields = super().build_model_fields()
         assignee = fields.get("assignee")
         if isinstance(assignee, serializers.PrimaryKeyRelatedField) and not assignee.read_only:
             fields["assignee"] = SharedChoiceField(
