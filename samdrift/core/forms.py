@@ -4,9 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from samdrift.core.pickers import SearchPicker
 
 
-def bootstrapify(form: forms.BaseForm) -> forms.BaseForm:
+def bootstrapify(form: forms.BaseForm, *, mark_errors: bool = True) -> forms.BaseForm:
     """Give every widget Bootstrap's class. Django itself adds aria-invalid and an
-    aria-describedby naming both the help text and the error (`id_<name>_helptext`, `_error`)."""
+    aria-describedby naming both the help text and the error (`id_<name>_helptext`, `_error`).
+
+    `mark_errors=False` from a form's own `__init__`: reading `form.errors` there would validate a
+    bound form before a subclass has narrowed its fields' choices (and Django never validates
+    twice), so the narrowing would not apply; the form's `full_clean` marks the errors instead."""
     for name, field in form.fields.items():
         widget = field.widget
         if isinstance(widget, SearchPicker):
@@ -23,7 +27,7 @@ def bootstrapify(form: forms.BaseForm) -> forms.BaseForm:
             css = "form-select form-select-sm" if getattr(form, "compact", False) else "form-select"
         else:
             css = "form-control form-control-sm" if getattr(form, "compact", False) else "form-control"
-        if form.is_bound and name in form.errors:
+        if mark_errors and form.is_bound and name in form.errors:
             css += " is-invalid"
         widget.attrs["class"] = css
         if getattr(form, "compact", False):

@@ -48,7 +48,7 @@ class ScopedModelForm(forms.ModelForm):
                 qs = field.queryset
                 if isinstance(qs, ScopedQuerySet):
                     field.queryset = qs.for_user(user)
-        bootstrapify(self)
+        bootstrapify(self, mark_errors=False)  # validating here would run before a subclass narrows its fields
 
     def full_clean(self) -> None:
         super().full_clean()
