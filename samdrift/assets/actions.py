@@ -241,9 +241,7 @@ def do_change_asset_status(asset: Asset, status: str, *, actor: Any) -> Asset:
     return change_status_as(asset, status, actor=actor, role=_role(actor, "asset", asset.owner_id))
 
 
-def change_status_as(
-    asset: Asset, status: str, *, actor: Any, role: str, extra: dict[str, Any] | None = None
-) -> Asset:
+def change_status_as(asset: Asset, status: str, *, actor: Any, role: str, extra: dict[str, Any] | None = None) -> Asset:
     """The status change itself, for an action of another app that has already decided who may
     make it and in which role (take-back's loss report, made by the device's own user)."""
     check_transition(asset, status)
