@@ -186,9 +186,13 @@ def _update_items(
         "l_owner": F("item__asset__owner_id"),
         "l_kg": case(0, DecimalField(max_digits=10, decimal_places=2)),
         "l_factor": case(1, CharField()), "l_source": case(2, CharField()),
-        "l_credit": Case(
-            *[When(item__asset__owner_id=o, residual_value__gt=0, then=Value(c)) for o, c in sorted(credits.items())],
-            default=Value(None), output_field=BigIntegerField(),
+        # Cast: with no credit the CASE is a bare NULL, which PostgreSQL types as text in a subquery.
+        "l_credit": Cast(
+            Case(
+                *[When(item__asset__owner_id=o, residual_value__gt=0, then=Value(c)) for o, c in sorted(credits.items())],
+                default=Value(None), output_field=BigIntegerField(),
+            ),
+            BigIntegerField(),
         ),
     }  # fmt: skip
     select_sql, params = applied.annotate(**names).values_list(*names).order_by().query.sql_with_params()
