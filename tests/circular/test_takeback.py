@@ -27,6 +27,7 @@ from samdrift.circular.models import (
     Certificate,
     Credit,
     ItemState,
+    LossReport,
     PartnerReport,
     Problem,
     ReportLine,
@@ -392,7 +393,8 @@ def test_certificates_and_reports_are_disposed_of_under_the_plan(world: Any) -> 
     old = timezone.now() - timedelta(days=365 * 11)
     Certificate.objects.filter(pk=cert.pk).update(issued=old)
     PartnerReport.objects.filter(pk=report.pk).update(uploaded=old)
-    for code in ("ATERTAG-INTYG", "ATERTAG-RAPPORT"):
+    LossReport.objects.filter(pk=world.a.extra["circular_loss"].pk).update(created=old)
+    for code in ("ATERTAG-INTYG", "ATERTAG-RAPPORT", "FORLUSTANMALAN"):
         record_type = RecordType.objects.get(code=code)
         assert not record_type.keep and record_type.retention_years == 10
         RecordType.objects.filter(pk=record_type.pk).update(decision="Gallringsbeslut 2026:1")
@@ -402,5 +404,7 @@ def test_certificates_and_reports_are_disposed_of_under_the_plan(world: Any) -> 
         records_actions.do_execute_batch(batch, actor=world.records)
     assert not Certificate.objects.filter(pk=cert.pk).exists()
     assert Certificate.objects.filter(pk=world.b.extra["circular_certificate"].pk).exists()
+    assert not LossReport.objects.filter(pk=world.a.extra["circular_loss"].pk).exists()
+    assert LossReport.objects.filter(pk=world.b.extra["circular_loss"].pk).exists()
     kept = PartnerReport.objects.get(pk=report.pk)
     assert bytes(kept.content) == b"" and kept.lines.exists()  # the lines stay: credits refer to them
