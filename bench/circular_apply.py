@@ -41,10 +41,22 @@ from bench.benchdb import ensure_database  # noqa: E402
 
 
 def timed(label: str, figures: dict[str, float], fn: Any, *args: Any, **kwargs: Any) -> Any:
-    started = time.perf_counter()
-    result = fn(*args, **kwargs)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    started, cpu = time.perf_counter(), time.process_time()
+    with CaptureQueriesContext(connection) as queries:
+        result = fn(*args, **kwargs)
     figures[label] = round(time.perf_counter() - started, 3)
-    print(f"  {label:<28} {figures[label]:8.2f} s", flush=True)
+    # On a shared machine the wall time moves with the load; this process's CPU time and the number
+    # of statements do not.
+    figures[f"{label} (cpu)"] = round(time.process_time() - cpu, 3)
+    figures[f"{label} (queries)"] = len(queries.captured_queries)
+    print(
+        f"  {label:<28} {figures[label]:8.2f} s  (cpu {figures[label + ' (cpu)']:.2f} s, "
+        f"{len(queries.captured_queries)} queries)",
+        flush=True,
+    )
     return result
 
 

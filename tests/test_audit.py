@@ -12,7 +12,15 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from samdrift.core import triggers
-from samdrift.core.audit import GENESIS, OPERATOR_CHAIN, chain_of, record_event, verify_chain
+from samdrift.core.audit import (
+    GENESIS,
+    OPERATOR_CHAIN,
+    PendingEvent,
+    chain_of,
+    record_event,
+    record_events_fast,
+    verify_chain,
+)
 from samdrift.core.models import AuditEvent, AuditEventType
 from samdrift.tenancy import actions
 
@@ -41,6 +49,36 @@ def test_each_event_links_to_the_one_before_in_its_chain(world: Any) -> None:
     owners = set(AuditEvent.objects.filter(chain=chain_of(world.a.owner.pk)).values_list("owner_id", flat=True))
     assert owners == {world.a.owner.pk}
     assert set(AuditEvent.objects.filter(chain=OPERATOR_CHAIN).values_list("owner_id", flat=True)) == {None}
+
+
+def test_the_fast_bulk_path_continues_each_chain_and_verifies(world: Any) -> None:
+    """record_events_fast (COPY on PostgreSQL) links the events exactly as record_event does."""
+    owners = [world.a.owner, world.b.owner, None]
+    before = AuditEvent.objects.count()
+    with transaction.atomic():
+        written = record_events_fast(
+            world.admin,
+            "admin",
+            [
+                PendingEvent(
+                    AuditEventType.UPDATED,
+                    owner_id=owners[i % 3].pk if owners[i % 3] else None,
+                    object_type="assets.asset",
+                    object_id=str(i),
+                    object_repr=f"Tillgång {i} – å",
+                    changes={"status": ["awaiting_erasure", "reused"]},
+                    extra={"action": "takeback_closed", "value": "1.50", "nested": {"ok": [1, None]}},
+                )
+                for i in range(30)
+            ],
+        )
+        record_event(world.admin, "admin", AuditEventType.UPDATED, owner_id=world.a.owner.pk, extra={"after": 1})
+    assert written == 30 and AuditEvent.objects.count() == before + 31
+    newest = AuditEvent.objects.filter(object_type="assets.asset", object_id="29").get()
+    assert newest.verb == "takeback_closed" and newest.extra["nested"] == {"ok": [1, None]}
+    assert verify_chain().ok
+    with transaction.atomic():
+        assert record_events_fast(world.admin, "admin", []) == 0
 
 
 def test_database_refuses_update_and_delete(world: Any) -> None:

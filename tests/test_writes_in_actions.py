@@ -51,8 +51,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("servicedesk/tasks.py", "_flag_breaches"): "the SLA sweep, audited per ticket",
     # Take-back's partner report is a job: its dry run replaces the report's own lines and counts
     # (audited once per run), its queueing and failure mark the job row.
-    ("circular/reports.py", "check_report"): JOB_STATE + " (the dry run's report lines; audited per run)",
-    ("circular/reports.py", "_queue"): JOB_STATE + " (audited)",
+    ("circular/report_check.py", "check_report"): JOB_STATE + " (the dry run's report lines; audited per run)",
+    ("circular/report_check.py", "_queue"): JOB_STATE + " (audited)",
     ("circular/tasks.py", "check_report_task"): JOB_STATE,
     ("circular/tasks.py", "apply_report_task"): JOB_STATE,
     (

@@ -238,7 +238,12 @@ def _status_change(asset: Asset, status: str) -> dict[str, list[Any]]:
 @transaction.atomic
 def do_change_asset_status(asset: Asset, status: str, *, actor: Any) -> Asset:
     """Move a device one step along its lifecycle (repair, return, erasure, disposal, loss)."""
-    role = _role(actor, "asset", asset.owner_id)
+    return change_status_as(asset, status, actor=actor, role=_role(actor, "asset", asset.owner_id))
+
+
+def change_status_as(asset: Asset, status: str, *, actor: Any, role: str, extra: dict[str, Any] | None = None) -> Asset:
+    """The status change itself, for an action of another app that has already decided who may
+    make it and in which role (take-back's loss report, made by the device's own user)."""
     check_transition(asset, status)
     check_status_guards([asset.pk], status)
     if status == AssetStatus.DEPLOYED and asset.assigned_to_id is None:
@@ -247,7 +252,9 @@ def do_change_asset_status(asset: Asset, status: str, *, actor: Any) -> Asset:
     asset.save(update_fields=["status", "assigned_to"])
     if "assigned_to" in changes:
         _open_assignment(asset, timezone.now(), status)
-    record_event(actor, role, AuditEventType.UPDATED, asset, changes=changes, extra={"action": "change_status"})
+    record_event(
+        actor, role, AuditEventType.UPDATED, asset, changes=changes, extra=extra or {"action": "change_status"}
+    )
     return asset
 
 

@@ -278,11 +278,13 @@ def do_remove_batch_item(item: BatchItem, *, actor: Any) -> None:
 
 def pickup_rows(batch: Batch) -> tuple[list[str], list[list[Any]]]:
     """The packing list the partner receives: one row per device, box by box. Owner names are
-    left out (the partner needs serial numbers, not whose data the device held)."""
+    left out (the partner needs serial numbers, not whose data the device held); a device reported
+    lost or stolen has left the batch."""
     header = ["batch", "box", "seal", "serial_number", "asset_tag", "manufacturer", "model", "category"]
     rows = [
         [batch.number, box, seal, serial, tag, maker, model, category]
-        for box, seal, serial, tag, maker, model, category in batch.items.order_by("box", "seal", "serial_number").values_list(
+        for box, seal, serial, tag, maker, model, category in batch.items.exclude(state=ItemState.LOST).order_by(
+            "box", "seal", "serial_number").values_list(
             "box", "seal", "serial_number", "asset__asset_tag", "asset__manufacturer__name", "asset__model__name",
             "asset__model__category",
         )
@@ -350,9 +352,10 @@ def do_order_pickup(batch: Batch, *, actor: Any) -> Batch:
     batch = Batch.objects.select_for_update().select_related("partner").get(pk=batch.pk)
     if batch.status != BatchStatus.OPEN:
         raise ValidationError(_("The pickup has already been ordered."))
-    if not batch.items.exists():
+    packed = batch.items.exclude(state=ItemState.LOST)  # a device reported lost has left the batch
+    if not packed.exists():
         raise ValidationError(_("The batch has no devices."))
-    unpacked = batch.items.filter(Q(box="") | Q(seal="")).count()
+    unpacked = packed.filter(Q(box="") | Q(seal="")).count()
     if unpacked:
         raise ValidationError(
             _("%(count)s devices have no box or seal number. Say where every device is packed first.")

@@ -20,6 +20,7 @@ from samdrift.circular.filters import (
     BatchFilter,
     BatchItemFilter,
     CertificateFilter,
+    LossReportFilter,
     PartnerFilter,
     PartnerReportFilter,
     ReportLineFilter,
@@ -30,6 +31,7 @@ from samdrift.circular.models import (
     Certificate,
     Co2eFactor,
     Credit,
+    LossReport,
     Partner,
     PartnerReport,
     ReportLine,
@@ -399,6 +401,49 @@ class ClimateViewSet(viewsets.GenericViewSet):
         return Response(ClimateRowSerializer(climate_rows(items), many=True).data)
 
 
+class LossReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LossReport
+        fields = ["id", "number", "owner", "asset", "kind", "occurred_on", "place", "police_report", "encrypted",
+                  "remotely_wiped", "description", "reporter_person", "batch_item", "report_line", "ticket_number",
+                  "created"]  # fmt: skip
+        read_only_fields = fields
+
+
+class LossCreateSerializer(serializers.Serializer):
+    asset = serializers.IntegerField()
+    kind = serializers.CharField()
+    occurred_on = serializers.DateField()
+    place = serializers.CharField(max_length=200)
+    police_report = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    encrypted = serializers.BooleanField(required=False, default=False)
+    remotely_wiped = serializers.BooleanField(required=False, default=False)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+@extend_schema(responses={200: LossReportSerializer, 201: LossReportSerializer, **ERRORS})
+class LossReportViewSet(mixins.CreateModelMixin, _ReadOnly):
+    """Loss reports of lost and stolen devices (`?owner=&kind=`); POST reports a device lost or
+    stolen (staff any device, an owner's user the device they hold)."""
+
+    queryset = LossReport.objects.all()
+    serializer_class = LossReportSerializer
+    filterset_class = LossReportFilter
+
+    @extend_schema(request=LossCreateSerializer, responses={201: LossReportSerializer, **ERRORS})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        from samdrift.circular.losses import do_report_loss
+
+        data = LossCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        asset = Asset.objects.for_user(request.user).filter(pk=values.pop("asset")).first()  # type: ignore[attr-defined]
+        if asset is None:
+            raise serializers.ValidationError({"asset": ["Not found."]})
+        loss = do_report_loss(asset, values, actor=request.user)
+        return Response(LossReportSerializer(loss).data, status=status.HTTP_201_CREATED)
+
+
 def register(router: Any) -> None:
     """This app's API routes, registered on the project's router by samdrift/urls.py."""
     router.register("circular/partners", PartnerViewSet)
@@ -410,5 +455,6 @@ def register(router: Any) -> None:
     router.register("circular/report-lines", ReportLineViewSet)
     router.register("circular/certificates", CertificateViewSet)
     router.register("circular/credits", CreditViewSet)
+    router.register("circular/losses", LossReportViewSet)
     router.register("circular/co2e-factors", Co2eFactorViewSet)
     router.register("circular/climate", ClimateViewSet, basename="circular-climate")

@@ -33,6 +33,12 @@ class CircularConfig(AppConfig):
             VIEW_STAFF | {Role.OWNER_VIEWER, Role.APPROVER},
             group="assets",
         )
+        add_nav(
+            "circular_loss_list",
+            _("Lost and stolen devices"),
+            VIEW_STAFF | {Role.OWNER_VIEWER, Role.APPROVER},
+            group="assets",
+        )
         # A dry run writes nothing: stopped, it is run again. Applying is one transaction: stopped,
         # nothing was applied and the checked report may be applied again.
         register_job_kind(

@@ -1,6 +1,7 @@
 """Take-back demo data: the partner, a security officer per owner, one completed batch (devices of
 two owners, the partner's report checked, one device not erased and raised as an incident, the
-report applied: certificates, residual-value credits and CO2e) and one open batch being packed."""
+report applied: certificates, residual-value credits and CO2e), one open batch being packed, and
+one lost laptop with its loss report."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from samdrift.assets.models import Asset, AssetStatus
 from samdrift.circular import actions, reports
+from samdrift.circular.losses import do_report_loss
 from samdrift.circular.models import Batch, Certificate, Partner, Problem, ReportLine, SecurityContact
 from samdrift.tenancy.models import Owner, Person, User
 
@@ -29,6 +31,25 @@ def _awaiting(owner: Owner, limit: int) -> list[Asset]:
         .exclude(serial_number="")
         .order_by("id")[:limit]
     )
+
+
+def _lost_laptop(owner: Owner, tech: Any) -> bool:
+    laptop = (
+        Asset.objects.filter(owner=owner, status__in=[AssetStatus.DEPLOYED, AssetStatus.IN_STOCK],
+                             model__category="laptop")
+        .order_by("id")
+        .first()
+    )  # fmt: skip
+    if laptop is None:
+        return False
+    do_report_loss(
+        laptop,
+        {"kind": "lost", "occurred_on": timezone.localdate() - timedelta(days=5), "place": "Buss 4 mot Centrum",
+         "encrypted": True, "remotely_wiped": True,
+         "description": "Glömd på bussen; Länstrafikens hittegods har inte fått in den. BitLocker på, fjärrraderad."},
+        actor=tech,
+    )  # fmt: skip
+    return True
 
 
 @transaction.atomic
@@ -85,7 +106,10 @@ def load_app_demo() -> dict[str, int]:
     later = _awaiting(owners[2] if len(owners) > 2 else owners[0], 5)
     if later:
         actions.do_add_batch_items(open_batch, later, actor=tech, box="K1", seal="P-2026-201")
+    # One laptop lost on the way to school, reported by the technician with its loss report.
+    lost = _lost_laptop(owners[0], tech)
     return {
+        "loss reports": int(lost),
         "batches": Batch.objects.count(),
         "certificates": Certificate.objects.count(),
         "credited SEK": int(sum((c.amount for c in report.credits.all()), Decimal(0))),

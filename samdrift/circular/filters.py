@@ -14,6 +14,8 @@ from samdrift.circular.models import (
     BatchStatus,
     Certificate,
     ItemState,
+    LossKind,
+    LossReport,
     Outcome,
     Partner,
     PartnerReport,
@@ -90,3 +92,13 @@ class CertificateFilter(SearchFilterSet):
     class Meta:
         model = Certificate
         fields = ["owner"]
+
+
+class LossReportFilter(SearchFilterSet):
+    search_fields = ("number", "place", "police_report", "asset__asset_tag", "asset__serial_number")
+    owner = django_filters.ModelChoiceFilter(queryset=_scoped(Owner), label=_("Owner"))
+    kind = django_filters.ChoiceFilter(choices=LossKind.choices, label=_("Lost or stolen"))
+
+    class Meta:
+        model = LossReport
+        fields = ["owner", "kind"]

@@ -88,3 +88,23 @@ class CertificateFileForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bootstrapify(self)
+
+
+class LossForm(forms.Form):
+    """A loss report (förlustanmälan); the action checks it (do_report_loss)."""
+
+    kind = forms.ChoiceField(label=_("Lost or stolen"), choices=[("lost", _("Lost")), ("stolen", _("Stolen"))])
+    occurred_on = forms.DateField(label=_("Date of the loss"), widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.CharField(label=_("Place"), max_length=200)
+    police_report = forms.CharField(
+        label=_("Police report number"), max_length=40, required=False, help_text=_("Required for a stolen device.")
+    )
+    encrypted = forms.BooleanField(label=_("The disk was encrypted"), required=False)
+    remotely_wiped = forms.BooleanField(label=_("Remotely wiped"), required=False)
+    description = forms.CharField(
+        label=_("What happened"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)

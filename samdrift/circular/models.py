@@ -150,6 +150,7 @@ class ItemState(models.TextChoices):
     ERASED = "erased", _("Erased, certificate stored")
     NOT_ERASED = "not_erased", _("Not erased (incident)")
     MISSING = "missing", _("Missing (incident)")
+    LOST = "lost", _("Lost or stolen (left the batch)")
 
 
 class Outcome(models.TextChoices):
@@ -328,6 +329,8 @@ class Resolution(models.TextChoices):
     IGNORE = "ignore", _("Leave out of this report")
     ACCEPT = "accept", _("Apply as reported")
     INCIDENT = "incident", _("Raise an incident for the security officer")
+    NEW_BATCH = "new_batch", _("Put in a new batch")
+    LOST = "lost", _("Report as lost")
 
 
 # Which resolutions each problem allows; a problem without any (an invalid row) is corrected in the
@@ -341,7 +344,7 @@ RESOLUTIONS: dict[str, tuple[str, ...]] = {
     Problem.OWNER: (Resolution.ACCEPT, Resolution.IGNORE),
     Problem.EXCEPTIONS: (Resolution.ACCEPT, Resolution.INCIDENT),
     Problem.NOT_ERASED: (Resolution.INCIDENT,),
-    Problem.MISSING: (Resolution.INCIDENT, Resolution.IGNORE),
+    Problem.MISSING: (Resolution.NEW_BATCH, Resolution.LOST, Resolution.INCIDENT, Resolution.IGNORE),
     Problem.NO_OFFICER: (),
 }
 
@@ -521,3 +524,68 @@ class Co2eFactor(models.Model):
     def scope_queryset(cls, qs: models.QuerySet, scope: Scope) -> models.QuerySet:
         """Reference data: anyone signed in may read the factors behind the figures they see."""
         return qs if scope.user_id is not None or scope.is_system else qs.none()
+
+
+class LossKind(models.TextChoices):
+    LOST = "lost", _("Lost")
+    STOLEN = "stolen", _("Stolen")
+
+
+class LossReport(OwnerScopedModel):
+    """A loss report (förlustanmälan) for a lost or stolen device: what happened, where and when,
+    the police report for a theft, and whether the data on it was protected. An official record of
+    the owner's, with its retention in the information management plan; the device goes to its lost
+    or stolen status, leaves a take-back batch it was packed in, and the owner's security officer
+    gets an incident. The person who reported it sees their own reports."""
+
+    OPERATOR_VIEW_ROLES = VIEW_STAFF
+    OWNER_VIEW_ROLES = frozenset({Role.OWNER_VIEWER, Role.APPROVER})
+    PERSON_PATH = "reporter_person"
+
+    owner = models.ForeignKey("tenancy.Owner", verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    asset = models.ForeignKey(
+        "assets.Asset", verbose_name=_("device"), on_delete=models.PROTECT, related_name="loss_reports"
+    )
+    kind = models.CharField(_("lost or stolen"), max_length=8, choices=LossKind.choices)
+    occurred_on = models.DateField(_("date of the loss"))
+    place = models.CharField(_("place"), max_length=200)
+    police_report = models.CharField(_("police report number"), max_length=40, blank=True)
+    encrypted = models.BooleanField(_("the disk was encrypted"), default=False)
+    remotely_wiped = models.BooleanField(_("remotely wiped"), default=False)
+    description = models.TextField(_("what happened"), blank=True)
+    reporter_person = models.ForeignKey(
+        "tenancy.Person", verbose_name=_("reported by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("registered by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    status_before = models.CharField(_("status before"), max_length=20, blank=True)
+    batch_item = models.ForeignKey(
+        BatchItem, verbose_name=_("take-back batch left"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="loss_reports",
+    )  # fmt: skip
+    report_line = models.ForeignKey(
+        ReportLine, verbose_name=_("missing from report line"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    ticket_number = models.CharField(_("incident"), max_length=20, blank=True)
+    created = models.DateTimeField(_("registered"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("loss report")
+        verbose_name_plural = _("loss reports")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["owner", "id"], name="circ_loss_owner_idx"),
+            models.Index(fields=["reporter_person", "id"], name="circ_loss_person_idx"),
+            models.Index(fields=["created"], name="circ_loss_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("circular_loss_detail", args=[self.pk])

@@ -4,7 +4,8 @@
 - `check_may_close(asset_ids)`: the closing rule, for any code that closes devices as reused,
   resold or recycled: refused (ValidationError) for a device without an erasure certificate.
 - `climate_for_owner(user, owner_id)`: CO2e avoided per year and outcome, with factors and sources.
-- `record_sources()`: how records disposes of take-back's official records (certificates, reports)
+- `record_sources()`: how records disposes of take-back's official records (certificates, reports,
+  loss reports)
   under the information management plan.
 """
 
@@ -88,8 +89,21 @@ class ReportRecords(_Disposer):
         return do_dispose_partner_reports(ids, method, actor=actor)
 
 
+class LossRecords(_Disposer):
+    label = "circular.lossreport"
+    verbose = staticmethod(lambda: _("Loss report"))
+    identifier_field = "number"
+    date_field = "created"
+    closed_field = "created"
+
+    def dispose(self, ids: models.QuerySet, method: str, *, actor: Any) -> int:
+        from samdrift.circular.losses import do_dispose_loss_reports
+
+        return do_dispose_loss_reports(ids, method, actor=actor)
+
+
 def record_sources() -> list[Any]:
-    return [CertificateRecords(), ReportRecords()]
+    return [CertificateRecords(), ReportRecords(), LossRecords()]
 
 
 def insight_figures(first_month: Any, last_month: Any) -> dict[tuple[int, Any], tuple[Any, Any]]:

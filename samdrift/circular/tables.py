@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from samdrift.circular.models import Batch, BatchItem, Partner
+from samdrift.circular.models import Batch, BatchItem, LossReport, Partner
 from samdrift.tenancy.tables import TABLE_ATTRS, YES_NO
 
 
@@ -39,3 +39,14 @@ class BatchItemTable(tables.Table):
         fields = ("serial_number", "asset", "owner", "batch", "box", "seal", "state", "outcome", "residual_value",
                   "co2e_avoided_kg")  # fmt: skip
         attrs = _attrs(BatchItem)
+
+
+class LossReportTable(tables.Table):
+    number = tables.Column(linkify=True)
+    asset = tables.Column(linkify=True)
+
+    class Meta:
+        model = LossReport
+        fields = ("number", "asset", "owner", "kind", "occurred_on", "place", "police_report", "encrypted",
+                  "remotely_wiped", "ticket_number", "created")  # fmt: skip
+        attrs = _attrs(LossReport)

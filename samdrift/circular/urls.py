@@ -1,6 +1,6 @@
 from django.urls import path
 
-from samdrift.circular import views, views_climate
+from samdrift.circular import views, views_climate, views_losses
 
 urlpatterns = [
     path("circular/partners/", views.PartnerList.as_view(), name="circular_partner_list"),
@@ -31,4 +31,7 @@ urlpatterns = [
     path("circular/certificates/<int:pk>/partner-file/", views.certificate_attach, name="circular_certificate_attach"),
     path("circular/credits/<int:pk>/", views.credit_detail, name="circular_credit_detail"),
     path("circular/climate/", views_climate.climate, name="circular_climate"),
+    path("circular/losses/", views_losses.LossList.as_view(), name="circular_loss_list"),
+    path("circular/losses/<int:pk>/", views_losses.loss_detail, name="circular_loss_detail"),
+    path("circular/assets/<int:pk>/report-loss/", views_losses.loss_create, name="circular_loss_create"),
 ]

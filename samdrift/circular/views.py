@@ -552,9 +552,21 @@ def credit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def certificate_panel(user: Any, asset: Asset) -> dict[str, Any] | None:
-    """The asset page's take-back panel: the device's batch, outcome and certificate (two queries)."""
+    """The asset page's take-back panel: the device's batch, outcome and certificate, its loss
+    reports, and the link to report it lost or stolen for those who may (at most three queries)."""
+    from samdrift.circular.losses import may_report_loss
+    from samdrift.circular.models import LossReport
+
     item = BatchItem.objects.for_user(user).filter(asset=asset).select_related("batch").first()
-    if item is None:
+    cert = Certificate.objects.for_user(user).filter(asset=asset).first() if item is not None else None
+    losses = list(LossReport.objects.for_user(user).filter(asset=asset).order_by("-id")[:10])
+    may_report = may_report_loss(user, asset)
+    if item is None and not losses and not may_report:
         return None
-    cert = Certificate.objects.for_user(user).filter(asset=asset).first()
-    return {"item": item, "certificate": cert, "erased": item.state == ItemState.ERASED}
+    return {
+        "item": item,
+        "certificate": cert,
+        "erased": item is not None and item.state == ItemState.ERASED,
+        "losses": losses,
+        "may_report_loss": may_report,
+    }

@@ -139,21 +139,41 @@ def _build(actor: Any, role: str, pending: PendingEvent, now: datetime) -> Audit
     )
 
 
-def record_events(actor: Any, role: str, pending: Iterable[PendingEvent]) -> list[AuditEvent]:
-    """Append events to the chain in the caller's transaction (bulk, for imports and demo data)."""
+def _chained(actor: Any, role: str, pending: Iterable[PendingEvent]) -> list[AuditEvent]:
+    """The events built, their chains locked and each linked to the one before it (not yet saved)."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit events must be written inside the action's transaction")
     now = timezone.now()
     events = [_build(actor, role, p, now) for p in pending]
-    if not events:
-        return []
     # Locks in a fixed order (two actions touching the same two owners cannot deadlock).
     heads = {chain: _lock_chain(chain) for chain in sorted({e.chain for e in events})}
     for event in events:
         event.prev_hash = heads[event.chain]
         event.hash = _digest(event.prev_hash, _hashed_fields(event))
         heads[event.chain] = event.hash
-    return AuditEvent.objects.bulk_create(events, batch_size=2000)
+    return events
+
+
+def record_events(actor: Any, role: str, pending: Iterable[PendingEvent]) -> list[AuditEvent]:
+    """Append events to the chain in the caller's transaction (bulk, for imports and demo data)."""
+    events = _chained(actor, role, pending)
+    return AuditEvent.objects.bulk_create(events, batch_size=2000) if events else []
+
+
+def record_events_fast(actor: Any, role: str, pending: Iterable[PendingEvent]) -> int:
+    """`record_events` for thousands of events in one action (a partner report's devices): the
+    same chains, locks and hashes, but written with COPY on PostgreSQL (one statement, no SQL to
+    compile per row) and nothing returned but their number. Elsewhere it is `record_events`."""
+    events = _chained(actor, role, pending)
+    if not events or connection.vendor != "postgresql":
+        return len(AuditEvent.objects.bulk_create(events, batch_size=2000)) if events else 0
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    names = ", ".join(connection.ops.quote_name(f.column or f.name) for f in fields)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {AuditEvent._meta.db_table} ({names}) FROM STDIN") as copy:
+            for event in events:
+                copy.write_row([f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields])
+    return len(events)
 
 
 def record_event(

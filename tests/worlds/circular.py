@@ -1,16 +1,19 @@
 """Take-back for owners A and B: one partner (operator data), a security officer each, and per
 owner a batch of two of its devices that the partner has reported and that has been applied
-(one erased and reused with a certificate and a credit, one not erased with its incident), so
-that the isolation test tries every take-back route with owner B's rows."""
+(one erased and reused with a certificate and a credit, one not erased with its incident) and a
+stolen device with its loss report, so that the isolation test tries every take-back route with
+owner B's rows."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from samdrift.assets import actions as asset_actions
 from samdrift.billing import actions as billing_actions
 from samdrift.circular import actions, reports
+from samdrift.circular.losses import do_report_loss
 from samdrift.circular.models import Certificate, Credit, PartnerReport, ReportLine
 
 
@@ -64,7 +67,15 @@ def extend(world: Any) -> None:
             },
             actor=world.technician,
         )
+        stolen = awaiting_erasure(ow, model, f"ÅT3-{m}", f"ATSN3-{m}")
+        loss = do_report_loss(
+            stolen,
+            {"kind": "stolen", "occurred_on": date(2026, 11, 2), "place": f"Pendeltåget {m}",
+             "police_report": f"5000-K{m}", "encrypted": True, "description": f"Väskan stulen {m}"},
+            actor=world.technician,
+        )  # fmt: skip
         ow.extra.update(
+            circular_loss=loss,
             circular_batch=batch,
             circular_report=PartnerReport.objects.get(pk=report.pk),
             circular_line=line,

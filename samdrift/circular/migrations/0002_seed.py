@@ -23,6 +23,8 @@ RECORD_TYPES = [
     # code, name, model, retention years (counted from creation)
     ("ATERTAG-INTYG", "Raderingsintyg för återtagna enheter", "certificate", 10),
     ("ATERTAG-RAPPORT", "Återtagspartnerns raderings- och utfallsrapport", "partnerreport", 10),
+    # Added with the loss reports (0003); seeded again after every migrate (apps.reseed).
+    ("FORLUSTANMALAN", "Förlustanmälan för förlorad eller stulen enhet", "lossreport", 10),
 ]
 
 
