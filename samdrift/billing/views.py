@@ -163,7 +163,7 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
     totals = invoices.filter(kind=InvoiceKind.INVOICE).aggregate(
         net=Sum("net_amount"), vat=Sum("vat_amount"), total=Sum("total_amount")
     )
-    runs = BillingRun.objects.for_user(request.user).filter(period=period).order_by("-id")[:10]
+    runs = BillingRun.objects.for_user(request.user).filter(period=period).select_related("created_by").order_by("-id")[:10]
     failing = [inv for inv in invoices if inv.problems]
     return render(
         request,
@@ -280,7 +280,9 @@ period_sie.model = BillingPeriod  # type: ignore[attr-defined]
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The run's progress; htmx polls the fragment every second while the run is under way."""
-    run = access_object(BillingRun, request.user, pk, queryset=BillingRun.objects.select_related("period"))
+    run = access_object(
+        BillingRun, request.user, pk, queryset=BillingRun.objects.select_related("period", "created_by")
+    )
     if getattr(request, "htmx", False):
         return render(request, "core/_job_progress.html", progress_context(run, after="billing/_run_done.html"))
     return render(request, "billing/run_detail.html", {"object": run, "run": run})
@@ -293,7 +295,9 @@ run_detail.model = BillingRun  # type: ignore[attr-defined]
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A close or a reconciliation under way; htmx polls the progress fragment every second."""
-    job = access_object(BillingJob, request.user, pk, queryset=BillingJob.objects.select_related("period"))
+    job = access_object(
+        BillingJob, request.user, pk, queryset=BillingJob.objects.select_related("period", "created_by")
+    )
     if getattr(request, "htmx", False):
         return render(request, "core/_job_progress.html", progress_context(job, after="billing/_job_done.html"))
     return render(request, "billing/job_detail.html", {"object": job, "job": job})

@@ -756,7 +756,7 @@ def purchaseorder_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "object": po,
             "lines": po.lines.select_related("order_line__recipient").order_by("id"),
-            "deliveries": po.deliveries.prefetch_related("units").order_by("id"),
+            "deliveries": po.deliveries.prefetch_related("units__asset").order_by("id"),
             "may_buy": may_buy,
             "confirm_form": ConfirmForm(),
             # Its own ids: the delivery form on the same page has a `file` field too.
