@@ -407,6 +407,7 @@ def package_remove_line(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     package = line.package
     actions.do_remove_package_line(line, actor=request.user)
+    messages.success(request, _("The line was removed."))
     return HttpResponseRedirect(package.get_absolute_url())
 
 

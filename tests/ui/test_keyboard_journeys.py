@@ -183,7 +183,8 @@ def test_laptop_order_approval_purchase_delivery_asset_by_keyboard(
 
 
 def test_billing_run_close_then_the_owner_gets_the_pdf_by_keyboard(
-    new_page: Any, billing: Billing  # noqa: F811
+    new_page: Any,
+    billing: Billing,  # noqa: F811
 ) -> None:
     w = billing.world
     period = billing.period
