@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from samdrift.billing import actions, documents, engine, outputs, sie_export
+from samdrift.billing.sources import get_source
+from samdrift.billing.units import unit_name
 from samdrift.billing.filters import (
     ArticleFilter,
     BillingProfileFilter,
@@ -339,6 +341,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     per_centre: OrderedDict[Any, dict[str, Any]] = OrderedDict()
     for line in invoice.lines.select_related("cost_centre").order_by("cost_centre__code", "id"):
         group = per_centre.setdefault(line.cost_centre, {"lines": [], "net": 0})
+        line.unit_label = unit_name(line.unit_code)  # "st", "dagar": the stored Rec. 20 code in words
         group["lines"].append(line)
         group["net"] += line.amount
     credit_notes = Invoice.objects.for_user(request.user).filter(credited_invoice=invoice)
@@ -455,8 +458,17 @@ def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if hasattr(rows, "for_user"):
             rows = rows.for_user(request.user)  # e.g. time on confidential tickets stays hidden
         source_rows = [r for r in rows[:200] if getattr(r, "owner_id", None) == line.owner_id]
+    source = get_source(line.source_type)
     return render(
-        request, "billing/line_detail.html", {"object": line, "line": line, "rows": source_rows, "figures": figures}
+        request,
+        "billing/line_detail.html",
+        {
+            "object": line,
+            "line": line,
+            "rows": source_rows,
+            "figures": figures,
+            "source_label": source.label if source is not None else line.source_type,
+        },
     )
 
 
