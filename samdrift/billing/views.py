@@ -21,8 +21,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from samdrift.billing import actions, documents, engine, outputs, sie_export
-from samdrift.billing.sources import get_source
-from samdrift.billing.units import unit_name
 from samdrift.billing.filters import (
     ArticleFilter,
     BillingProfileFilter,
@@ -65,6 +63,7 @@ from samdrift.billing.models import (
     Subscription,
     WorkTypeRate,
 )
+from samdrift.billing.sources import get_source
 from samdrift.billing.tables import (
     ArticleTable,
     BillingProfileTable,
@@ -75,6 +74,7 @@ from samdrift.billing.tables import (
     SubscriptionTable,
     WorkTypeRateTable,
 )
+from samdrift.billing.units import unit_name
 from samdrift.core.access import access_object, may
 from samdrift.core.actions import do_record_export
 from samdrift.core.forms import bootstrapify
@@ -165,7 +165,12 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
     totals = invoices.filter(kind=InvoiceKind.INVOICE).aggregate(
         net=Sum("net_amount"), vat=Sum("vat_amount"), total=Sum("total_amount")
     )
-    runs = BillingRun.objects.for_user(request.user).filter(period=period).select_related("created_by").order_by("-id")[:10]
+    runs = (
+        BillingRun.objects.for_user(request.user)
+        .filter(period=period)
+        .select_related("created_by")
+        .order_by("-id")[:10]
+    )
     failing = [inv for inv in invoices if inv.problems]
     return render(
         request,
@@ -341,7 +346,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     per_centre: OrderedDict[Any, dict[str, Any]] = OrderedDict()
     for line in invoice.lines.select_related("cost_centre").order_by("cost_centre__code", "id"):
         group = per_centre.setdefault(line.cost_centre, {"lines": [], "net": 0})
-        line.unit_label = unit_name(line.unit_code)  # "st", "dagar": the stored Rec. 20 code in words
+        line.unit_label = unit_name(line.unit_code)  # type: ignore[attr-defined]  # "st", not the Rec. 20 code
         group["lines"].append(line)
         group["net"] += line.amount
     credit_notes = Invoice.objects.for_user(request.user).filter(credited_invoice=invoice)
