@@ -20,6 +20,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
@@ -315,6 +316,7 @@ def permission_checks(
     return writer, creator
 
 
+@require_GET
 @login_required
 def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A large export under way (its progress, polled by htmx), then its file to download."""
@@ -328,6 +330,7 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
 export_detail.model = ExportJob  # type: ignore[attr-defined]
 
 
+@require_GET
 @login_required
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     job = access_object(ExportJob, request.user, pk)
