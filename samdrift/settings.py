@@ -306,6 +306,9 @@ SAMDRIFT_IMPORT_MAX_BYTES = int(os.environ.get("SAMDRIFT_IMPORT_MAX_BYTES", str(
 # Imports of up to this many rows run their dry run and commit in the request; larger ones run as
 # jobs with their progress shown (samdrift/core/importing.py).
 SAMDRIFT_IMPORT_SYNC_ROWS = int(os.environ.get("SAMDRIFT_IMPORT_SYNC_ROWS", "2000"))
+# A list export (CSV/XLSX) of up to this many rows is written in the request; a larger one runs as
+# a job with its progress shown, and the file is fetched from the job's page (samdrift/core/exports.py).
+SAMDRIFT_EXPORT_MAX_ROWS = int(os.environ.get("SAMDRIFT_EXPORT_MAX_ROWS", "5000"))
 
 # MAC address prefixes (e.g. "00:e0:4c" or a dock's full address) that inventory never matches a
 # device on alone, in addition to the virtual-machine and dock ranges built in (assets/inventory.py).

@@ -9,6 +9,7 @@ from samdrift.circular import api as circular_api
 from samdrift.core import api_views as core_api
 from samdrift.core import outbox_views, pages
 from samdrift.core import pickers as core_pickers
+from samdrift.core import views as core_views
 from samdrift.core.security import ApiDocsPermission, login_unless_docs_public
 from samdrift.identity import api as identity_api
 from samdrift.insight import services as insight_services
@@ -46,6 +47,8 @@ urlpatterns = [
     path("outbox/<int:pk>/", outbox_views.OutboxDetail.as_view(), name="outbox_detail"),
     path("outbox/<int:pk>/retry/", outbox_views.OutboxRetry.as_view(), name="outbox_retry"),
     path("operations/", pages.operations_page, name="operations"),
+    path("exports/<int:pk>/", core_views.export_detail, name="export_detail"),
+    path("exports/<int:pk>/download/", core_views.export_download, name="export_download"),
     path("operator/", operator_views.operator_detail, name="operator_detail"),
     path("operator/edit/", operator_views.operator_edit, name="operator_edit"),
     path("", include("samdrift.tenancy.urls")),

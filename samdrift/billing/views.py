@@ -63,6 +63,7 @@ from samdrift.billing.models import (
     Subscription,
     WorkTypeRate,
 )
+from samdrift.billing.sources import get_source
 from samdrift.billing.tables import (
     ArticleTable,
     BillingProfileTable,
@@ -73,6 +74,7 @@ from samdrift.billing.tables import (
     SubscriptionTable,
     WorkTypeRateTable,
 )
+from samdrift.billing.units import unit_name
 from samdrift.core.access import access_object, may
 from samdrift.core.actions import do_record_export
 from samdrift.core.forms import bootstrapify
@@ -163,7 +165,12 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
     totals = invoices.filter(kind=InvoiceKind.INVOICE).aggregate(
         net=Sum("net_amount"), vat=Sum("vat_amount"), total=Sum("total_amount")
     )
-    runs = BillingRun.objects.for_user(request.user).filter(period=period).order_by("-id")[:10]
+    runs = (
+        BillingRun.objects.for_user(request.user)
+        .filter(period=period)
+        .select_related("created_by")
+        .order_by("-id")[:10]
+    )
     failing = [inv for inv in invoices if inv.problems]
     return render(
         request,
@@ -280,7 +287,9 @@ period_sie.model = BillingPeriod  # type: ignore[attr-defined]
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The run's progress; htmx polls the fragment every second while the run is under way."""
-    run = access_object(BillingRun, request.user, pk, queryset=BillingRun.objects.select_related("period"))
+    run = access_object(
+        BillingRun, request.user, pk, queryset=BillingRun.objects.select_related("period", "created_by")
+    )
     if getattr(request, "htmx", False):
         return render(request, "core/_job_progress.html", progress_context(run, after="billing/_run_done.html"))
     return render(request, "billing/run_detail.html", {"object": run, "run": run})
@@ -293,7 +302,9 @@ run_detail.model = BillingRun  # type: ignore[attr-defined]
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A close or a reconciliation under way; htmx polls the progress fragment every second."""
-    job = access_object(BillingJob, request.user, pk, queryset=BillingJob.objects.select_related("period"))
+    job = access_object(
+        BillingJob, request.user, pk, queryset=BillingJob.objects.select_related("period", "created_by")
+    )
     if getattr(request, "htmx", False):
         return render(request, "core/_job_progress.html", progress_context(job, after="billing/_job_done.html"))
     return render(request, "billing/job_detail.html", {"object": job, "job": job})
@@ -364,6 +375,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     line_url = reverse("invoiceline_detail", args=[0]).removesuffix("0/")
     for line in invoice.lines.select_related("cost_centre").order_by("cost_centre__code", "id"):
         group = per_centre.setdefault(line.cost_centre, {"lines": [], "net": 0})
+        line.unit_label = unit_name(line.unit_code)  # type: ignore[attr-defined]  # "st", not the Rec. 20 code
         group["lines"].append(line)
         group["net"] += line.amount
         line.quantity_text = quantity(line.quantity)  # type: ignore[attr-defined]
@@ -487,8 +499,17 @@ def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if hasattr(rows, "for_user"):
             rows = rows.for_user(request.user)  # e.g. time on confidential tickets stays hidden
         source_rows = [r for r in rows[:200] if getattr(r, "owner_id", None) == line.owner_id]
+    source = get_source(line.source_type)
     return render(
-        request, "billing/line_detail.html", {"object": line, "line": line, "rows": source_rows, "figures": figures}
+        request,
+        "billing/line_detail.html",
+        {
+            "object": line,
+            "line": line,
+            "rows": source_rows,
+            "figures": figures,
+            "source_label": source.label if source is not None else line.source_type,
+        },
     )
 
 

@@ -106,3 +106,47 @@ def do_retry_outgoing_message(message: OutgoingMessage, *, actor: Any) -> Outgoi
     )
     kick_on_commit()
     return message
+
+
+@transaction.atomic
+def do_start_export(route: str, query: dict[str, list[str]], fmt: str, title: Any, *, actor: Any) -> Any:
+    """A large list export as a job (samdrift/core/exports.py): what was asked is kept on the job
+    and the task writes the file; the export itself is recorded when the file is made."""
+    from samdrift.core.jobs import lease_length
+    from samdrift.core.models import ExportJob
+    from samdrift.core.tasks import run_export
+
+    if fmt not in {"csv", "xlsx"}:
+        raise ValidationError(_("Choose CSV or XLSX."))
+    job = ExportJob.objects.create(
+        created_by=actor,
+        route=route,
+        query=query,
+        format=fmt,
+        title=str(title)[:200],
+        lease_expires=timezone.now() + lease_length(),
+    )
+    record_event(
+        actor,
+        role_of(actor),
+        AuditEventType.CREATED,
+        job,
+        extra={"action": "start_export", "route": route, "format": fmt, "filters": query},
+    )
+    transaction.on_commit(lambda: run_export.enqueue(job.pk))
+    return job
+
+
+def do_finish_export(job: Any, content: bytes, rows: int, filename: str, object_type: str) -> None:
+    """The task's last step: the file on the job, done, and the export recorded with its maker's
+    role (its own short transaction, as for exports written in the request)."""
+    from samdrift.core.models import ExportStatus
+
+    job.status, job.content, job.row_count, job.filename = ExportStatus.DONE, content, rows, filename
+    job.progress, job.finished, job.lease_expires = 100, timezone.now(), None
+    job.save(update_fields=["status", "content", "row_count", "filename", "progress", "finished", "lease_expires"])
+    do_record_export(
+        job.created_by,
+        object_type=object_type,
+        extra={"format": job.format, "rows": rows, "filters": job.query, "job": job.pk},
+    )

@@ -20,3 +20,16 @@ class CoreConfig(AppConfig):
         register_section(
             Section("outbox", _("Outgoing e-mail"), "core/_outbox_operations.html", outbox_summary, order=50)
         )
+        from samdrift.core.jobs import JobKind, register_job_kind
+        from samdrift.core.models import ExportJob, ExportStatus
+
+        register_job_kind(
+            JobKind(
+                key="core.export",
+                label=_("Exports"),
+                model=ExportJob,
+                running={ExportStatus.QUEUED: ExportStatus.FAILED, ExportStatus.RUNNING: ExportStatus.FAILED},
+                failed=frozenset({ExportStatus.FAILED}),
+                task_path="samdrift.core.tasks.run_export",
+            )
+        )

@@ -34,3 +34,4 @@ class CoreVerb(models.TextChoices):
     CHECK_IMPORT = "check_import"
     UPLOAD_IMPORT = "upload_import"
     JOB_LEASE_EXPIRED = "job_lease_expired"
+    START_EXPORT = "start_export"

@@ -296,3 +296,56 @@ class PeriodicState(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ExportJob(Job):
+    """A large list exported in the background (export), with its progress; the file is kept on the
+    job for the one who asked for it. The rows are read again in the task with the same list view,
+    filters and user, so they are scoped exactly as the list was (samdrift/core/exports.py)."""
+
+    status = models.CharField(_("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("started by"), on_delete=models.CASCADE, related_name="+"
+    )
+    route = models.CharField(_("list"), max_length=100)
+    query = models.JSONField(_("filters"), default=dict, blank=True)
+    format = models.CharField(_("format"), max_length=4)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    filename = models.CharField(_("file"), max_length=255, blank=True)
+    content = models.BinaryField(_("file contents"), blank=True, default=b"")
+    created = models.DateTimeField(_("started"), default=timezone.now)
+    finished = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.format.upper()})"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("export_detail", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
+
+    @classmethod
+    def scope_queryset(cls, qs: models.QuerySet, scope: Scope) -> models.QuerySet:
+        """An export is its maker's own: it holds what their roles let them see."""
+        if scope.is_system:
+            return qs
+        return qs.filter(created_by_id=scope.user_id) if scope.user_id else qs.none()

@@ -53,3 +53,38 @@ def run_import_job(key: str, batch_id: int, step: str, user_id: int | None) -> d
     from samdrift.core.importing import run_job
 
     return run_job(key, batch_id, step, user_id)
+
+
+@task
+def run_export(job_id: int) -> dict[str, Any]:
+    """A large list export (samdrift/core/exports.py): the rows of the same list view, for the same
+    user and filters, written with the job's progress."""
+    from django.conf import settings
+    from django.utils import timezone, translation
+
+    from samdrift.core import exports
+    from samdrift.core.actions import do_finish_export
+    from samdrift.core.jobs import holding_lease, set_progress
+    from samdrift.core.models import ExportJob, ExportStatus
+
+    job = ExportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status not in (ExportStatus.QUEUED, ExportStatus.RUNNING):
+        return {"job": job_id, "status": job.status}
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            set_progress(job, 0, "", status=ExportStatus.RUNNING)
+            view = exports.view_for(job.route, job.query, job.created_by)
+            query = exports.query_of(view)
+            total = query.rows.count()
+
+            def progress(done: int, total: int) -> None:
+                set_progress(job, 99 * done // max(1, total), f"{done} / {total}")
+
+            with holding_lease(job):
+                content, rows = exports.write(job.format, query, total=total, progress=progress)
+            do_finish_export(job, content, rows, f"{query.name}.{job.format}", view.model._meta.label_lower)
+    except Exception as exc:  # the job records why; the worker logs the trace
+        log.exception("export (job %s) failed", job_id)
+        set_progress(job, job.progress, str(exc), status=ExportStatus.FAILED, finished=timezone.now())
+        return {"job": job_id, "status": ExportStatus.FAILED, "error": str(exc)}
+    return {"job": job_id, "status": ExportStatus.DONE, "rows": rows}

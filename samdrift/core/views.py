@@ -5,35 +5,34 @@ forbidden alike), writes call an action and never save a model themselves."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from decimal import Decimal
-from io import BytesIO
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.rows import BoundRows
-from openpyxl import Workbook
 
-from samdrift.core import cells
+from samdrift.core import exports
 from samdrift.core.access import ScopedQuerySet, access_object
-from samdrift.core.actions import do_record_export
+from samdrift.core.actions import do_record_export, do_start_export
 from samdrift.core.formats import format_number
 from samdrift.core.forms import bootstrapify
-from samdrift.core.models import AuditEvent
+from samdrift.core.jobs import progress_context
+from samdrift.core.models import AuditEvent, ExportJob, ExportStatus
 from samdrift.core.paging import CURSOR_PARAM, seek_page
 
 
@@ -130,35 +129,20 @@ class ScopedListView(LoginRequiredMixin, SingleTableMixin, FilterView):
         return super().get(request, *args, **kwargs)
 
     def export(self, fmt: str) -> HttpResponse:
-        filterset = self.get_filterset(self.get_filterset_class())
-        qs = filterset.qs if filterset.is_valid() else self.get_queryset().none()
-        rows = qs.values_list(*self.export_fields).order_by("pk")
-        name = self.model._meta.model_name  # type: ignore[union-attr]
-        headers = [str(self.model._meta.get_field(f.split("__")[0]).verbose_name) for f in self.export_fields]  # type: ignore[union-attr]
-        count = 0
-        if fmt == "csv":
-            response = HttpResponse(content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-            response.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
-            writer = cells.writer(response, delimiter=";")
-            writer.writerow(headers)
-            for row in rows.iterator(chunk_size=2000):
-                writer.writerow(row)
-                count += 1
-        else:
-            workbook = Workbook(write_only=True)
-            sheet = workbook.create_sheet(name)
-            sheet.append(headers)
-            for row in rows.iterator(chunk_size=2000):
-                sheet.append(cells.xlsx_row(sheet, (_xlsx_value(value) for value in row)))
-                count += 1
-            buffer = BytesIO()
-            workbook.save(buffer)
-            response = HttpResponse(
-                buffer.getvalue(),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-            response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        """The list as a file; one larger than SAMDRIFT_EXPORT_MAX_ROWS runs as a job instead."""
+        query = exports.query_of(self)
+        if exports.is_large(query):
+            try:
+                params = {key: self.request.GET.getlist(key) for key in self.request.GET if key != CURSOR_PARAM}
+                route = self.request.resolver_match.view_name  # type: ignore[union-attr]
+                job = do_start_export(route, params, fmt, self.get_title(), actor=self.request.user)
+            except ValidationError as exc:
+                messages.error(self.request, " ".join(exc.messages))
+                return HttpResponseRedirect(self.request.path)
+            return HttpResponseRedirect(job.get_absolute_url())
+        content, count = exports.write(fmt, query)
+        response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
+        response["Content-Disposition"] = f'attachment; filename="{query.name}.{fmt}"'
         do_record_export(
             self.request.user,
             object_type=self.model._meta.label_lower,  # type: ignore[union-attr]
@@ -166,9 +150,12 @@ class ScopedListView(LoginRequiredMixin, SingleTableMixin, FilterView):
         )
         return response
 
+    def get_title(self) -> Any:
+        return self.title or self.model._meta.verbose_name_plural  # type: ignore[union-attr]
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["title"] = self.title or self.model._meta.verbose_name_plural  # type: ignore[union-attr]
+        context["title"] = self.get_title()
         if context.get("filter") is not None:
             context["filter"].form.compact = True
             bootstrapify(context["filter"].form)
@@ -266,13 +253,6 @@ class ActionFormView(LoginRequiredMixin, FormView):
         return context
 
 
-def _xlsx_value(value: Any) -> Any:
-    """XLSX has no time zones: write aware datetimes as Stockholm local time."""
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return timezone.localtime(value).replace(tzinfo=None)
-    return value
-
-
 def apply_validation_error(form: forms.BaseForm, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
@@ -334,3 +314,34 @@ def permission_checks(
         return staticmethod(lambda user: may_write(user, thing, None))
 
     return writer, creator
+
+
+@require_GET
+@login_required
+def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A large export under way (its progress, polled by htmx), then its file to download."""
+    job = access_object(ExportJob, request.user, pk)
+    context = progress_context(job, after="core/_export_done.html")
+    if getattr(request, "htmx", False):
+        return render(request, "core/_job_progress.html", context)
+    return render(request, "core/export_detail.html", {**context, "object": job})
+
+
+export_detail.model = ExportJob  # type: ignore[attr-defined]
+
+
+@require_GET
+@login_required
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    job = access_object(ExportJob, request.user, pk)
+    if job.status != ExportStatus.DONE:
+        messages.error(request, _("The file is not ready yet."))
+        return HttpResponseRedirect(job.get_absolute_url())
+    response = HttpResponse(
+        bytes(job.content), content_type=exports.CONTENT_TYPES.get(job.format, "application/octet-stream")
+    )
+    response["Content-Disposition"] = f'attachment; filename="{job.filename}"'
+    return response
+
+
+export_download.model = ExportJob  # type: ignore[attr-defined]

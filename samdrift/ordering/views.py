@@ -407,6 +407,7 @@ def package_remove_line(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     package = line.package
     actions.do_remove_package_line(line, actor=request.user)
+    messages.success(request, _("The line was removed."))
     return HttpResponseRedirect(package.get_absolute_url())
 
 
@@ -756,7 +757,7 @@ def purchaseorder_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "object": po,
             "lines": po.lines.select_related("order_line__recipient").order_by("id"),
-            "deliveries": po.deliveries.prefetch_related("units").order_by("id"),
+            "deliveries": po.deliveries.prefetch_related("units__asset").order_by("id"),
             "may_buy": may_buy,
             "confirm_form": ConfirmForm(),
             # Its own ids: the delivery form on the same page has a `file` field too.

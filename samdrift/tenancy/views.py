@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -229,6 +230,7 @@ def grant_role(request: HttpRequest, pk: int) -> HttpResponse:
             apply_validation_error(form, exc)
     if form.errors:
         return render(request, "core/form.html", {"form": form, "title": _("Grant role")}, status=400)
+    messages.success(request, _("The role was granted."))
     return HttpResponseRedirect(reverse("user_detail", args=[user.pk]))
 
 
@@ -243,9 +245,9 @@ def revoke_role(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         actions.do_revoke_role(membership, actor=request.user)
     except ValidationError as exc:
-        from django.contrib import messages
-
         messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The role was revoked."))
     return HttpResponseRedirect(reverse("user_detail", args=[membership.user_id]))
 
 

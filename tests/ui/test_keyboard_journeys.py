@@ -13,9 +13,16 @@ import re
 from typing import Any
 
 import pytest
+from django.core import mail
 from playwright.sync_api import Locator, Page, expect
 
+from samdrift.assets.models import Asset
+from samdrift.billing import tasks as billing_tasks
+from samdrift.billing.models import BillingJob, Invoice, PeriodStatus
+from samdrift.core.outbox import send_due
+from samdrift.ordering.models import Order, PurchaseOrder
 from samdrift.servicedesk.models import Status
+from tests.billing.test_engine import Billing, billing  # noqa: F401  (fixture)
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -104,3 +111,115 @@ def test_portal_ticket_then_the_agent_resolves_it_by_keyboard(new_page: Any, wor
     # The end user sees it resolved.
     user.reload()
     expect(user.locator("main")).to_contain_text("Löst")
+
+
+def press(page: Page, target: Locator, key: str = "Enter") -> None:
+    """Reach `target` by Tab and press a key on it (Enter follows a link or submits; Space ticks)."""
+    tab_to(page, target)
+    page.keyboard.press(key)
+
+
+def test_laptop_order_approval_purchase_delivery_asset_by_keyboard(
+    new_page: Any, world: Any, live_server: Any, settings: Any
+) -> None:
+    a = world.a
+    settings.SAMDRIFT_BASE_URL = live_server.url
+    mail.outbox.clear()
+
+    # The orderer adds the laptop package beside its description; the focus lands on the row it filled.
+    page = new_page()
+    log_in(page, a.orderer.username)
+    page.goto("/order/")
+    press(page, page.get_by_role("button", name="Lägg i beställningen: Medarbetardator"))
+    expect(page.get_by_label("Paket eller tjänst", exact=True).first).to_be_focused()
+    # A recipient is found by typing and ticked with Space.
+    tab_to(page, page.get_by_label(re.compile(r"^Mottagare")))
+    page.keyboard.type(a.employee.last_name[:4])
+    found = page.locator(".sd-recipient-results").get_by_label(re.compile(re.escape(str(a.employee))))
+    press(page, found, "Space")
+    expect(page.locator(".sd-recipient-chosen").get_by_label(re.compile(re.escape(str(a.employee))))).to_be_checked()
+    centre = page.get_by_label(re.compile(r"^Kostnadsställe"))
+    choose(page, centre, str(a.cost_centre.pk))
+    tab_to(page, page.get_by_label("Eller leveransadress", exact=True))
+    page.keyboard.type("Stationsgatan 2, Höör")
+    press(page, page.get_by_role("button", name="Skicka för attest"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Väntar på attest")
+    order = Order.objects.filter(owner=a.owner).order_by("-id").first()
+    assert order is not None and order.lines.count() == 1
+
+    # The approver opens the link of the email and approves.
+    send_due()
+    (message,) = [m for m in mail.outbox if a.approver.email in m.to]
+    link = re.search(r"https?://\S+", message.body)
+    assert link is not None
+    approver = new_page()
+    log_in(approver, a.approver.username)
+    approver.goto(link.group(0))
+    press(approver, approver.get_by_role("button", name="Godkänn"))
+    expect(approver.get_by_role("heading", level=1)).to_contain_text("Godkänd")
+
+    # Purchasing creates the purchase order, follows it, and registers the delivery with its serial.
+    tech = new_page()
+    log_in(tech, world.technician.username)
+    tech.goto(order.get_absolute_url())
+    press(tech, tech.get_by_role("button", name="Skapa inköpsordrar"))
+    expect(tech.get_by_role("link", name=re.compile(r"^PO-|\d")).first).to_be_attached()
+    po = PurchaseOrder.objects.get(order=order)
+    press(tech, tech.get_by_role("link", name=po.number))
+    tech.wait_for_url(re.compile(r"/ordering/purchase-orders/\d+/$"))
+    tab_to(tech, tech.get_by_label(re.compile("eller enheter", re.IGNORECASE)))
+    tech.keyboard.type("LAP-14 SN-KEYBOARD-1")
+    tech.keyboard.press("Enter")  # a new line in the text area, not a submit
+    tech.keyboard.type("DOCK-1")
+    press(tech, tech.get_by_role("button", name="Registrera leverans"))
+    expect(tech.get_by_role("heading", level=1)).to_contain_text("Levererad")
+
+    # The delivery names the new asset; it opens by keyboard and is the colleague's.
+    asset = Asset.objects.get(serial_number="SN-KEYBOARD-1")
+    assert asset.assigned_to_id == a.employee.pk
+    press(tech, tech.get_by_role("link", name="SN-KEYBOARD-1"))
+    tech.wait_for_url(re.compile(rf"/assets/{asset.pk}/$"))
+    expect(tech.locator("main")).to_contain_text(str(a.employee))
+
+
+def test_billing_run_close_then_the_owner_gets_the_pdf_by_keyboard(
+    new_page: Any,
+    billing: Billing,  # noqa: F811
+) -> None:
+    w = billing.world
+    period = billing.period
+    finance = new_page()
+    log_in(finance, w.finance.username)
+    finance.goto(period.get_absolute_url())
+    press(finance, finance.get_by_role("button", name="Kör fakturering (förhandsvisning)"))
+    expect(finance.locator("main")).to_contain_text("Körningen är klar")
+    # The run is listed in words (period, time, who), not as a number.
+    expect(finance.locator("#runs-heading + ul")).to_contain_text(f"{period}, startad")
+    press(finance, finance.get_by_label(re.compile("Jag har granskat förhandsvisningen")), "Space")
+    press(finance, finance.get_by_role("button", name="Stäng perioden"))
+    finance.wait_for_url(re.compile(r"/billing/jobs/\d+/"))
+    job = BillingJob.objects.get(period=period)
+    billing_tasks.close_period.call(job.pk)  # what the task worker does
+    # The page polls the job; once it is done it offers the invoices, reached by keyboard.
+    done = finance.get_by_role("link", name="Visa fakturorna")
+    expect(done).to_be_visible(timeout=10_000)
+    press(finance, done)
+    finance.wait_for_url(re.compile(rf"/billing/periods/{period.pk}/"))
+    period.refresh_from_db()
+    assert period.status == PeriodStatus.CLOSED
+
+    # The owner's viewer opens the invoice from the list and downloads its PDF by keyboard; the
+    # page says that the PDF is being made and then that it is ready.
+    invoice = Invoice.objects.get(period=period, owner=w.a.owner)
+    owner = new_page()
+    log_in(owner, w.a.viewer.username)
+    owner.goto("/billing/invoices/")
+    press(owner, owner.get_by_role("link", name=invoice.number))
+    owner.wait_for_url(re.compile(rf"/billing/invoices/{invoice.pk}/"))
+    pdf = owner.get_by_role("link", name="PDF", exact=True)
+    tab_to(owner, pdf)
+    with owner.expect_download() as download:
+        owner.keyboard.press("Enter")
+        expect(owner.locator("#pdf-status")).not_to_be_empty()
+    assert download.value.suggested_filename == f"{invoice.number}.pdf"
+    expect(owner.locator("#pdf-status")).to_contain_text("klar")

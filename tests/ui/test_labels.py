@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from samdrift.servicedesk import actions
 from samdrift.servicedesk.models import Ticket
+from tests.billing.test_engine import billing  # noqa: F401  (fixture)
 
 
 @pytest.mark.django_db
@@ -56,3 +57,21 @@ def test_the_audit_log_shows_changes_in_words(world: Any, web: Any) -> None:
     with CaptureQueriesContext(connection) as more:
         client.get(reverse("audit_search"))
     assert len(more.captured_queries) <= len(first.captured_queries)  # one query per related model, not per row
+
+
+def test_invoice_units_and_line_sources_in_words(billing: Any, web: Any) -> None:  # noqa: F811
+    """An invoice's units are named ("mån.", "st"), not their Rec. 20 codes ("MON", "C62"); a
+    line's source is named with its pool, not "pool #3"."""
+    from samdrift.billing import actions as billing_actions
+    from samdrift.billing.models import Invoice
+
+    w = billing.world
+    billing_actions.do_run_billing(billing.period, actor=w.finance)
+    invoice = Invoice.objects.get(period=billing.period, owner=w.a.owner)
+    client = web(w.finance)
+    html = client.get(reverse("invoice_detail", args=[invoice.pk]), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    codes = set(invoice.lines.values_list("unit_code", flat=True))
+    assert codes and not any(f"<td>{code}</td>" in html for code in codes), codes
+    line = invoice.lines.filter(source_type="pool").select_related("pool").first()
+    page = client.get(reverse("invoiceline_detail", args=[line.pk]), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "pool #" not in page and f"#{line.source_id}" not in page and line.pool.name in page
