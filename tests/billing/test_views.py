@@ -162,3 +162,20 @@ def test_owner_trend_shows_own_months_only(billing: Billing, web: Any) -> None: 
     assert "2026-11" in page and "2020-01" in page and "Klientpaket" in page
     assert w.b.marker not in page
     assert "329" in page  # November for A: 329 062,59 (formatted)
+
+
+def test_runs_and_jobs_are_named_in_words_not_by_number(billing: Billing, web: Any) -> None:  # noqa: F811
+    """The operations page and the audit log show a run by its period and start time, not '#12'."""
+    from django.utils import translation
+
+    from samdrift.billing.models import BillingJob, BillingJobKind, BillingRun
+
+    client = web(billing.world.finance)
+    client.post(reverse("billingperiod_run", args=[billing.period.pk]))
+    run = BillingRun.objects.filter(period=billing.period).latest("id")
+    with translation.override("sv"):
+        name = str(run)
+    assert name.startswith(f"{billing.period}, startad ") and "#" not in name
+    job = BillingJob(kind=BillingJobKind.CLOSE_PERIOD, period=billing.period, created=run.created)
+    with translation.override("sv"):
+        assert "#" not in str(job) and f"{billing.period}, startad " in str(job)

@@ -75,6 +75,13 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+def run_name(period: object, created: object) -> str:
+    """A run or job in words, "2026-05, startad 2026-12-06 14:03", not "#12" (the pages add who
+    started it: billing/_run_name.html)."""
+    when = timezone.localtime(created).strftime("%Y-%m-%d %H:%M") if created else ""  # type: ignore[arg-type]
+    return str(_("%(period)s, started %(when)s") % {"period": period, "when": when})
+
+
 class BillingRun(FinanceOnly, Job):
     """One run of the billing engine over a period (faktureringskörning), with its progress."""
 
@@ -100,7 +107,7 @@ class BillingRun(FinanceOnly, Job):
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"{self.period} #{self.pk}"
+        return run_name(self.period, self.created)
 
     def get_absolute_url(self) -> str:
         return reverse("billingrun_detail", args=[self.pk])
@@ -146,7 +153,7 @@ class BillingJob(FinanceOnly, Job):
         indexes = [models.Index(fields=["period", "kind", "status"], name="billingjob_period_kind_idx")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.period} #{self.pk}"
+        return f"{self.get_kind_display()} {run_name(self.period, self.created)}"
 
     def get_absolute_url(self) -> str:
         return reverse("billingjob_detail", args=[self.pk])

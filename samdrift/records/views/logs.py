@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -55,6 +56,7 @@ def archive_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
+            messages.success(request, _("The archive export has started; this page shows its progress."))
             return HttpResponseRedirect(export.get_absolute_url())
     return render(
         request,

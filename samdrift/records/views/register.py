@@ -91,6 +91,8 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
         actions.do_close_case(case, actor=request.user)
     except ValidationError as exc:
         _errors(request, exc)
+    else:
+        messages.success(request, _("The register entry is closed."))
     return HttpResponseRedirect(case.get_absolute_url())
 
 
@@ -102,7 +104,9 @@ case_close.model = Case  # type: ignore[attr-defined]
 def case_hold(request: HttpRequest, pk: int) -> HttpResponse:
     case = access_object(Case, request.user, pk)
     _require_officer(request.user)
-    actions.do_set_legal_hold(case, request.POST.get("hold") == "1", actor=request.user)
+    hold = request.POST.get("hold") == "1"
+    actions.do_set_legal_hold(case, hold, actor=request.user)
+    messages.success(request, _("The register entry is under legal hold.") if hold else _("The legal hold is lifted."))
     return HttpResponseRedirect(case.get_absolute_url())
 
 

@@ -144,6 +144,8 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         actions.do_withdraw_request(access_request, actor=request.user)
     except ValidationError as exc:
         _errors(request, exc)
+    else:
+        messages.success(request, _("The request is withdrawn."))
     return HttpResponseRedirect(access_request.get_absolute_url())
 
 
@@ -263,6 +265,8 @@ def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
         actions.do_remove_request_item(item, actor=request.user)
     except ValidationError as exc:
         _errors(request, exc)
+    else:
+        messages.success(request, _("The record is removed from the request."))
     return HttpResponseRedirect(target)
 
 
