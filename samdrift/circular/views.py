@@ -446,6 +446,8 @@ def report_columns(request: HttpRequest, pk: int) -> HttpResponse:
         reports.start_check(report, actor=request.user)
     except ValidationError as exc:
         _fail(request, exc)
+    else:
+        messages.success(request, _("The columns are saved; the report is being checked."))
     return HttpResponseRedirect(report.get_absolute_url())
 
 
@@ -502,6 +504,8 @@ def line_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         _fail(request, exc)
+    else:
+        messages.success(request, _("The line is resolved."))
     return HttpResponseRedirect(reverse("circular_report_detail", args=[line.report_id]) + f"#line-{line.pk}")
 
 
