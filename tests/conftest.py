@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from django.db import models
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from samdrift.core import triggers
@@ -24,6 +26,14 @@ from samdrift.tenancy.models import CostCentre, OrgUnit, Owner, Person, User
 
 # Playwright fixtures (one browser per process) for every app's browser tests.
 pytest_plugins = ["tests.playwright_fixtures"]
+
+# Hypothesis judges its own speed by the wall clock: on a machine where both suites (and more) share
+# two cores, one draw of a cheap strategy has taken 10 s and failed a correct test as "too slow".
+# Every generated case still runs and still must pass; only the timing checks are off.
+hypothesis_settings.register_profile(
+    "shared-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+hypothesis_settings.load_profile("shared-machine")
 
 PASSWORD = "test-password-123"
 # PBKDF2 costs a third of a second per user; tests make dozens of users.
