@@ -539,7 +539,8 @@ class TicketLink(OwnerScopedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.source_id} → {self.target_id}"
+        # By the tickets' numbers, as people know them (the audit log keeps this text), not row ids.
+        return f"{self.source.number} → {self.target.number}"
 
     @classmethod
     def scope_queryset(cls, qs: models.QuerySet, scope: Scope) -> models.QuerySet:

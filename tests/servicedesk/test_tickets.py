@@ -232,6 +232,8 @@ def test_link_related_tickets(world: Any) -> None:
     one, two = new_ticket(world), new_ticket(world)
     link = actions.do_link_tickets(one, two, actor=world.agent)
     assert events_for(link)[0].extra == {"action": "link"}
+    # The audit log names the link by the tickets' numbers, not their row ids.
+    assert events_for(link)[0].object_repr == f"{one.number} → {two.number}"
     with pytest.raises(ValidationError, match="already linked"):
         actions.do_link_tickets(two, one, actor=world.agent)
     with pytest.raises(ValidationError, match="same owner"):
