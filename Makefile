@@ -46,7 +46,10 @@ system-deps:
 # `make test` runs every test on both cores with a coverage floor. The migrated test database is
 # kept between local runs (TEST_DB=--create-db builds it afresh, as CI does).
 TEST_DB ?= --reuse-db
-COVERAGE_FLOOR := 0
+# Measured on 6 December 2026: 93 % of statements on both SQLite and PostgreSQL (coverage report on
+# CI's data files). The floor sits just under it so that a change which drops tests or adds untested
+# code fails; raise it as coverage grows. (A subset run: call pytest directly, not `make test`.)
+COVERAGE_FLOOR := 90
 test: venv system-deps
 	@$(PY) -m pytest -n auto $(TEST_DB) --cov --cov-report= --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
