@@ -1,6 +1,6 @@
 from django.urls import path
 
-from samdrift.ordering import views
+from samdrift.ordering import views, views_purchasing
 
 urlpatterns = []
 for prefix, name, v in [
@@ -37,23 +37,33 @@ urlpatterns += [
     path("ordering/orders/<int:pk>/purchase/", views.order_purchase, name="order_purchase"),
     path("ordering/orders/<int:pk>/history/", views.OrderHistory.as_view(), name="order_history"),
     path("ordering/order-lines/<int:pk>/hand-over/", views.orderline_hand_over, name="orderline_hand_over"),
-    path("ordering/purchase-orders/", views.PurchaseOrderList.as_view(), name="purchaseorder_list"),
-    path("ordering/purchase-orders/run/", views.purchase_approved, name="purchase_approved"),
+    path("ordering/purchase-orders/", views_purchasing.PurchaseOrderList.as_view(), name="purchaseorder_list"),
+    path("ordering/purchase-orders/run/", views_purchasing.purchase_approved, name="purchase_approved"),
     path(
         "ordering/purchase-orders/confirmations/",
-        views.purchaseorder_confirmations,
+        views_purchasing.purchaseorder_confirmations,
         name="purchaseorder_confirmations",
     ),
-    path("ordering/purchase-orders/<int:pk>/", views.purchaseorder_detail, name="purchaseorder_detail"),
-    path("ordering/purchase-orders/<int:pk>/file/", views.purchaseorder_file, name="purchaseorder_file"),
-    path("ordering/purchase-orders/<int:pk>/confirm/", views.purchaseorder_confirm, name="purchaseorder_confirm"),
+    path("ordering/purchase-orders/<int:pk>/", views_purchasing.purchaseorder_detail, name="purchaseorder_detail"),
+    path("ordering/purchase-orders/<int:pk>/file/", views_purchasing.purchaseorder_file, name="purchaseorder_file"),
+    path(
+        "ordering/purchase-orders/<int:pk>/confirm/",
+        views_purchasing.purchaseorder_confirm,
+        name="purchaseorder_confirm",
+    ),
     path(
         "ordering/purchase-orders/<int:pk>/confirm/file/",
-        views.purchaseorder_confirm_file,
+        views_purchasing.purchaseorder_confirm_file,
         name="purchaseorder_confirm_file",
     ),
-    path("ordering/purchase-orders/<int:pk>/deliver/", views.purchaseorder_deliver, name="purchaseorder_deliver"),
-    path("ordering/purchase-orders/<int:pk>/resend/", views.purchaseorder_resend, name="purchaseorder_resend"),
-    path("ordering/lead-times/", views.lead_time_report, name="ordering_lead_times"),
-    path("ordering/joint-procurement/", views.joint_procurement, name="ordering_joint_procurement"),
+    path(
+        "ordering/purchase-orders/<int:pk>/deliver/",
+        views_purchasing.purchaseorder_deliver,
+        name="purchaseorder_deliver",
+    ),
+    path(
+        "ordering/purchase-orders/<int:pk>/resend/", views_purchasing.purchaseorder_resend, name="purchaseorder_resend"
+    ),
+    path("ordering/lead-times/", views_purchasing.lead_time_report, name="ordering_lead_times"),
+    path("ordering/joint-procurement/", views_purchasing.joint_procurement, name="ordering_joint_procurement"),
 ]

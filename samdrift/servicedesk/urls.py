@@ -1,6 +1,6 @@
 from django.urls import path
 
-from samdrift.servicedesk import views, views_mail
+from samdrift.servicedesk import views, views_mail, views_reference
 
 urlpatterns = [
     path("servicedesk/tickets/", views.TicketList.as_view(), name="sd_ticket_list"),
@@ -27,7 +27,7 @@ urlpatterns = [
     path("servicedesk/mailboxes/<int:pk>/poll/", views_mail.MailboxPoll.as_view(), name="sd_mailbox_poll"),
     path("servicedesk/report/", views.monthly_report, name="sd_report"),
     path("portal/", views.PortalHome.as_view(), name="sd_portal"),
-    path("portal/suggestions/", views.article_suggestions, name="sd_article_suggestions"),
+    path("portal/suggestions/", views_reference.article_suggestions, name="sd_article_suggestions"),
     path("portal/new/", views.PortalNew.as_view(), name="sd_portal_new"),
     path("portal/tickets/<int:pk>/", views.PortalTicket.as_view(), name="sd_portal_ticket"),
 ]
@@ -36,12 +36,24 @@ for prefix, name, v in [
     (
         "servicedesk/categories",
         "sd_category",
-        (views.CategoryList, views.CategoryDetail, views.CategoryFormView, views.CategoryActive, views.CategoryHistory),
+        (
+            views_reference.CategoryList,
+            views_reference.CategoryDetail,
+            views_reference.CategoryFormView,
+            views_reference.CategoryActive,
+            views_reference.CategoryHistory,
+        ),
     ),
     (
         "servicedesk/articles",
         "sd_article",
-        (views.ArticleList, views.ArticleDetail, views.ArticleFormView, views.ArticleActive, views.ArticleHistory),
+        (
+            views_reference.ArticleList,
+            views_reference.ArticleDetail,
+            views_reference.ArticleFormView,
+            views_reference.ArticleActive,
+            views_reference.ArticleHistory,
+        ),
     ),
     (
         "servicedesk/mailboxes",
@@ -58,22 +70,22 @@ for prefix, name, v in [
         "servicedesk/groups",
         "sd_supportgroup",
         (
-            views.SupportGroupList,
-            views.SupportGroupDetail,
-            views.SupportGroupFormView,
-            views.SupportGroupActive,
-            views.SupportGroupHistory,
+            views_reference.SupportGroupList,
+            views_reference.SupportGroupDetail,
+            views_reference.SupportGroupFormView,
+            views_reference.SupportGroupActive,
+            views_reference.SupportGroupHistory,
         ),
     ),
     (
         "servicedesk/sla-policies",
         "sd_slapolicy",
         (
-            views.SlaPolicyList,
-            views.SlaPolicyDetail,
-            views.SlaPolicyFormView,
-            views.SlaPolicyActive,
-            views.SlaPolicyHistory,
+            views_reference.SlaPolicyList,
+            views_reference.SlaPolicyDetail,
+            views_reference.SlaPolicyFormView,
+            views_reference.SlaPolicyActive,
+            views_reference.SlaPolicyHistory,
         ),
     ),
 ]:
