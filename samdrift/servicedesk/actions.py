@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,11 +32,11 @@ from samdrift.servicedesk.models import (
     Status,
     SupportGroup,
     Ticket,
-    TicketCounter,
     TicketLink,
     TimeEntry,
     priority_for,
 )
+from samdrift.servicedesk.numbering import next_ticket_number as next_ticket_number
 from samdrift.servicedesk.permissions import WRITE_ROLES
 from samdrift.tenancy.models import Person
 
@@ -133,22 +133,6 @@ def _check_assignee(group: SupportGroup | None, assignee: Any) -> None:
         raise ValidationError({"assignee": _("Tickets can only be assigned to service-desk staff.")})
     if group is not None and not group.members.filter(pk=assignee.pk).exists():
         raise ValidationError({"assignee": _("The assignee is not a member of the group.")})
-
-
-def next_ticket_number(when: Any) -> str:
-    """SD-<year>-<six digits>, counted per year; the counter row is locked by the update until the
-    creating transaction ends, so numbers have no gaps and no duplicates.
-
-    One statement (an upsert that returns the new value; PostgreSQL and SQLite 3.35+ both speak
-    it) instead of get-or-create, update and read: the lock is taken and the number read in one
-    round trip, which matters because every ticket of every owner passes through this row."""
-    year = timezone.localtime(when).year
-    table = connection.ops.quote_name(TicketCounter._meta.db_table)  # the model's own table, not input
-    sql = f"INSERT INTO {table} (year, last) VALUES (%s, 1) ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql + " RETURNING last", [year])
-        (last,) = cursor.fetchone()
-    return f"SD-{year}-{last:06d}"
 
 
 # Checked by the action itself (the requester, category, cost centre and assets through the
