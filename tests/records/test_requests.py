@@ -234,3 +234,33 @@ def test_the_request_pages_work_for_the_officer_and_refuse_others(rw: Any, web: 
     admin = web(rw.admin)
     assert admin.get(request.get_absolute_url()).status_code == 200
     assert admin.post(reverse("accessrequest_create"), {"description": "x"}).status_code == 403
+
+
+def test_the_officers_buttons_act_say_so_and_refuse_others(rw: Any, web: Any) -> None:
+    """Close, legal hold, withdraw and remove: each page button runs its action with a message for the
+    officer; anyone else gets 403 (who can see it) or 404, and nothing changes."""
+    officer = web(rw.officer)
+    case = actions.do_register_case({"subject": "Avtal om nätet", "counterparty": "Leverantör AB"}, actor=rw.officer)
+    for user in (rw.agent, rw.hoor.viewer):
+        assert web(user).post(reverse("case_close", args=[case.pk])).status_code in (403, 404)
+    case.refresh_from_db()
+    assert case.status == "open"
+
+    response = officer.post(reverse("case_hold", args=[case.pk]), {"hold": "1"}, follow=True)
+    case.refresh_from_db()
+    assert case.legal_hold and "bevarandebeslut" in response.content.decode()
+    officer.post(reverse("case_hold", args=[case.pk]), {"hold": "0"})
+    response = officer.post(reverse("case_close", args=[case.pk]), follow=True)
+    case.refresh_from_db()
+    assert case.status != "open" and "Diarieposten är avslutad." in response.content.decode()
+
+    request = _request(rw)
+    actions.do_add_request_item(request, "servicedesk.ticket", rw.wifi.pk, actor=rw.officer)
+    item = RequestItem.objects.get(request=request)
+    response = officer.post(reverse("requestitem_remove", args=[item.pk]), follow=True)
+    assert not RequestItem.objects.filter(pk=item.pk).exists()
+    assert response.redirect_chain[-1][0] == request.get_absolute_url()
+    assert "Handlingen är borttagen ur begäran." in response.content.decode()
+    response = officer.post(reverse("accessrequest_withdraw", args=[request.pk]), follow=True)
+    request.refresh_from_db()
+    assert request.status == "withdrawn" and "Begäran är återkallad." in response.content.decode()

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 
+from samdrift.core.actionviews import ObjectActionView
 from samdrift.core.views import ScopedListView
 from samdrift.records import actions
 
@@ -20,6 +21,13 @@ def _require_read(user: Any) -> None:
 def _require_officer(user: Any) -> None:
     if not actions.is_officer(user):
         raise PermissionDenied
+
+
+class OfficerActionView(ObjectActionView):
+    """POST one records action on one object: records officers (and administrators) only."""
+
+    def allowed(self, user: Any, obj: Any) -> bool:
+        return bool(actions.is_officer(user))
 
 
 def _errors(request: HttpRequest, exc: ValidationError) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
@@ -20,7 +22,7 @@ from samdrift.records.filters import CaseFilter
 from samdrift.records.forms import AttachmentForm, CaseForm
 from samdrift.records.models import Attachment, Case
 from samdrift.records.tables import CaseTable
-from samdrift.records.views.base import RecordsListView, _errors, _require_officer
+from samdrift.records.views.base import OfficerActionView, RecordsListView, _errors, _require_officer
 
 
 class CaseList(RecordsListView):
@@ -82,35 +84,25 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 case_detail.model = Case  # type: ignore[attr-defined]
 
 
-@require_POST
-@login_required
-def case_close(request: HttpRequest, pk: int) -> HttpResponse:
-    case = access_object(Case, request.user, pk)
-    _require_officer(request.user)
-    try:
-        actions.do_close_case(case, actor=request.user)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("The register entry is closed."))
-    return HttpResponseRedirect(case.get_absolute_url())
+class CaseClose(OfficerActionView):
+    model = Case
+
+    def perform(self, case: Case, data: dict[str, Any]) -> str:
+        actions.do_close_case(case, actor=self.request.user)
+        return _("The register entry is closed.")
 
 
-case_close.model = Case  # type: ignore[attr-defined]
+class CaseHold(OfficerActionView):
+    model = Case
+
+    def perform(self, case: Case, data: dict[str, Any]) -> str:
+        hold = self.request.POST.get("hold") == "1"
+        actions.do_set_legal_hold(case, hold, actor=self.request.user)
+        return _("The register entry is under legal hold.") if hold else _("The legal hold is lifted.")
 
 
-@require_POST
-@login_required
-def case_hold(request: HttpRequest, pk: int) -> HttpResponse:
-    case = access_object(Case, request.user, pk)
-    _require_officer(request.user)
-    hold = request.POST.get("hold") == "1"
-    actions.do_set_legal_hold(case, hold, actor=request.user)
-    messages.success(request, _("The register entry is under legal hold.") if hold else _("The legal hold is lifted."))
-    return HttpResponseRedirect(case.get_absolute_url())
-
-
-case_hold.model = Case  # type: ignore[attr-defined]
+case_close = CaseClose.as_view()
+case_hold = CaseHold.as_view()
 
 
 @require_POST

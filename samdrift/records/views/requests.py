@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -20,7 +22,7 @@ from samdrift.records.filters import AccessRequestFilter
 from samdrift.records.forms import DecisionForm, MarkForm, RequestForm, SearchForm
 from samdrift.records.models import AccessRequest, RequestItem, RequestStatus, SecrecyMarking
 from samdrift.records.tables import AccessRequestTable
-from samdrift.records.views.base import RecordsListView, _errors, _require_officer
+from samdrift.records.views.base import OfficerActionView, RecordsListView, _errors, _require_officer
 
 
 class AccessRequestList(RecordsListView):
@@ -135,21 +137,15 @@ def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
 request_decide.model = AccessRequest  # type: ignore[attr-defined]
 
 
-@require_POST
-@login_required
-def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    access_request = access_object(AccessRequest, request.user, pk)
-    _require_officer(request.user)
-    try:
-        actions.do_withdraw_request(access_request, actor=request.user)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("The request is withdrawn."))
-    return HttpResponseRedirect(access_request.get_absolute_url())
+class RequestWithdraw(OfficerActionView):
+    model = AccessRequest
+
+    def perform(self, access_request: AccessRequest, data: dict[str, Any]) -> str:
+        actions.do_withdraw_request(access_request, actor=self.request.user)
+        return _("The request is withdrawn.")
 
 
-request_withdraw.model = AccessRequest  # type: ignore[attr-defined]
+request_withdraw = RequestWithdraw.as_view()
 
 
 def _package_ready(request: HttpRequest, access_request: AccessRequest) -> bool:
@@ -255,22 +251,21 @@ def item_decide(request: HttpRequest, pk: int) -> HttpResponse:
 item_decide.model = RequestItem  # type: ignore[attr-defined]
 
 
-@require_POST
-@login_required
-def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    item = access_object(RequestItem, request.user, pk, queryset=RequestItem.objects.select_related("request"))
-    _require_officer(request.user)
-    target = item.request.get_absolute_url()
-    try:
-        actions.do_remove_request_item(item, actor=request.user)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("The record is removed from the request."))
-    return HttpResponseRedirect(target)
+class ItemRemove(OfficerActionView):
+    model = RequestItem
+
+    def get_object(self, pk: Any) -> Any:
+        return access_object(RequestItem, self.request.user, pk, queryset=RequestItem.objects.select_related("request"))
+
+    def perform(self, item: RequestItem, data: dict[str, Any]) -> str:
+        actions.do_remove_request_item(item, actor=self.request.user)
+        return _("The record is removed from the request.")
+
+    def redirect_url(self, item: RequestItem) -> str:
+        return str(item.request.get_absolute_url())
 
 
-item_remove.model = RequestItem  # type: ignore[attr-defined]
+item_remove = ItemRemove.as_view()
 
 
 @require_POST
