@@ -278,7 +278,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+DJANGO_TABLES2_TEMPLATE = "core/table.html"  # bootstrap5 markup, body rows written in Python (core/tables.py)
 
 LOGGING = {
     "version": 1,

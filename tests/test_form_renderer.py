@@ -77,3 +77,65 @@ def test_the_empty_choice_of_a_model_select_reads_in_swedish() -> None:
     with translation.override("sv"):
         html = str(Everything(renderer=FormRenderer())["owner"])
     assert '<option value="" selected>– Välj –</option>' in html
+
+
+class Inputs(forms.Form):
+    text = forms.CharField(required=False, widget=forms.TextInput(attrs={"placeholder": 'Sök "här" & <nu>'}))
+    number = forms.IntegerField(required=False, widget=forms.NumberInput(attrs={"min": 1, "max": 5}))
+    money = forms.DecimalField(required=False, localize=True)
+    email = forms.EmailField(required=False)
+    when = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    at = forms.DateTimeField(required=False)
+    flag = forms.BooleanField(required=False)
+    hidden = forms.CharField(required=False, widget=forms.HiddenInput)
+    secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=True))
+    body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "aria-describedby": "x y"}))
+    url = forms.URLField(required=False)
+    upload = forms.FileField(required=False)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {
+            "text": 'a "quoted" <b>&amp;',
+            "number": "3",
+            "money": "1234,50",
+            "email": "x@example.org",
+            "when": "2026-12-06",
+            "at": "2026-12-06 10:00",
+            "flag": "on",
+            "hidden": "<script>",
+            "secret": "p&ss",
+            "body": "Rad ett\n<b>två</b> & tre",
+            "url": "https://example.org/?a=1&b=2",
+        },
+        {"number": "not a number", "email": "nope", "body": ""},
+    ],
+)
+def test_python_inputs_and_textareas_match_djangos_templates(data: dict[str, Any] | None) -> None:
+    def render(renderer: Any) -> str:
+        form = Inputs(data, renderer=renderer)
+        return "\n".join(str(form[name]) for name in form.fields)
+
+    ours, django = render(FormRenderer()), render(DjangoTemplates())
+    assert ours == django
+    assert ours.count("<input") == 11 and "<textarea" in ours
+    from samdrift.core.renderers import _checked
+
+    # Written in Python, not handed back to Django's templates.
+    assert _checked["django/forms/widgets/text.html"] == "include"
+    assert _checked["django/forms/widgets/textarea.html"] == "textarea"
+    if data is not None and data.get("text"):
+        assert "&lt;b&gt;" in ours and "&quot;quoted&quot;" in ours
+
+
+def test_a_changed_input_template_is_left_to_django(monkeypatch: Any) -> None:
+    from samdrift.core import renderers
+
+    monkeypatch.setattr(renderers, "_checked", {})
+    monkeypatch.setattr(renderers, "_INPUT_SOURCE", "something else")
+    form = Inputs(renderer=FormRenderer())
+    assert str(form["text"]) == str(Inputs(renderer=DjangoTemplates())["text"])
+    assert renderers._checked["django/forms/widgets/text.html"] is None

@@ -44,15 +44,17 @@ class ScopedFieldsMixin:
     """Related-object fields accept only objects the requesting user may see, in this serializer
     and in every serializer nested in it (an order's items, a move's target person)."""
 
-    _narrowed = False
-
     @property
     def fields(self) -> Any:
-        fields = super().fields  # type: ignore[misc]
-        if not self._narrowed:
-            self._narrowed = True
+        # DRF's `fields` is a cached_property, which caches by leaving its value in the instance's
+        # __dict__; this property shadows it, so the parent's would build every field again on each
+        # access (six times per ticket created). Kept here instead.
+        fields = self.__dict__.get("_scoped_fields")
+        if fields is None:
+            fields = super().fields  # type: ignore[misc]
             request = self.context.get("request")  # type: ignore[attr-defined]
             narrow_fields(fields, getattr(request, "user", None))
+            self.__dict__["_scoped_fields"] = fields
         return fields
 
 

@@ -29,6 +29,7 @@ class DateColumn(tables.DateColumn):
     """A date in `SHORT_DATE_FORMAT` (or `format`), exported as ISO 8601."""
 
     empty_values = (None, "")  # shown as the column's default, as the template column did
+    renders_value_only = True  # core/tables.py writes its cells without django-tables2's machinery
 
     def __init__(self, format: str | None = None, short: bool = True, *args: Any, **kwargs: Any) -> None:
         super().__init__(format, short, *args, **kwargs)
@@ -43,6 +44,7 @@ class DateTimeColumn(tables.DateTimeColumn):
     """A moment in the local time zone in `SHORT_DATETIME_FORMAT` (or `format`), exported as ISO 8601."""
 
     empty_values = (None, "")
+    renders_value_only = True
 
     def __init__(self, format: str | None = None, short: bool = True, *args: Any, **kwargs: Any) -> None:
         super().__init__(format, short, *args, **kwargs)
