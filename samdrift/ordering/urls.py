@@ -1,31 +1,26 @@
 from django.urls import path
 
-from samdrift.ordering import views, views_purchasing
+from samdrift.core.crud import model_urls
+from samdrift.ordering import catalogue_views, views, views_purchasing
 
-urlpatterns = []
-for prefix, name, v in [
-    ("suppliers", "supplier", (views.SupplierList, views.SupplierDetail, views.SupplierFormView, views.SupplierActive, views.SupplierHistory)),
-    ("agreements", "agreement", (views.AgreementList, views.AgreementDetail, views.AgreementFormView, views.AgreementActive, views.AgreementHistory)),
-    ("services", "service", (views.ServiceList, views.ServiceDetail, views.ServiceFormView, views.ServiceActive, views.ServiceHistory)),
-    ("packages", "package", (views.PackageList, views.PackageDetail, views.PackageFormView, views.PackageActive, views.PackageHistory)),
-    ("approvers", "approver", (views.ApproverList, views.ApproverDetail, views.ApproverFormView, views.ApproverActive, views.ApproverHistory)),
-]:  # fmt: skip
-    list_view, detail_view, form_view, active_view, history_view = v
-    urlpatterns += [
-        path(f"ordering/{prefix}/", list_view.as_view(), name=f"{name}_list"),
-        path(f"ordering/{prefix}/new/", form_view.as_view(), name=f"{name}_create"),
-        path(f"ordering/{prefix}/<int:pk>/", detail_view.as_view(), name=f"{name}_detail"),
-        path(f"ordering/{prefix}/<int:pk>/edit/", form_view.as_view(), name=f"{name}_edit"),
-        path(f"ordering/{prefix}/<int:pk>/active/", active_view.as_view(), name=f"{name}_active"),
-        path(f"ordering/{prefix}/<int:pk>/history/", history_view.as_view(), name=f"{name}_history"),
-    ]
+urlpatterns = model_urls(
+    catalogue_views.suppliers,
+    catalogue_views.agreements,
+    catalogue_views.services,
+    catalogue_views.packages,
+    catalogue_views.approvers,
+)
 
 urlpatterns += [
-    path("ordering/agreements/<int:pk>/prices/import/", views.agreement_price_import, name="agreement_price_import"),
-    path("ordering/price-imports/<int:pk>/", views.priceimport_detail, name="priceimport_detail"),
-    path("ordering/services/<int:pk>/price/", views.service_price, name="service_price"),
-    path("ordering/packages/<int:pk>/lines/", views.package_add_line, name="package_add_line"),
-    path("ordering/package-lines/<int:pk>/remove/", views.package_remove_line, name="package_remove_line"),
+    path(
+        "ordering/agreements/<int:pk>/prices/import/",
+        catalogue_views.agreement_price_import,
+        name="agreement_price_import",
+    ),
+    path("ordering/price-imports/<int:pk>/", catalogue_views.priceimport_detail, name="priceimport_detail"),
+    path("ordering/services/<int:pk>/price/", catalogue_views.service_price, name="service_price"),
+    path("ordering/packages/<int:pk>/lines/", catalogue_views.package_add_line, name="package_add_line"),
+    path("ordering/package-lines/<int:pk>/remove/", catalogue_views.package_remove_line, name="package_remove_line"),
     path("order/", views.order_shop, name="order_shop"),
     path("order/recipients/", views.recipient_search, name="order_recipient_search"),
     path("ordering/orders/", views.OrderList.as_view(), name="order_list"),
