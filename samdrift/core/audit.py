@@ -87,12 +87,20 @@ def _base_fields(event: AuditEvent, created: str) -> dict[str, Any]:
 
 def _lock_chain(chain: str) -> str:
     """Take the chain's lock for the rest of the transaction and return its newest hash."""
+    newest = AuditEvent.objects.filter(chain=chain).order_by("-id").values_list("hash", flat=True)
     if connection.vendor == "postgresql":
         number = int(chain.split(":", 1)[1]) if chain.startswith("owner:") else 0
+        sql, params = newest[:1].query.sql_with_params()
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_KEY, number])
-    last = AuditEvent.objects.filter(chain=chain).order_by("-id").values_list("hash", flat=True).first()
-    return last or GENESIS
+            # One round trip, two statements: the lock, then the newest hash. Under READ COMMITTED
+            # each statement takes its own snapshot, so the read sees every event committed by the
+            # writer that held the lock before us (psycopg's client-side binding, Django's default,
+            # sends both as one simple query).
+            cursor.execute(f"SELECT pg_advisory_xact_lock(%s, %s); {sql}", [_LOCK_KEY, number, *params])
+            cursor.nextset()
+            row = cursor.fetchone()
+        return row[0] if row else GENESIS
+    return newest.first() or GENESIS
 
 
 @dataclass
