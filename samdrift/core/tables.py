@@ -8,9 +8,10 @@ template (`core/table.html`, `DJANGO_TABLES2_TEMPLATE`) keeps django-tables2's h
 paging and writes the body with `body_html` below instead.
 
 The markup is django-tables2's own, cell for cell: the columns whose output is known exactly (a
-plain `Column` on model fields, `DateColumn`, `DateTimeColumn`, `BooleanColumn`) are written here;
-every other cell (a `render_<name>` method, `linkify`, a template or checkbox column, a callable in
-the cell attributes) goes through django-tables2's own `BoundRow.get_cell`. `tests/test_tables.py`
+plain `Column` on model fields, `DateColumn`, `DateTimeColumn`, `BooleanColumn`, `CheckBoxColumn`,
+`linkify=True`) are written here;
+every other cell (a `render_<name>` method, another kind of link, a template column, a callable
+in the cell attributes) goes through django-tables2's own `BoundRow.get_cell`. `tests/test_tables.py`
 renders every table of the demo both ways and requires the same HTML.
 """
 
@@ -29,6 +30,7 @@ from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # public, not in the stubs
+from django_tables2.utils import computed_values
 
 Cell = Callable[[Any], Any]  # record -> the cell's content, as `{{ cell }}` would print it
 
@@ -63,6 +65,8 @@ def _value_reader(table: tables.Table, bound: Any, accessor: Any, raw: bool = Fa
     attribute itself, choices or not, None when a step is empty (for links)."""
     model = getattr(getattr(table, "data", None), "model", None)
     bits = list(tables.A(accessor).bits)
+    if bits == ["pk"] and model is not None:  # the row's own key (a checkbox column's value)
+        return lambda record: record.pk
     fields = _path(model, bits)
     if not fields:
         return None
@@ -123,6 +127,18 @@ def _content_for(table: tables.Table, bound: Any) -> Callable[[Any, Any], Any] |
             for flag in (True, False)
         }
         return lambda value, record: words[bool(value)]
+    if kind is tables.CheckBoxColumn and column.checked is None:
+        # CheckBoxColumn.render, without the per-cell lookups around it.
+        name, extra = bound.name, column.attrs.get("td__input") or column.attrs.get("input") or {}
+
+        def checkbox(value: Any, record: Any) -> Any:
+            attrs = computed_values(
+                dict({"type": "checkbox", "name": name, "value": value}, **extra),
+                kwargs={"record": record, "value": value},
+            )
+            return mark_safe(f"<input {tables.utils.AttributeDict(attrs).as_html()} />")
+
+        return checkbox
     if kind in (tables.DateColumn, tables.DateTimeColumn):
         # Their template is '{{ value|date:"<format>"|default:default }}'.
         code = column.template_code or ""

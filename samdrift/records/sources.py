@@ -136,7 +136,12 @@ class Source:
             qs = qs.filter(**{f"{self.date_field}__gte": _day_start(date_from)})
         if date_to:
             qs = qs.filter(**{f"{self.date_field}__lt": _day_start(date_to + timedelta(days=1))})
-        rows = list(qs.order_by("-pk")[:limit])
+        # Newest first. Within a date range by the date itself, which its index finds and yields in
+        # order: a month's search over ten million tickets reads some thousands of rows (16 ms)
+        # instead of walking the id index back from today to that month (140-170 ms;
+        # bench/http_pages.py). Without a range, by id, the newest first as they were written.
+        order = (f"-{self.date_field}", "-pk") if date_from or date_to else ("-pk",)
+        rows = list(qs.order_by(*order)[:limit])
         marked = marked_ids(self.content_type(), [str(r.pk) for r in rows]) | self.marked_parts([r.pk for r in rows])
         return [
             Hit(
