@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.core.wsgi import get_wsgi_application
 from django.db import connections
+
+from samdrift.wsgi import application as _django  # production's app, with its GC tuning
 
 HEADER = "X-Bench-Queries"
 TIME_HEADER = "X-Bench-Time"
-_django = get_wsgi_application()
 
 
 def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
