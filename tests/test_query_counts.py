@@ -242,6 +242,7 @@ def test_org_unit_filter_offers_few_options_but_accepts_any_visible(world: Any, 
     a, b = world.a, world.b
     # as many options as owner A has org units: all of A's fit, everyone's do not
     monkeypatch.setattr(filters, "MAX_OPTIONS", OrgUnit.objects.filter(owner=a.owner).count())
+    monkeypatch.setattr(filters, "_crowded", {})
     client = web(_user(world, "admin"))
 
     def org_unit_options(params: dict[str, Any]) -> list[str]:
@@ -260,3 +261,38 @@ def test_org_unit_filter_offers_few_options_but_accepts_any_visible(world: Any, 
     assert [r.record.pk for r in response.context["table"].page.object_list] == []
     response = client.get("/people/", {"org_unit": b.school.pk})
     assert [r.record.pk for r in response.context["table"].page.object_list] == [b.pupil.pk]
+
+
+def test_a_select_with_too_many_options_is_not_fetched_again_for_a_minute(
+    world: Any, web: Any, monkeypatch: Any
+) -> None:
+    """Learning that there are too many org units to offer costs a fetch of MAX_OPTIONS + 1 rows;
+    for a minute the same scope's select says so without fetching them again. Another scope (an
+    owner chosen in the form) and a later minute fetch again."""
+    from samdrift.tenancy import filters
+
+    a = world.a
+    monkeypatch.setattr(filters, "MAX_OPTIONS", OrgUnit.objects.filter(owner=a.owner).count())
+    monkeypatch.setattr(filters, "_crowded", {})
+    now = [1000.0]
+    monkeypatch.setattr(filters.time, "monotonic", lambda: now[0])
+    client = web(_user(world, "admin"))
+    client.get("/people/")  # warm-up: the process's first page builds its caches
+
+    def page(params: dict[str, Any]) -> tuple[int, list[str]]:
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get("/people/", params).content.decode()
+        select = re.search(r'<select name="org_unit".*?</select>', html, re.S)
+        assert select is not None
+        return len(ctx.captured_queries), re.findall(r'<option value="([^"]*)"', select.group(0))
+
+    filters._crowded.clear()  # the warm-up's visit is forgotten
+    first, options = page({})
+    assert options == [""]
+    again, options = page({})
+    assert options == [""] and again == first - 1  # the org units were not fetched
+    _queries, options = page({"owner": a.owner.pk})
+    assert str(a.school.pk) in options  # another scope: fetched and offered
+    now[0] += filters.CROWDED_SECONDS + 1
+    later, options = page({})
+    assert options == [""] and later == first  # a minute on: fetched again
