@@ -260,7 +260,10 @@ class AssetImportRowSerializer(serializers.ModelSerializer):
 
 class AssetImportRowFilter(django_filters.FilterSet):
     action = django_filters.MultipleChoiceFilter(
-        choices=OUTCOMES, label=_("Outcome"), help_text="Repeat for several, e.g. ?action=create&action=update."
+        choices=OUTCOMES,
+        label=_("Outcome"),
+        help_text="Repeat for several, e.g. ?action=create&action=update.",
+        distinct=False,  # a column of the row itself: nothing to de-duplicate
     )
     has_warnings = extend_schema_field(OpenApiTypes.BOOL)(
         django_filters.BooleanFilter(method="filter_warnings", label=_("Warnings"))
