@@ -6,11 +6,13 @@ from __future__ import annotations
 import gc
 from typing import Any
 
+import pytest
 from django.core.signals import request_finished
 
 from samdrift.core import gc_tuning
 
 
+@pytest.mark.django_db  # request_finished also closes old database connections
 def test_install_freezes_now_after_the_first_request_and_after_warm_up(monkeypatch: Any) -> None:
     freezes: list[int] = []
     monkeypatch.setattr(gc_tuning, "_served", 0)

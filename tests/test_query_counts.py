@@ -296,3 +296,14 @@ def test_a_select_with_too_many_options_is_not_fetched_again_for_a_minute(
     now[0] += filters.CROWDED_SECONDS + 1
     later, options = page({})
     assert options == [""] and later == first  # a minute on: fetched again
+
+
+def test_an_org_unit_select_of_a_scope_that_sees_nothing_offers_nothing(world: Any) -> None:
+    """A queryset that can match nothing (`none()`) has no SQL to remember it by."""
+    from django import forms
+
+    from samdrift.tenancy import filters
+
+    field = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False)
+    field.iterator = filters.OrgUnitChoices  # type: ignore[assignment]
+    assert [value for value, _label in field.choices] == [""]

@@ -6,6 +6,7 @@ from functools import partial
 from typing import Any
 
 import django_filters
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Q, QuerySet
 from django.forms.models import ModelChoiceField, ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
@@ -65,7 +66,10 @@ class OrgUnitChoices(ModelChoiceIterator):
         units = self.queryset
         if self.owner_id is not None:
             units = units.filter(owner_id=self.owner_id)
-        key = f"{MAX_OPTIONS}:{units.query}"
+        try:
+            key = f"{MAX_OPTIONS}:{units.query}"
+        except EmptyResultSet:  # a scope that sees nothing (`none()`): nothing to offer
+            return False, []
         seen = _crowded.get(key)
         if seen is not None and time.monotonic() - seen < CROWDED_SECONDS:
             return True, []
