@@ -1,7 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.routers import DefaultRouter
 
 from samdrift.assets import api as assets_api
 from samdrift.billing import api as billing_api
@@ -10,6 +9,7 @@ from samdrift.core import api_views as core_api
 from samdrift.core import outbox_views, pages
 from samdrift.core import pickers as core_pickers
 from samdrift.core import views as core_views
+from samdrift.core.routers import GroupedRouter
 from samdrift.core.security import ApiDocsPermission, login_unless_docs_public
 from samdrift.identity import api as identity_api
 from samdrift.insight import services as insight_services
@@ -20,7 +20,7 @@ from samdrift.tenancy import api as tenancy_api
 from samdrift.tenancy import operator_views
 from samdrift.tenancy.login import ThrottledLoginView
 
-router = DefaultRouter()
+router = GroupedRouter()
 router.register("owners", tenancy_api.OwnerViewSet)
 router.register("org-units", tenancy_api.OrgUnitViewSet)
 router.register("cost-centres", tenancy_api.CostCentreViewSet)
@@ -36,6 +36,11 @@ for app_api in (assets_api, servicedesk_api, billing_api, ordering_api, records_
 insight_services.register_api(router)
 
 urlpatterns = [
+    # The API first: each UI include below has an empty prefix, so a request tried after them was
+    # matched against every UI route first.
+    path("api/v1/me/", core_api.me, name="api_me"),
+    path("api/v1/operator/", operator_views.OperatorAPIView.as_view(), name="api_operator"),
+    path("api/v1/", include(router.urls)),
     path("pick/<slug:kind>/", core_pickers.pick, name="core_pick"),
     path("", include("samdrift.insight.urls")),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
@@ -59,9 +64,6 @@ urlpatterns = [
     path("", include("samdrift.records.urls")),
     path("", include("samdrift.circular.urls")),
     path("", include("samdrift.identity.urls")),
-    path("api/v1/me/", core_api.me, name="api_me"),
-    path("api/v1/operator/", operator_views.OperatorAPIView.as_view(), name="api_operator"),
-    path("api/v1/", include(router.urls)),
     # Behind login in production (settings.SAMDRIFT_API_DOCS_PUBLIC); the split view serves Swagger
     # UI's start script as a file, so the page runs under the content security policy.
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[ApiDocsPermission]), name="api_schema"),

@@ -299,3 +299,54 @@ def test_no_second_send_task_while_one_waits_to_start(world: Any, django_capture
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         queue_message(kind="test", to=["r@example.org"], subject="Meddelande", body="x")
     assert DBTaskResult.objects.ready().filter(task_path="samdrift.core.tasks.send_outbox").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_kicks_waiting_check_agrees_with_the_task_librarys_ready() -> None:
+    """`_send_waiting` is the library's `ready()` for the send task, written as SQL once: the same
+    answer for every status, for a run-after that is unset, due, or still ahead, and only for the
+    send task of this queue and backend."""
+    from django_tasks_db.models import get_date_max
+
+    from samdrift.core.outbox import _send_waiting
+    from samdrift.core.tasks import send_outbox
+
+    backend = send_outbox.get_backend()
+    now = timezone.now()
+    kinds = {
+        "other task": {"task_path": "samdrift.core.tasks.something_else"},
+        "other queue": {"queue_name": "elsewhere"},
+        "other backend": {"backend_name": "other"},
+        "same": {},
+    }
+    run_afters = {"unset": get_date_max(), "due": now - timedelta(seconds=5), "ahead": now + timedelta(hours=1)}
+    compared = 0
+    for status in ("READY", "RUNNING", "SUCCESSFUL", "FAILED"):
+        for run_label, run_after in run_afters.items():
+            for kind, overrides in kinds.items():
+                DBTaskResult.objects.all().delete()
+                row = {
+                    "task_path": send_outbox.module_path,
+                    "queue_name": send_outbox.queue_name,
+                    "backend_name": backend.alias,
+                    "status": status,
+                    "run_after": run_after,
+                    "args_kwargs": {"args": [], "kwargs": {}},
+                    "priority": 0,
+                    "exception_class_path": "",
+                    "traceback": "",
+                    **overrides,
+                }
+                DBTaskResult.objects.create(**row)
+                expected = (
+                    DBTaskResult.objects.ready()
+                    .filter(task_path=send_outbox.module_path, queue_name=send_outbox.queue_name)
+                    .filter(backend_name=backend.alias)
+                    .exists()
+                )
+                assert _send_waiting(send_outbox) is expected, (status, run_label, kind)
+                compared += 1
+    assert compared == 48
+    # Both answers occur: the comparison is not trivially all-false.
+    DBTaskResult.objects.all().delete()
+    assert _send_waiting(send_outbox) is False

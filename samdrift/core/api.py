@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+from functools import partial
 from typing import Any, ClassVar
 
 from django.db import models
+from django.utils.functional import SimpleLazyObject
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -37,7 +39,13 @@ def narrow_fields(fields: Any, user: Any) -> None:
         if isinstance(qs, models.Manager):  # DRF builds related fields from the default manager
             qs = qs.all()
         if isinstance(target, serializers.RelatedField) and isinstance(qs, ScopedQuerySet):
-            target.queryset = qs.for_user(user) if user is not None else qs.none()  # type: ignore[misc,arg-type]
+            # Narrowed when first used (a value to check, choices to list), not for every field of
+            # every request: creating a ticket gives one related field of the dozen it has.
+            target.queryset = SimpleLazyObject(partial(_narrowed, qs, user))  # type: ignore[misc,assignment,arg-type]
+
+
+def _narrowed(qs: ScopedQuerySet, user: Any) -> Any:
+    return qs.for_user(user) if user is not None else qs.none()
 
 
 class ScopedFieldsMixin:

@@ -10,6 +10,7 @@ by the app in its events.py), taken from `extra["action"]` when the caller names
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from samdrift.core.middleware import current_request
 from samdrift.core.models import AuditEvent, AuditEventType
+from samdrift.core.sqlnames import column, table
 
 GENESIS = "0" * 64
 _LOCK_KEY = 730_001  # advisory lock class of the audit chains on PostgreSQL; the chain's owner id is the object
@@ -85,22 +87,32 @@ def _base_fields(event: AuditEvent, created: str) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _newest_sql(vendor: str) -> str:
+    """The newest hash of a chain, as SQL written once: the ORM compiled the same query on every write."""
+    return (
+        f"SELECT {column(AuditEvent, 'hash')} FROM {table(AuditEvent)} "  # noqa: S608 - names from the model
+        f"WHERE {column(AuditEvent, 'chain')} = %s ORDER BY {column(AuditEvent, 'id')} DESC LIMIT 1"
+    )
+
+
 def _lock_chain(chain: str) -> str:
     """Take the chain's lock for the rest of the transaction and return its newest hash."""
-    newest = AuditEvent.objects.filter(chain=chain).order_by("-id").values_list("hash", flat=True)
-    if connection.vendor == "postgresql":
-        number = int(chain.split(":", 1)[1]) if chain.startswith("owner:") else 0
-        sql, params = newest[:1].query.sql_with_params()
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            number = int(chain.split(":", 1)[1]) if chain.startswith("owner:") else 0
             # One round trip, two statements: the lock, then the newest hash. Under READ COMMITTED
             # each statement takes its own snapshot, so the read sees every event committed by the
             # writer that held the lock before us (psycopg's client-side binding, Django's default,
             # sends both as one simple query).
-            cursor.execute(f"SELECT pg_advisory_xact_lock(%s, %s); {sql}", [_LOCK_KEY, number, *params])
+            cursor.execute(
+                f"SELECT pg_advisory_xact_lock(%s, %s); {_newest_sql(connection.vendor)}", [_LOCK_KEY, number, chain]
+            )
             cursor.nextset()
-            row = cursor.fetchone()
-        return row[0] if row else GENESIS
-    return newest.first() or GENESIS
+        else:  # SQLite: the transaction (IMMEDIATE) already holds the only write lock
+            cursor.execute(_newest_sql(connection.vendor), [chain])
+        row = cursor.fetchone()
+    return row[0] if row else GENESIS
 
 
 @dataclass
@@ -165,7 +177,35 @@ def _chained(actor: Any, role: str, pending: Iterable[PendingEvent]) -> list[Aud
 def record_events(actor: Any, role: str, pending: Iterable[PendingEvent]) -> list[AuditEvent]:
     """Append events to the chain in the caller's transaction (bulk, for imports and demo data)."""
     events = _chained(actor, role, pending)
+    if len(events) == 1:
+        _insert_one(events[0])
+        return events
     return AuditEvent.objects.bulk_create(events, batch_size=2000) if events else []
+
+
+def _insert_one(event: AuditEvent) -> None:
+    """The one event of an ordinary action, inserted with SQL written once per process (what
+    `bulk_create` would send, without compiling it again on every write)."""
+    fields = _insert_fields()
+    values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(connection.vendor), values)
+        event.pk = cursor.fetchone()[0] if connection.features.can_return_columns_from_insert else cursor.lastrowid
+    event._state.adding = False
+    event._state.db = connection.alias
+
+
+@functools.cache
+def _insert_fields() -> list[Any]:
+    return [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+
+
+@functools.cache
+def _insert_sql(vendor: str) -> str:
+    names = ", ".join(column(AuditEvent, f.name) for f in _insert_fields())
+    marks = ", ".join(["%s"] * len(_insert_fields()))
+    returning = f" RETURNING {column(AuditEvent, 'id')}" if connection.features.can_return_columns_from_insert else ""
+    return f"INSERT INTO {table(AuditEvent)} ({names}) VALUES ({marks}){returning}"  # noqa: S608 - names from the model
 
 
 def record_events_fast(actor: Any, role: str, pending: Iterable[PendingEvent]) -> int:

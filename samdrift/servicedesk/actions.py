@@ -245,7 +245,11 @@ def do_create_ticket(data: dict[str, Any], *, actor: Any, acknowledge: bool = Tr
     _check_assignee(data.get("group"), data.get("assignee"))
     now = timezone.now()
     ticket = Ticket(owner_id=owner_id, created=now, updated=now, **data)
-    ticket.priority, ticket.sla_policy = sla.priority_and_policy(owner_id, ticket.impact, ticket.urgency)
+    # The acknowledgement's sender is read in the same round trip as the priority and the policy.
+    sender_sql = notify.sender_column(owner_id) if acknowledge else None
+    ticket.priority, ticket.sla_policy, sender = sla.priority_policy_and(
+        owner_id, ticket.impact, ticket.urgency, sender_sql
+    )
     ticket.status = Status.ASSIGNED if ticket.assignee_id else Status.NEW
     if ticket.cost_centre_id is None and requester.cost_centre_id:
         ticket.cost_centre_id = requester.cost_centre_id
@@ -274,7 +278,7 @@ def do_create_ticket(data: dict[str, Any], *, actor: Any, acknowledge: bool = Tr
     )
     if acknowledge:
         # Not opened by mail: there is no message to thread on, nothing to look up.
-        notify.notify_ticket_created(ticket, first=notify.NO_FIRST_MESSAGE)
+        notify.notify_ticket_created(ticket, first=notify.not_opened_by_mail(sender))
     return ticket
 
 

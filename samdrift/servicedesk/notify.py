@@ -9,6 +9,7 @@ language. Automatic messages say so (Auto-Submitted), so that auto-responders do
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from samdrift.core import sqlnames
 from samdrift.core.outbox import queue_message
 
 log = logging.getLogger(__name__)
@@ -35,11 +37,31 @@ def mail_domain() -> str:
 NO_FIRST_MESSAGE = ("", "")
 
 
+def sender_column(owner_id: int) -> tuple[str, list[Any]]:
+    """The owner's sending address (its first active mailbox) as a scalar subquery, for a caller
+    that reads it in a query it makes anyway (`sla.priority_policy_and`, when a ticket is opened)."""
+    from samdrift.servicedesk.models import Mailbox
+
+    column = functools.partial(sqlnames.column, Mailbox)
+    return (
+        f"SELECT mb.{column('address')} FROM {sqlnames.table(Mailbox)} mb "  # noqa: S608 - names from the model
+        f"WHERE mb.{column('owner')} = %s AND mb.{column('active')} ORDER BY mb.{column('id')} LIMIT 1",
+        [owner_id],
+    )
+
+
+def not_opened_by_mail(sender: str | None) -> tuple[str, str]:
+    """`first` for a ticket opened here whose owner's sending address the caller already read
+    (`sender_column`): no message to look up, and no mailbox either."""
+    return ("", sender or settings.DEFAULT_FROM_EMAIL)
+
+
 def thread_headers(ticket: Any, *, automatic: bool, first: tuple[str, str] | None = None) -> tuple[str, dict[str, str]]:
     """The From address and the headers that make a reply find its ticket.
 
     `first` is the (Message-ID, mailbox address) of the message that opened the ticket, when the
-    caller holds it (the acknowledgement, queued before that message is linked to the ticket)."""
+    caller holds it (the acknowledgement, queued before that message is linked to the ticket); a
+    ticket not opened by mail has no Message-ID there, and the address only when the caller read it."""
     import uuid
 
     from samdrift.servicedesk.models import InboundMessage, Mailbox
@@ -54,13 +76,11 @@ def thread_headers(ticket: Any, *, automatic: bool, first: tuple[str, str] | Non
             .values_list("message_id", "mailbox__address")
             .first()
         )
-    if first == NO_FIRST_MESSAGE:
-        first = None
+    message_id, from_address = first or ("", None)
     references = [root]
-    if first:
-        references.insert(0, f"<{first[0]}>")
-    from_address = first[1] if first else None
-    if from_address is None:
+    if message_id:
+        references.insert(0, f"<{message_id}>")
+    if not from_address:
         from_address = (
             Mailbox.objects.filter(owner_id=ticket.owner_id, active=True)
             .order_by("id")
@@ -69,7 +89,7 @@ def thread_headers(ticket: Any, *, automatic: bool, first: tuple[str, str] | Non
         )
     headers = {
         "Message-ID": f"<sd.{ticket.pk}.{uuid.uuid4().hex}@{domain}>",
-        "In-Reply-To": references[-1] if not first else references[0],
+        "In-Reply-To": references[0],
         "References": " ".join(references),
         "X-Samdrift-Ticket": ticket.number,
     }

@@ -8,6 +8,7 @@ ticket had carried its final values from the start.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 
@@ -41,17 +42,29 @@ def priority_and_policy(owner_id: int, impact: int, urgency: int) -> tuple[int, 
     """The matrix's priority for impact × urgency and the owner's active policy for it: what a new
     ticket needs, in one query rather than two (`priority_for`, then `policy_for`), with the same
     answers: the configured cell or the default matrix, and the policy of that priority or none."""
+    priority, policy, _ = priority_policy_and(owner_id, impact, urgency)
+    return priority, policy
+
+
+def priority_policy_and(
+    owner_id: int, impact: int, urgency: int, column: tuple[str, list[Any]] | None = None
+) -> tuple[int, SlaPolicy | None, Any]:
+    """`priority_and_policy`, and in the same round trip the value of one more scalar subquery
+    (`column`: its SQL and parameters), which a new ticket's caller needs too (the sender of its
+    acknowledgement); None without one."""
     table, cells = SlaPolicy._meta.db_table, PriorityCell._meta.db_table
     columns = ", ".join(f"p.{connection.ops.quote_name(str(f.column))}" for f in SlaPolicy._meta.concrete_fields)
     default = DEFAULT_MATRIX[(int(impact), int(urgency))]
+    extra_sql, extra_params = column if column is not None else ("NULL", [])
     # Table and column names come from the models, never from input.
     sql = (
-        f"SELECT m.matrix_priority, {columns} FROM (SELECT COALESCE((SELECT c.priority FROM {cells} c "  # noqa: S608
-        "WHERE c.impact = %s AND c.urgency = %s LIMIT 1), %s) AS matrix_priority) m "
+        f"SELECT m.matrix_priority, ({extra_sql}) AS also_value, {columns} FROM (SELECT COALESCE("  # noqa: S608
+        f"(SELECT c.priority FROM {cells} c WHERE c.impact = %s AND c.urgency = %s LIMIT 1), %s) AS matrix_priority) m "
         f"LEFT JOIN {table} p ON p.owner_id = %s AND p.priority = m.matrix_priority AND p.active"
     )
-    (row,) = SlaPolicy.objects.raw(sql, [impact, urgency, default, owner_id])  # one row: the LEFT JOIN's
-    return int(getattr(row, "matrix_priority", 0)) or default, row if row.pk is not None else None
+    (row,) = SlaPolicy.objects.raw(sql, [*extra_params, impact, urgency, default, owner_id])  # the LEFT JOIN's one row
+    priority = int(getattr(row, "matrix_priority", 0)) or default
+    return priority, row if row.pk is not None else None, getattr(row, "also_value", None)
 
 
 def calendar_of(ticket: Ticket) -> BusinessCalendar:

@@ -15,12 +15,12 @@ from samdrift.core.models import OutgoingMessage
 from samdrift.servicedesk import sla
 from samdrift.servicedesk.models import DEFAULT_MATRIX, PriorityCell, SlaPolicy, Ticket, priority_for
 
-# Session, user, roles, requester, priority with SLA policy, number, ticket, last audit hash, audit
-# event, sender mailbox, outbox message; on PostgreSQL the audit chain's advisory lock is taken in
+# Session, user, roles, requester, priority with SLA policy and the acknowledgement's sender
+# mailbox, number, ticket, last audit hash, audit event, outbox message; on PostgreSQL the audit chain's advisory lock is taken in
 # the same round trip as the read of the last hash (core/audit.py, _lock_chain). The
 # transaction's savepoint and release are counted too (the test runs inside a transaction). The
 # sender's kick runs after commit (one more read, or a task row when no send is waiting).
-CREATE_QUERIES = 13
+CREATE_QUERIES = 12
 
 
 def expected() -> int:
@@ -114,3 +114,25 @@ def test_priority_and_policy_in_one_query_answer_as_the_two_lookups(world: Any, 
     assert DEFAULT_MATRIX[(impact, urgency)] >= 1
     SlaPolicy.objects.filter(owner_id=owner_id).update(active=False)
     assert sla.priority_and_policy(owner_id, impact, urgency) == (3, None)
+
+
+def test_the_acknowledgement_comes_from_the_owners_first_active_mailbox(world: Any, api: Any, settings: Any) -> None:
+    """The sender is read in the priority's query now: the same address the lookup gave, the
+    owner's first active mailbox, another owner's never, and the default without one."""
+    from samdrift.servicedesk.models import Mailbox
+
+    def acknowledgement_sender() -> str:
+        body = {"requester": world.a.employee.pk, "subject": "Skrivaren", "description": "Skriver inte ut"}
+        response = api(world.agent).post("/api/v1/tickets/", body, format="json")
+        assert response.status_code == 201, response.content
+        message = OutgoingMessage.objects.get(object_id=str(response.json()["id"]), kind="servicedesk.ticket_created")
+        return message.from_email
+
+    common = {"host": "imap.example", "username": "u", "security": "none"}
+    Mailbox.objects.update(active=False)  # the world's own mailboxes hold received mail
+    Mailbox.objects.create(owner=world.b.owner, name="B", address="support@b.example", **common)
+    assert acknowledgement_sender() == settings.DEFAULT_FROM_EMAIL
+    Mailbox.objects.create(owner=world.a.owner, name="A gammal", address="old@a.example", active=False, **common)
+    Mailbox.objects.create(owner=world.a.owner, name="A", address="support@a.example", **common)
+    Mailbox.objects.create(owner=world.a.owner, name="A2", address="second@a.example", **common)
+    assert acknowledgement_sender() == "support@a.example"
