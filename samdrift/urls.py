@@ -11,6 +11,7 @@ from samdrift.core import pickers as core_pickers
 from samdrift.core import views as core_views
 from samdrift.core.routers import GroupedRouter
 from samdrift.core.security import ApiDocsPermission, login_unless_docs_public
+from samdrift.core.urlgroups import app_urls
 from samdrift.identity import api as identity_api
 from samdrift.insight import services as insight_services
 from samdrift.ordering import api as ordering_api
@@ -56,14 +57,14 @@ urlpatterns = [
     path("exports/<int:pk>/download/", core_views.export_download, name="export_download"),
     path("operator/", operator_views.operator_detail, name="operator_detail"),
     path("operator/edit/", operator_views.operator_edit, name="operator_edit"),
-    path("", include("samdrift.tenancy.urls")),
-    path("", include("samdrift.billing.urls")),
-    path("", include("samdrift.assets.urls")),
-    path("", include("samdrift.servicedesk.urls")),
-    path("", include("samdrift.ordering.urls")),
-    path("", include("samdrift.records.urls")),
-    path("", include("samdrift.circular.urls")),
-    path("", include("samdrift.identity.urls")),
+    app_urls("samdrift.tenancy.urls"),
+    app_urls("samdrift.billing.urls"),
+    app_urls("samdrift.assets.urls"),
+    app_urls("samdrift.servicedesk.urls"),
+    app_urls("samdrift.ordering.urls"),
+    app_urls("samdrift.records.urls"),
+    app_urls("samdrift.circular.urls"),
+    app_urls("samdrift.identity.urls"),
     # Behind login in production (settings.SAMDRIFT_API_DOCS_PUBLIC); the split view serves Swagger
     # UI's start script as a file, so the page runs under the content security policy.
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[ApiDocsPermission]), name="api_schema"),
