@@ -120,7 +120,7 @@ MIDDLEWARE = [
     "samdrift.core.middleware.SwedishFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "samdrift.tenancy.sessions.AuthenticationMiddleware",
     "samdrift.core.security.SessionTimeoutMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "samdrift.identity.mfa.RequireSecondFactorMiddleware",
@@ -157,7 +157,7 @@ FORM_RENDERER = "samdrift.core.renderers.FormRenderer"
 
 AUTHENTICATION_BACKENDS = [
     "samdrift.tenancy.login.LoginThrottleBackend",  # first: refuses while a failed-login limit holds
-    "django.contrib.auth.backends.ModelBackend",
+    "samdrift.tenancy.sessions.SessionUserBackend",  # Django's ModelBackend, with the user its session read
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -346,6 +346,8 @@ SAMDRIFT_INVENTORY_PROLOG_FREQ_HOURS = int(os.environ.get("SAMDRIFT_INVENTORY_PR
 SAMDRIFT_STALE_DAYS = int(os.environ.get("SAMDRIFT_STALE_DAYS", "30"))
 # --- sessions, headers and the content security policy (issue 18; docs/identity.md) -----------
 # ASVS 3.3.2 (level 2): sign in again after 12 hours, or after 30 minutes without a request.
+# The session, its user and the user's roles in one query per request (samdrift/tenancy/sessions.py).
+SESSION_ENGINE = "samdrift.tenancy.sessions"
 SESSION_COOKIE_AGE = int(os.environ.get("SAMDRIFT_SESSION_MAX_SECONDS", str(12 * 3600)))
 SAMDRIFT_SESSION_IDLE_SECONDS = int(os.environ.get("SAMDRIFT_SESSION_IDLE_SECONDS", str(30 * 60)))
 SESSION_COOKIE_HTTPONLY = True

@@ -61,6 +61,10 @@ class Scope:
 SYSTEM_SCOPE = Scope(user_id=None, is_system=True)
 
 
+# The user's active (role, owner id) pairs, when whoever made the user object read them already.
+PRELOADED_ROLES_ATTR = "_samdrift_preloaded_roles"
+
+
 def scope_for(user: Any) -> Scope:
     """The user's scope, computed once per user object (one query) and cached on it."""
     if user is None:
@@ -72,7 +76,11 @@ def scope_for(user: Any) -> Scope:
         return cached
     operator: set[str] = set()
     per_owner: dict[int, set[str]] = {}
-    for role, owner_id in user.memberships.filter(active=True).values_list("role", "owner_id"):
+    preloaded = getattr(user, PRELOADED_ROLES_ATTR, None)  # read with the session (tenancy.sessions)
+    memberships = (
+        preloaded if preloaded is not None else user.memberships.filter(active=True).values_list("role", "owner_id")
+    )
+    for role, owner_id in memberships:
         if owner_id is None:
             if role in OPERATOR_ROLES:
                 operator.add(role)

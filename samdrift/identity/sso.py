@@ -28,7 +28,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def login(self, request: HttpRequest, user: Any) -> None:
         if not hasattr(user, "backend"):
             # The first backend (the login throttle) signs nobody in; sessions name Django's own.
-            user.backend = "django.contrib.auth.backends.ModelBackend"
+            user.backend = "samdrift.tenancy.sessions.SessionUserBackend"
         super().login(request, user)
 
 

@@ -15,12 +15,12 @@ from samdrift.core.models import OutgoingMessage
 from samdrift.servicedesk import sla
 from samdrift.servicedesk.models import DEFAULT_MATRIX, PriorityCell, SlaPolicy, Ticket, priority_for
 
-# Session, user, roles, requester, priority with SLA policy and the acknowledgement's sender
+# The session with its user and roles (one query, tenancy/sessions.py), the requester, priority with SLA policy and the acknowledgement's sender
 # mailbox, number, ticket, last audit hash, audit event, outbox message; on PostgreSQL the audit chain's advisory lock is taken in
 # the same round trip as the read of the last hash (core/audit.py, _lock_chain). The
 # transaction's savepoint and release are counted too (the test runs inside a transaction). The
 # sender's kick runs after commit (one more read, or a task row when no send is waiting).
-CREATE_QUERIES = 12
+CREATE_QUERIES = 10
 
 
 def expected() -> int:
