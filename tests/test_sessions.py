@@ -89,3 +89,17 @@ def test_an_anonymous_visit_and_a_forged_cookie_read_no_user(world: Any, client:
 )
 def test_the_roles_column_is_read_back_as_pairs(joined: Any, expected: Any) -> None:
     assert _parse_roles(joined) == expected
+
+
+def test_the_user_read_with_the_session_is_the_user_the_orm_reads(world: Any, web: Any) -> None:
+    """Same values and types on both databases (SQLite gives datetimes as text, booleans as 0/1)."""
+    from samdrift.tenancy.models import User
+
+    client = web(world.agent)
+    response, _ = get(client)
+    user = response.wsgi_request.user
+    fresh = User.objects.get(pk=world.agent.pk)
+    for field in User._meta.concrete_fields:
+        mine, theirs = getattr(user, field.attname), getattr(fresh, field.attname)
+        assert mine == theirs and type(mine) is type(theirs), (field.name, mine, theirs)
+    assert user.last_login is not None  # force_login set it: a datetime is compared, not None twice

@@ -63,7 +63,8 @@ class SessionStore(DatabaseSessionStore):
         if user_values[0] is not None:
             from samdrift.tenancy.models import User
 
-            user = User.from_db(connection.alias, _user_attnames(), user_values)
+            values = [_convert(i, value) for i, value in enumerate(user_values)]
+            user = User.from_db(connection.alias, _user_attnames(), values)
             setattr(user, PRELOADED_ROLES_ATTR, _parse_roles(roles))
             self.preloaded_user = user
         return self.decode(data)
@@ -71,6 +72,25 @@ class SessionStore(DatabaseSessionStore):
 
 def _now() -> Any:
     return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+def _convert(index: int, value: Any) -> Any:
+    """The value as the ORM would give it (SQLite hands back datetimes as text, booleans as 0/1)."""
+    col, converters = _user_converters(connection.vendor)[index]
+    for converter in converters:
+        value = converter(value, col, connection)
+    return value
+
+
+@functools.cache
+def _user_converters(vendor: str) -> list[tuple[Any, list[Any]]]:
+    from samdrift.tenancy.models import User
+
+    found = []
+    for field in User._meta.concrete_fields:
+        col = field.get_col(User._meta.db_table)
+        found.append((col, [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]))
+    return found
 
 
 def _user_attnames() -> list[str]:
