@@ -176,7 +176,7 @@ def _store_attachment(ticket: Ticket, comment: Comment | None, part: MailPart, *
 @transaction.atomic
 def do_add_attachment(ticket: Ticket, upload: Any, *, actor: Any, comment: Comment | None = None) -> Attachment:
     """Attach an uploaded file to a ticket (desk staff, or the ticket's requester)."""
-    role = actions._requester_or_desk(actor, ticket)
+    role = actions.requester_or_desk(actor, ticket)
     if ticket.status == Status.CLOSED:
         raise ValidationError(_("The ticket is closed; open a new ticket instead."))
     if comment is not None and comment.ticket_id != ticket.pk:
@@ -357,7 +357,7 @@ def _email_reply(ticket: Ticket, person: Person, parsed: ParsedMessage, msg: Inb
         extra={"ticket": ticket.pk, "via": "email", "message": msg.pk, "person": person.pk},
     )
     if ticket.status == Status.WAITING_REQUESTER:
-        actions._transition(
+        actions.transition(
             ticket, Status.IN_PROGRESS, actor=None, role="requester", now=now, reason="requester replied"
         )
     elif ticket.status == Status.RESOLVED and (
