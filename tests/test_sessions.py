@@ -103,3 +103,36 @@ def test_the_user_read_with_the_session_is_the_user_the_orm_reads(world: Any, we
         mine, theirs = getattr(user, field.attname), getattr(fresh, field.attname)
         assert mine == theirs and type(mine) is type(theirs), (field.name, mine, theirs)
     assert user.last_login is not None  # force_login set it: a datetime is compared, not None twice
+
+
+def test_ending_a_users_sessions_ends_all_of_theirs_and_no_one_elses(world: Any, web: Any) -> None:
+    from samdrift.identity.sessions import end_sessions
+
+    laptop, phone, colleague = web(world.agent), web(world.agent), web(world.admin)
+    for client in (laptop, phone, colleague):
+        assert get(client)[0].status_code == 200
+    assert end_sessions(world.agent) == 2
+    for client in (laptop, phone):
+        response, _ = get(client)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert get(colleague)[0].status_code == 200
+
+
+def test_expired_sessions_are_cleared_daily_and_live_ones_kept(world: Any, web: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from samdrift.core.scheduling import PERIODIC_TASKS
+    from samdrift.tenancy.tasks import clear_expired_sessions
+
+    [periodic] = [p for p in PERIODIC_TASKS if p.task_path == "samdrift.tenancy.tasks.clear_expired_sessions"]
+    assert periodic.every == timedelta(hours=24)
+    old, live = web(world.agent), web(world.admin)
+    Session.objects.filter(session_key=old.session.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    assert clear_expired_sessions.call() == {"deleted": 1}
+    assert not Session.objects.filter(session_key=old.session.session_key).exists()
+    assert Session.objects.filter(session_key=live.session.session_key).exists()
+    assert get(live)[0].status_code == 200

@@ -65,7 +65,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     # Session bookkeeping on login (which session keys a user holds, so deactivation can end them)
     # and allauth's link row between a directory account and the user (the sign-in itself is audited
     # by do_sign_in_with_directory).
-    ("identity/sessions.py", "remember_session"): "session bookkeeping, not a change anyone made",
     ("identity/sso.py", "pre_social_login"): "allauth's account link; the sign-in is audited by its action",
     # Insight's summary tables are derived data, rebuilt set-based by its refresh job (audited per refresh).
     ("insight/refresh.py", "refresh_owner_months"): "derived summary rows rebuilt by the refresh job",

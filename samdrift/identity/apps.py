@@ -8,7 +8,7 @@ class IdentityConfig(AppConfig):
     verbose_name = _("Identity and sign-in")
 
     def ready(self) -> None:
-        from samdrift.identity import sessions, signals  # noqa: F401 - connect the login and MFA signal receivers
+        from samdrift.identity import signals  # noqa: F401 - connect the login and MFA signal receivers
         from samdrift.identity.views import sso_form
         from samdrift.tenancy.login import LOGIN_EXTRAS
 

@@ -218,17 +218,3 @@ class DirectoryGroup(AdminOnlyModel):
 
     def __str__(self) -> str:
         return self.display_name
-
-
-class SessionRecord(models.Model):
-    """A signed-in session of a user, so that deactivation can end every session at once."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    session_key = models.CharField(max_length=64, unique=True)
-    created = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        indexes = [models.Index(fields=["user"], name="sessionrecord_user_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.user_id}: {self.session_key[:6]}…"

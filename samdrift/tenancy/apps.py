@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -31,3 +33,9 @@ class TenancyConfig(AppConfig):
         from samdrift.tenancy.demo import DEMO_PASSWORD, demo_logins
 
         register_demo_logins(demo_logins, DEMO_PASSWORD)
+
+        from samdrift.core.scheduling import Periodic, register_periodic
+
+        register_periodic(
+            Periodic("tenancy-clear-sessions", "samdrift.tenancy.tasks.clear_expired_sessions", timedelta(hours=24))
+        )

@@ -64,7 +64,7 @@ class SessionStore(DatabaseSessionStore):
             from samdrift.tenancy.models import User
 
             values = [_convert(i, value) for i, value in enumerate(user_values)]
-            user = User.from_db(connection.alias, _user_attnames(), values)
+            user = User.from_db(connection.alias, [f.attname for f in _user_fields()], values)
             setattr(user, PRELOADED_ROLES_ATTR, _parse_roles(roles))
             self.preloaded_user = user
         return self.decode(data)
@@ -87,16 +87,18 @@ def _user_converters(vendor: str) -> list[tuple[Any, list[Any]]]:
     from samdrift.tenancy.models import User
 
     found = []
-    for field in User._meta.concrete_fields:
+    for field in _user_fields():
         col = field.get_col(User._meta.db_table)
         found.append((col, [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]))
     return found
 
 
-def _user_attnames() -> list[str]:
+@functools.cache
+def _user_fields() -> tuple[Any, ...]:
+    """The user's columns, in the order the session query reads them."""
     from samdrift.tenancy.models import User
 
-    return [f.attname for f in User._meta.concrete_fields]
+    return tuple(User._meta.concrete_fields)
 
 
 @functools.cache
@@ -106,7 +108,7 @@ def _load_sql(vendor: str) -> str:
     s, u, m = (functools.partial(sqlnames.column, model) for model in (Session, User, Membership))
     role = f"m.{m('role')} || ':' || COALESCE(CAST(m.{m('owner')} AS TEXT), '')"
     joined = f"string_agg({role}, ',')" if vendor == "postgresql" else f"group_concat({role}, ',')"
-    user_columns = ", ".join(f"u.{u(name)}" for name in _user_attnames_by_name())
+    user_columns = ", ".join(f"u.{u(field.name)}" for field in _user_fields())
     return (
         f"SELECT s.{s('session_data')}, "  # noqa: S608 - names from the models
         f"(SELECT {joined} FROM {sqlnames.table(Membership)} m WHERE m.{m('user')} = u.{u('id')} AND m.{m('active')}), "
@@ -114,12 +116,6 @@ def _load_sql(vendor: str) -> str:
         f"LEFT JOIN {sqlnames.table(User)} u ON u.{u('id')} = s.{s('user')} "
         f"WHERE s.{s('session_key')} = %s AND s.{s('expire_date')} > %s"
     )
-
-
-def _user_attnames_by_name() -> list[str]:
-    from samdrift.tenancy.models import User
-
-    return [f.name for f in User._meta.concrete_fields]
 
 
 def _parse_roles(joined: str | None) -> list[tuple[str, int | None]]:

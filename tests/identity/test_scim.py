@@ -12,8 +12,8 @@ from samdrift.core.access import scope_for
 from samdrift.core.models import AuditEvent
 from samdrift.core.roles import Role
 from samdrift.identity import actions
-from samdrift.identity.models import DirectoryAccount, SessionRecord
-from samdrift.tenancy.models import Person, User
+from samdrift.identity.models import DirectoryAccount
+from samdrift.tenancy.models import Person, Session, User
 from tests.identity.conftest import new_token, scim
 from tests.identity.test_sso import scim_user
 
@@ -190,8 +190,8 @@ def test_deactivation_revokes_sessions_and_api_tokens_at_once(client: Client, to
     anna = create(client, token)
     user = User.objects.get(directory_account__scim_id=anna["id"])
     browser = Client()
-    browser.force_login(user)  # recorded by the login signal, as a real login is
-    assert SessionRecord.objects.filter(user=user, session_key=browser.session.session_key).exists()
+    browser.force_login(user)  # the session row carries the user, as after a real login
+    assert Session.objects.filter(user=user, session_key=browser.session.session_key).exists()
     api_token = Token.objects.create(user=user)
     assert browser.get("/api/v1/me/").status_code == 200
     assert Client().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {api_token.key}").status_code == 200

@@ -12,8 +12,8 @@ from samdrift.core.access import scope_for
 from samdrift.core.models import AuditEvent, AuditEventType
 from samdrift.core.roles import Role
 from samdrift.identity import actions
-from samdrift.identity.models import DirectoryAccount, SessionRecord
-from samdrift.tenancy.models import Membership, Person, User
+from samdrift.identity.models import DirectoryAccount
+from samdrift.tenancy.models import Membership, Person, Session, User
 from tests.identity.conftest import (
     SAML_HOST,
     connect_oidc,
@@ -94,7 +94,7 @@ def test_done_when_new_employee_pushed_by_scim_signs_in_by_sso_and_is_shut_out_b
     assert scope.operator_roles == frozenset()
     assert scope.owner_roles == {owner.pk: frozenset({Role.ORDERER})}
     assert browser.get(f"/people/{world.b.employee.pk}/").status_code == 404
-    assert SessionRecord.objects.filter(user=user).count() == 1
+    assert Session.objects.filter(user=user).count() == 1
     login_event = AuditEvent.objects.filter(event_type=AuditEventType.LOGIN, actor_id=user.pk).get()
     assert login_event.actor_role == "self"
 
@@ -105,7 +105,7 @@ def test_done_when_new_employee_pushed_by_scim_signs_in_by_sso_and_is_shut_out_b
     assert closed.status_code == 200 and closed.json()["active"] is False
     after = browser.get("/")
     assert after.status_code == 302 and "/accounts/login/" in after["Location"]
-    assert SessionRecord.objects.filter(user=user).count() == 0
+    assert Session.objects.filter(user=user).count() == 0
     user.refresh_from_db()
     person.refresh_from_db()
     assert not user.is_active and not person.active
