@@ -1,5 +1,6 @@
 from django.urls import path
 
+from samdrift.core.crud import model_urls
 from samdrift.servicedesk import views, views_mail, views_reference
 
 urlpatterns = [
@@ -32,69 +33,11 @@ urlpatterns = [
     path("portal/tickets/<int:pk>/", views.PortalTicket.as_view(), name="sd_portal_ticket"),
 ]
 
-for prefix, name, v in [
-    (
-        "servicedesk/categories",
-        "sd_category",
-        (
-            views_reference.CategoryList,
-            views_reference.CategoryDetail,
-            views_reference.CategoryFormView,
-            views_reference.CategoryActive,
-            views_reference.CategoryHistory,
-        ),
-    ),
-    (
-        "servicedesk/articles",
-        "sd_article",
-        (
-            views_reference.ArticleList,
-            views_reference.ArticleDetail,
-            views_reference.ArticleFormView,
-            views_reference.ArticleActive,
-            views_reference.ArticleHistory,
-        ),
-    ),
-    (
-        "servicedesk/mailboxes",
-        "sd_mailbox",
-        (
-            views_mail.MailboxList,
-            views_mail.MailboxDetail,
-            views_mail.MailboxFormView,
-            views_mail.MailboxActive,
-            views_mail.MailboxHistory,
-        ),
-    ),
-    (
-        "servicedesk/groups",
-        "sd_supportgroup",
-        (
-            views_reference.SupportGroupList,
-            views_reference.SupportGroupDetail,
-            views_reference.SupportGroupFormView,
-            views_reference.SupportGroupActive,
-            views_reference.SupportGroupHistory,
-        ),
-    ),
-    (
-        "servicedesk/sla-policies",
-        "sd_slapolicy",
-        (
-            views_reference.SlaPolicyList,
-            views_reference.SlaPolicyDetail,
-            views_reference.SlaPolicyFormView,
-            views_reference.SlaPolicyActive,
-            views_reference.SlaPolicyHistory,
-        ),
-    ),
-]:
-    list_view, detail_view, form_view, active_view, history_view = v
-    urlpatterns += [
-        path(f"{prefix}/", list_view.as_view(), name=f"{name}_list"),
-        path(f"{prefix}/new/", form_view.as_view(), name=f"{name}_create"),
-        path(f"{prefix}/<int:pk>/", detail_view.as_view(), name=f"{name}_detail"),
-        path(f"{prefix}/<int:pk>/edit/", form_view.as_view(), name=f"{name}_edit"),
-        path(f"{prefix}/<int:pk>/active/", active_view.as_view(), name=f"{name}_active"),
-        path(f"{prefix}/<int:pk>/history/", history_view.as_view(), name=f"{name}_history"),
-    ]
+# Reference data and the knowledge base: each model's six pages from core's ModelViews.
+urlpatterns += model_urls(
+    views_reference.categories,
+    views_reference.articles,
+    views_mail.mailboxes,
+    views_reference.support_groups,
+    views_reference.sla_policies,
+)

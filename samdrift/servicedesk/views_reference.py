@@ -12,13 +12,8 @@ from django.utils.translation import gettext_lazy
 
 from samdrift.core.access import scope_for
 from samdrift.core.context_processors import is_portal_user
-from samdrift.core.views import (
-    ActionFormView,
-    HistoryView,
-    ScopedDetailView,
-    ScopedListView,
-    SetActiveView,
-)
+from samdrift.core.crud import ModelViews
+from samdrift.core.views import ScopedDetailView, ScopedListView
 from samdrift.servicedesk import actions
 from samdrift.servicedesk.filters import (
     ArticleFilter,
@@ -42,6 +37,7 @@ from samdrift.servicedesk.models import (
     SupportGroup,
     Ticket,
 )
+from samdrift.servicedesk.permissions import may_write
 from samdrift.servicedesk.search import search_articles
 from samdrift.servicedesk.tables import (
     ArticleTable,
@@ -49,76 +45,47 @@ from samdrift.servicedesk.tables import (
     SlaPolicyTable,
     SupportGroupTable,
 )
-from samdrift.servicedesk.views import _creator, _writer
 
-# --- reference data: categories and SLA policies -----------------------------------------------
+# --- reference data: categories, support groups and SLA policies ------------------------------
+# Each model's list, detail, form, (de)activation and history pages and their URLs come from
+# core's ModelViews; only what differs is declared here.
 
-
-class CategoryList(ScopedListView):
-    model = Category
-    table_class = CategoryTable
-    filterset_class = CategoryFilter
-    select_related = ("owner", "parent", "default_group")
-    title = gettext_lazy("Categories")
-    export_fields = ("owner__name", "name", "parent__name", "offered_in_portal", "active")
-    create_url_name = "sd_category_create"
-    may_create = _creator("category")
-
-
-class CategoryDetail(ScopedDetailView):
-    model = Category
-    detail_fields = ("owner", "parent", "name", "default_group", "offered_in_portal", "active")
-    edit_url_name, history_url_name, active_url_name = "sd_category_edit", "sd_category_history", "sd_category_active"
-    may_edit = _writer("category")
-
-
-class CategoryFormView(ActionFormView):
-    model = Category
-    create_action = actions.do_create_category
-    update_action = actions.do_update_category
-    may_write = _writer("category")
-    success_url_name = "sd_category_detail"
-
-    def get_form_class(self) -> Any:
-        return CategoryEditForm if self.object else CategoryForm
+categories = ModelViews(
+    Category,
+    "servicedesk/categories",
+    name="sd_category",
+    thing="category",
+    may_write=may_write,
+    list={
+        "table_class": CategoryTable,
+        "filterset_class": CategoryFilter,
+        "select_related": ("owner", "parent", "default_group"),
+        "title": gettext_lazy("Categories"),
+        "export_fields": ("owner__name", "name", "parent__name", "offered_in_portal", "active"),
+    },
+    detail={"detail_fields": ("owner", "parent", "name", "default_group", "offered_in_portal", "active")},
+    form={"form_class": CategoryForm},
+    edit_form_class=CategoryEditForm,
+    create_action=actions.do_create_category,
+    update_action=actions.do_update_category,
+    active_action=actions.do_set_category_active,
+)
+CategoryList, CategoryDetail, CategoryFormView, CategoryActive, CategoryHistory = categories.views()
 
 
-class CategoryActive(SetActiveView):
-    model, active_action, may_write, success_url_name = (
-        Category,
-        actions.do_set_category_active,
-        _writer("category"),
-        "sd_category_detail",
-    )
-
-
-class CategoryHistory(HistoryView):
-    model = Category
-
-
-class SupportGroupList(ScopedListView):
-    model = SupportGroup
+class _SupportGroupList(ScopedListView):
     table_class = SupportGroupTable
     filterset_class = SupportGroupFilter
     title = gettext_lazy("Support groups")
     export_fields = ("name", "email", "active")
-    create_url_name = "sd_supportgroup_create"
-    may_create = _creator("group")
 
     def get_queryset(self) -> Any:
         return super().get_queryset().annotate(member_count=Count("members", distinct=True))
 
 
-class SupportGroupDetail(ScopedDetailView):
-    model = SupportGroup
+class _SupportGroupDetail(ScopedDetailView):
     template_name = "servicedesk/supportgroup_detail.html"
     detail_fields = ("name", "email", "active")
-    edit_url_name, history_url_name, active_url_name = (
-        "sd_supportgroup_edit",
-        "sd_supportgroup_history",
-        "sd_supportgroup_active",
-    )
-    may_edit = _writer("group")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -128,95 +95,66 @@ class SupportGroupDetail(ScopedDetailView):
         return context
 
 
-class SupportGroupFormView(ActionFormView):
-    model = SupportGroup
-    form_class = SupportGroupForm
-    create_action = actions.do_save_support_group
-    update_action = actions.do_update_support_group
-    may_write = _writer("group")
-    success_url_name = "sd_supportgroup_detail"
+support_groups = ModelViews(
+    SupportGroup,
+    "servicedesk/groups",
+    name="sd_supportgroup",
+    thing="group",
+    may_write=may_write,
+    list=_SupportGroupList,
+    detail=_SupportGroupDetail,
+    form={"form_class": SupportGroupForm},
+    create_action=actions.do_save_support_group,
+    update_action=actions.do_update_support_group,
+    active_action=actions.do_set_support_group_active,
+)
+SupportGroupList, SupportGroupDetail, SupportGroupFormView, SupportGroupActive, SupportGroupHistory = (
+    support_groups.views()
+)
 
-
-class SupportGroupActive(SetActiveView):
-    model, active_action, may_write, success_url_name = (
-        SupportGroup,
-        actions.do_set_support_group_active,
-        _writer("group"),
-        "sd_supportgroup_detail",
-    )
-
-
-class SupportGroupHistory(HistoryView):
-    model = SupportGroup
-
-
-class SlaPolicyList(ScopedListView):
-    model = SlaPolicy
-    table_class = SlaPolicyTable
-    filterset_class = SlaPolicyFilter
-    select_related = ("owner",)
-    title = gettext_lazy("SLA policies")
-    export_fields = ("owner__name", "priority", "first_response_minutes", "resolution_minutes", "active")
-    create_url_name = "sd_slapolicy_create"
-    may_create = _creator("slapolicy")
-
-
-class SlaPolicyDetail(ScopedDetailView):
-    model = SlaPolicy
-    detail_fields = (
-        "owner",
-        "priority",
-        "first_response_minutes",
-        "resolution_minutes",
-        "opens",
-        "closes",
-        "weekdays",
-        "active",
-    )
-    edit_url_name, history_url_name, active_url_name = (
-        "sd_slapolicy_edit",
-        "sd_slapolicy_history",
-        "sd_slapolicy_active",
-    )
-    may_edit = _writer("slapolicy")
-
-
-class SlaPolicyFormView(ActionFormView):
-    model = SlaPolicy
-    create_action = actions.do_create_sla_policy
-    update_action = actions.do_update_sla_policy
-    may_write = _writer("slapolicy")
-    success_url_name = "sd_slapolicy_detail"
-
-    def get_form_class(self) -> Any:
-        return SlaPolicyEditForm if self.object else SlaPolicyForm
-
-
-class SlaPolicyActive(SetActiveView):
-    model, active_action, may_write, success_url_name = (
-        SlaPolicy,
-        actions.do_set_sla_policy_active,
-        _writer("slapolicy"),
-        "sd_slapolicy_detail",
-    )
-
-
-class SlaPolicyHistory(HistoryView):
-    model = SlaPolicy
+sla_policies = ModelViews(
+    SlaPolicy,
+    "servicedesk/sla-policies",
+    name="sd_slapolicy",
+    thing="slapolicy",
+    may_write=may_write,
+    list={
+        "table_class": SlaPolicyTable,
+        "filterset_class": SlaPolicyFilter,
+        "select_related": ("owner",),
+        "title": gettext_lazy("SLA policies"),
+        "export_fields": ("owner__name", "priority", "first_response_minutes", "resolution_minutes", "active"),
+    },
+    detail={
+        "detail_fields": (
+            "owner",
+            "priority",
+            "first_response_minutes",
+            "resolution_minutes",
+            "opens",
+            "closes",
+            "weekdays",
+            "active",
+        )
+    },
+    form={"form_class": SlaPolicyForm},
+    edit_form_class=SlaPolicyEditForm,
+    create_action=actions.do_create_sla_policy,
+    update_action=actions.do_update_sla_policy,
+    active_action=actions.do_set_sla_policy_active,
+)
+SlaPolicyList, SlaPolicyDetail, SlaPolicyFormView, SlaPolicyActive, SlaPolicyHistory = sla_policies.views()
 
 
 # --- knowledge base ----------------------------------------------------------------------------
 
 
-class ArticleList(ScopedListView):
-    model = Article
+class _ArticleList(ScopedListView):
     table_class = ArticleTable
     filterset_class = ArticleFilter
     select_related = ("owner", "category")
     title = gettext_lazy("Knowledge base")
     export_fields = ("owner__name", "title", "visibility", "active")
-    create_url_name = "sd_article_create"
-    may_create = _creator("article")
 
     def get_template_names(self) -> list[str]:
         # End users read help articles, they do not administer a table of them.
@@ -225,11 +163,8 @@ class ArticleList(ScopedListView):
         return super().get_template_names()
 
 
-class ArticleDetail(ScopedDetailView):
-    model = Article
+class _ArticleDetail(ScopedDetailView):
     detail_fields = ("owner", "title", "body", "visibility", "category", "updated", "active")
-    edit_url_name, history_url_name, active_url_name = "sd_article_edit", "sd_article_history", "sd_article_active"
-    may_edit = _writer("article")
 
     def get_template_names(self) -> list[str]:
         if is_portal_user(scope_for(self.request.user).all_roles):
@@ -237,28 +172,21 @@ class ArticleDetail(ScopedDetailView):
         return super().get_template_names()
 
 
-class ArticleFormView(ActionFormView):
-    model = Article
-    create_action = actions.do_create_article
-    update_action = actions.do_update_article
-    may_write = _writer("article")
-    success_url_name = "sd_article_detail"
-
-    def get_form_class(self) -> Any:
-        return ArticleEditForm if self.object else ArticleForm
-
-
-class ArticleActive(SetActiveView):
-    model, active_action, may_write, success_url_name = (
-        Article,
-        actions.do_set_article_active,
-        _writer("article"),
-        "sd_article_detail",
-    )
-
-
-class ArticleHistory(HistoryView):
-    model = Article
+articles = ModelViews(
+    Article,
+    "servicedesk/articles",
+    name="sd_article",
+    thing="article",
+    may_write=may_write,
+    list=_ArticleList,
+    detail=_ArticleDetail,
+    form={"form_class": ArticleForm},
+    edit_form_class=ArticleEditForm,
+    create_action=actions.do_create_article,
+    update_action=actions.do_update_article,
+    active_action=actions.do_set_article_active,
+)
+ArticleList, ArticleDetail, ArticleFormView, ArticleActive, ArticleHistory = articles.views()
 
 
 def article_suggestions(request: HttpRequest) -> HttpResponse:
