@@ -51,9 +51,10 @@ from samdrift.billing.tables import (
     SubscriptionTable,
     WorkTypeRateTable,
 )
-from samdrift.billing.views import _FINANCE_CREATES, is_finance
+from samdrift.billing.views import is_finance
 from samdrift.core.access import access_object
-from samdrift.core.views import ActionFormView, ScopedDetailView, ScopedListView, apply_validation_error
+from samdrift.core.crud import ModelViews
+from samdrift.core.views import ActionFormView, ScopedListView, apply_validation_error
 
 # --- finance screens: articles, subscriptions, charges, pools and keys, work-type rates ------
 
@@ -62,80 +63,46 @@ def _may_write(user: Any, obj: Any = None) -> bool:
     return is_finance(user)
 
 
-class ArticleList(ScopedListView):
-    model = Article
-    table_class = ArticleTable
-    filterset_class = ArticleFilter
-    title = gettext_lazy("Articles")
-    export_fields = ("code", "name", "unit_code", "unit_price", "revenue_account", "vat_rate", "active")
-    create_url_name = "article_create"
-    may_create = _FINANCE_CREATES
+# Each model's list, detail, form and history pages and their URLs come from core's ModelViews;
+# only what differs is declared here. Finance writes; the scoped layer decides who reads.
+
+articles = ModelViews(
+    Article,
+    "billing/articles",
+    may_write=_may_write,
+    list={
+        "table_class": ArticleTable,
+        "filterset_class": ArticleFilter,
+        "title": gettext_lazy("Articles"),
+        "export_fields": ("code", "name", "unit_code", "unit_price", "revenue_account", "vat_rate", "active"),
+    },
+    detail={"detail_fields": ("code", "name", "unit_code", "unit_price", "revenue_account", "vat_rate", "active")},
+    form={"form_class": ArticleForm},
+    edit_form_class=ArticleEditForm,
+    create_action=actions.do_create_article,
+    update_action=actions.do_update_article,
+)
+
+_PROFILE_FIELDS = ("owner", "default_cost_centre", "split_by_reference", "payment_days", "peppol_endpoint", "pdf_email")
+billing_profiles = ModelViews(
+    BillingProfile,
+    "billing/profiles",
+    may_write=_may_write,
+    list={
+        "table_class": BillingProfileTable,
+        "filterset_class": BillingProfileFilter,
+        "title": gettext_lazy("Billing profiles"),
+        "export_fields": _PROFILE_FIELDS,
+    },
+    detail={"detail_fields": _PROFILE_FIELDS},
+    form={"form_class": BillingProfileForm},
+    edit_form_class=BillingProfileEditForm,
+    create_action=actions.do_save_billing_profile,
+    update_action=actions.do_update_billing_profile,
+)
 
 
-class ArticleDetail(ScopedDetailView):
-    model = Article
-    detail_fields = ("code", "name", "unit_code", "unit_price", "revenue_account", "vat_rate", "active")
-    edit_url_name = "article_edit"
-    may_edit = staticmethod(_may_write)
-
-
-class ArticleFormView(ActionFormView):
-    model = Article
-    create_action = actions.do_create_article
-    update_action = actions.do_update_article
-    may_write = staticmethod(_may_write)
-    success_url_name = "article_detail"
-
-    def get_form_class(self) -> Any:
-        return ArticleEditForm if self.object else ArticleForm
-
-
-class BillingProfileList(ScopedListView):
-    """How each owner is invoiced; finance edits, an owner's viewers see their own."""
-
-    model = BillingProfile
-    table_class = BillingProfileTable
-    filterset_class = BillingProfileFilter
-    title = gettext_lazy("Billing profiles")
-    export_fields = (
-        "owner",
-        "default_cost_centre",
-        "split_by_reference",
-        "payment_days",
-        "peppol_endpoint",
-        "pdf_email",
-    )
-    create_url_name = "billingprofile_create"
-    may_create = _FINANCE_CREATES
-
-
-class BillingProfileDetail(ScopedDetailView):
-    model = BillingProfile
-    detail_fields = (
-        "owner",
-        "default_cost_centre",
-        "split_by_reference",
-        "payment_days",
-        "peppol_endpoint",
-        "pdf_email",
-    )
-    edit_url_name = "billingprofile_edit"
-    may_edit = staticmethod(_may_write)
-
-
-class BillingProfileFormView(ActionFormView):
-    model = BillingProfile
-    create_action = actions.do_save_billing_profile
-    update_action = actions.do_update_billing_profile
-    may_write = staticmethod(_may_write)
-    success_url_name = "billingprofile_detail"
-
-    def get_form_class(self) -> Any:
-        return BillingProfileEditForm if self.object else BillingProfileForm
-
-
-class SubscriptionList(ScopedListView):
-    model = Subscription
+class _SubscriptionList(ScopedListView):
     table_class = SubscriptionTable
     filterset_class = SubscriptionFilter
     select_related = ("owner", "cost_centre", "article")
@@ -151,87 +118,108 @@ class SubscriptionList(ScopedListView):
         "end",
         "external_ref",
     )
-    create_url_name = "subscription_create"
-    may_create = _FINANCE_CREATES
 
     def get_queryset(self) -> Any:
         return super().get_queryset().order_by("-id")  # the primary key serves every page
 
 
-class SubscriptionDetail(ScopedDetailView):
-    model = Subscription
-    detail_fields = (
-        "owner",
-        "cost_centre",
-        "article",
-        "description",
-        "monthly_price",
-        "start",
-        "end",
-        "external_ref",
-    )
-    edit_url_name = "subscription_edit"
-    may_edit = staticmethod(_may_write)
+subscriptions = ModelViews(
+    Subscription,
+    "billing/subscriptions",
+    may_write=_may_write,
+    list=_SubscriptionList,
+    detail={
+        "detail_fields": (
+            "owner",
+            "cost_centre",
+            "article",
+            "description",
+            "monthly_price",
+            "start",
+            "end",
+            "external_ref",
+        )
+    },
+    form={"form_class": SubscriptionForm},
+    edit_form_class=SubscriptionEditForm,
+    create_action=actions.do_create_subscription,
+    update_action=actions.do_update_subscription,
+)
 
+charges = ModelViews(
+    Charge,
+    "billing/charges",
+    may_write=_may_write,
+    list={
+        "table_class": ChargeTable,
+        "filterset_class": ChargeFilter,
+        "select_related": ("owner", "cost_centre", "article"),
+        "title": gettext_lazy("One-time charges"),
+        "export_fields": (
+            "charge_date",
+            "owner__name",
+            "cost_centre__code",
+            "article__code",
+            "description",
+            "quantity",
+            "unit_price",
+            "amount",
+            "external_ref",
+        ),
+    },
+    detail={
+        "detail_fields": (
+            "owner",
+            "cost_centre",
+            "article",
+            "description",
+            "charge_date",
+            "quantity",
+            "unit_price",
+            "amount",
+            "external_ref",
+        )
+    },
+    form={"form_class": ChargeForm},
+    edit_form_class=ChargeEditForm,
+    create_action=actions.do_create_charge,
+    update_action=actions.do_update_charge,
+)
 
-class SubscriptionFormView(ActionFormView):
-    model = Subscription
-    create_action = actions.do_create_subscription
-    update_action = actions.do_update_subscription
-    may_write = staticmethod(_may_write)
-    success_url_name = "subscription_detail"
+work_type_rates = ModelViews(
+    WorkTypeRate,
+    "billing/rates",
+    may_write=_may_write,
+    list={
+        "table_class": WorkTypeRateTable,
+        "select_related": ("article",),
+        "title": gettext_lazy("Hourly rates of work types"),
+        "export_fields": ("work_type", "valid_from", "article__code", "hourly_rate"),
+    },
+    detail={"detail_fields": ("work_type", "valid_from", "article", "hourly_rate")},
+    form={"form_class": WorkTypeRateForm},
+    edit_form_class=WorkTypeRateEditForm,
+    create_action=actions.do_save_work_type_rate,
+    update_action=actions.do_update_work_type_rate,
+)
 
-    def get_form_class(self) -> Any:
-        return SubscriptionEditForm if self.object else SubscriptionForm
-
-
-class ChargeList(ScopedListView):
-    model = Charge
-    table_class = ChargeTable
-    filterset_class = ChargeFilter
-    select_related = ("owner", "cost_centre", "article")
-    title = gettext_lazy("One-time charges")
-    export_fields = (
-        "charge_date",
-        "owner__name",
-        "cost_centre__code",
-        "article__code",
-        "description",
-        "quantity",
-        "unit_price",
-        "amount",
-        "external_ref",
-    )
-    create_url_name = "charge_create"
-    may_create = _FINANCE_CREATES
-
-
-class ChargeDetail(ScopedDetailView):
-    model = Charge
-    detail_fields = (
-        "owner",
-        "cost_centre",
-        "article",
-        "description",
-        "charge_date",
-        "quantity",
-        "unit_price",
-        "amount",
-        "external_ref",
-    )
-    edit_url_name = "charge_edit"
-    may_edit = staticmethod(_may_write)
-
-
-class ChargeFormView(ActionFormView):
-    model = Charge
-    create_action = actions.do_create_charge
-    update_action = actions.do_update_charge
-    may_write = staticmethod(_may_write)
-    success_url_name = "charge_detail"
-
-    def get_form_class(self) -> Any:
-        return ChargeEditForm if self.object else ChargeForm
+ArticleList, ArticleDetail, ArticleFormView = articles.list_view, articles.detail_view, articles.form_view
+BillingProfileList, BillingProfileDetail, BillingProfileFormView = (
+    billing_profiles.list_view,
+    billing_profiles.detail_view,
+    billing_profiles.form_view,
+)
+SubscriptionList, SubscriptionDetail, SubscriptionFormView = (
+    subscriptions.list_view,
+    subscriptions.detail_view,
+    subscriptions.form_view,
+)
+ChargeList, ChargeDetail, ChargeFormView = charges.list_view, charges.detail_view, charges.form_view
+WorkTypeRateList, WorkTypeRateDetail, WorkTypeRateFormView = (
+    work_type_rates.list_view,
+    work_type_rates.detail_view,
+    work_type_rates.form_view,
+)
 
 
 class CostPoolFormView(ActionFormView):
@@ -243,34 +231,6 @@ class CostPoolFormView(ActionFormView):
 
     def get_form_class(self) -> Any:
         return CostPoolEditForm if self.object else CostPoolForm
-
-
-class WorkTypeRateList(ScopedListView):
-    model = WorkTypeRate
-    table_class = WorkTypeRateTable
-    select_related = ("article",)
-    title = gettext_lazy("Hourly rates of work types")
-    export_fields = ("work_type", "valid_from", "article__code", "hourly_rate")
-    create_url_name = "worktyperate_create"
-    may_create = _FINANCE_CREATES
-
-
-class WorkTypeRateDetail(ScopedDetailView):
-    model = WorkTypeRate
-    detail_fields = ("work_type", "valid_from", "article", "hourly_rate")
-    edit_url_name = "worktyperate_edit"
-    may_edit = staticmethod(_may_write)
-
-
-class WorkTypeRateFormView(ActionFormView):
-    model = WorkTypeRate
-    create_action = actions.do_save_work_type_rate
-    update_action = actions.do_update_work_type_rate
-    may_write = staticmethod(_may_write)
-    success_url_name = "worktyperate_detail"
-
-    def get_form_class(self) -> Any:
-        return WorkTypeRateEditForm if self.object else WorkTypeRateForm
 
 
 def _figures_text(key: AllocationKey) -> str:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from samdrift.billing import finance_views, views
+from samdrift.core.crud import model_urls
 
 urlpatterns = [
     path("billing/periods/", views.PeriodList.as_view(), name="billingperiod_list"),
@@ -25,29 +26,16 @@ urlpatterns = [
     path("billing/pools/<int:pk>/edit/", finance_views.CostPoolFormView.as_view(), name="costpool_edit"),
     path("billing/pools/<int:pk>/keys/new/", finance_views.key_create, name="allocationkey_create"),
     path("billing/keys/<int:pk>/figures/", finance_views.key_figures, name="allocationkey_figures"),
-    path("billing/articles/", finance_views.ArticleList.as_view(), name="article_list"),
-    path("billing/articles/new/", finance_views.ArticleFormView.as_view(), name="article_create"),
-    path("billing/articles/<int:pk>/", finance_views.ArticleDetail.as_view(), name="article_detail"),
-    path("billing/articles/<int:pk>/edit/", finance_views.ArticleFormView.as_view(), name="article_edit"),
-    path("billing/profiles/", finance_views.BillingProfileList.as_view(), name="billingprofile_list"),
-    path("billing/profiles/new/", finance_views.BillingProfileFormView.as_view(), name="billingprofile_create"),
-    path("billing/profiles/<int:pk>/", finance_views.BillingProfileDetail.as_view(), name="billingprofile_detail"),
-    path("billing/profiles/<int:pk>/edit/", finance_views.BillingProfileFormView.as_view(), name="billingprofile_edit"),
-    path("billing/subscriptions/", finance_views.SubscriptionList.as_view(), name="subscription_list"),
-    path("billing/subscriptions/new/", finance_views.SubscriptionFormView.as_view(), name="subscription_create"),
-    path("billing/subscriptions/<int:pk>/", finance_views.SubscriptionDetail.as_view(), name="subscription_detail"),
-    path(
-        "billing/subscriptions/<int:pk>/edit/", finance_views.SubscriptionFormView.as_view(), name="subscription_edit"
-    ),
-    path("billing/charges/", finance_views.ChargeList.as_view(), name="charge_list"),
-    path("billing/charges/new/", finance_views.ChargeFormView.as_view(), name="charge_create"),
-    path("billing/charges/<int:pk>/", finance_views.ChargeDetail.as_view(), name="charge_detail"),
-    path("billing/charges/<int:pk>/edit/", finance_views.ChargeFormView.as_view(), name="charge_edit"),
-    path("billing/rates/", finance_views.WorkTypeRateList.as_view(), name="worktyperate_list"),
-    path("billing/rates/new/", finance_views.WorkTypeRateFormView.as_view(), name="worktyperate_create"),
-    path("billing/rates/<int:pk>/", finance_views.WorkTypeRateDetail.as_view(), name="worktyperate_detail"),
-    path("billing/rates/<int:pk>/edit/", finance_views.WorkTypeRateFormView.as_view(), name="worktyperate_edit"),
     path("billing/usage/import/", views.usage_import, name="billing_usage_import"),
     path("billing/reconciliation/", views.reconciliation, name="billing_reconciliation"),
     path("billing/trend/", views.trend, name="billing_trend"),
 ]
+
+# Finance's reference screens: each model's list, detail, form and history pages from core's ModelViews.
+urlpatterns += model_urls(
+    finance_views.articles,
+    finance_views.billing_profiles,
+    finance_views.subscriptions,
+    finance_views.charges,
+    finance_views.work_type_rates,
+)

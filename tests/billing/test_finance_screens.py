@@ -54,6 +54,14 @@ def test_finance_adds_and_edits_a_subscription_in_the_ui(billing: Billing, web: 
     sub.refresh_from_db()
     assert sub.monthly_price == Decimal("99.00") and sub.end == date(2026, 11, 20)
     assert AuditEvent.objects.filter(object_type="billing.subscription", object_id=str(sub.pk)).count() == 2
+    # Its history, linked from its page, shows who changed the price and from what to what.
+    history = reverse("subscription_history", args=[sub.pk])
+    assert history in client.get(sub.get_absolute_url()).content.decode()
+    shown = client.get(history).content.decode()
+    assert "89,00" in shown and "99,00" in shown, shown[shown.find("<tbody>") : shown.find("</tbody>")]
+    # The owner's own viewer reads it; another owner's viewer does not learn that it exists.
+    assert web(w.a.viewer).get(history).status_code == 200
+    assert web(w.b.viewer).get(history).status_code == 404
     # An end before the start is refused with a message, and nothing changes.
     response = client.post(
         reverse("subscription_edit", args=[sub.pk]),
