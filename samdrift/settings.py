@@ -306,6 +306,9 @@ SAMDRIFT_IMPORT_MAX_BYTES = int(os.environ.get("SAMDRIFT_IMPORT_MAX_BYTES", str(
 # Imports of up to this many rows run their dry run and commit in the request; larger ones run as
 # jobs with their progress shown (samdrift/core/importing.py).
 SAMDRIFT_IMPORT_SYNC_ROWS = int(os.environ.get("SAMDRIFT_IMPORT_SYNC_ROWS", "2000"))
+# A take-back partner's report of more rows than this is checked and applied by the worker while
+# its page shows progress (samdrift/circular/report_check.py); a smaller one in the request.
+SAMDRIFT_CIRCULAR_SYNC_ROWS = int(os.environ.get("SAMDRIFT_CIRCULAR_SYNC_ROWS", "300"))
 # A list export (CSV/XLSX) of up to this many rows is written in the request; a larger one runs as
 # a job with its progress shown, and the file is fetched from the job's page (samdrift/core/exports.py).
 SAMDRIFT_EXPORT_MAX_ROWS = int(os.environ.get("SAMDRIFT_EXPORT_MAX_ROWS", "5000"))

@@ -38,7 +38,6 @@ from samdrift.circular.report_apply import do_apply_report
 from samdrift.circular.report_files import (
     FIELDS,
     REQUIRED,
-    SYNC_ROWS,
     _header_and_body,
     parse_method,
     parse_outcome,
@@ -287,7 +286,7 @@ def check_report(
 
 
 def _runs_in_background(report: PartnerReport) -> bool:
-    return int((report.counts or {}).get("rows", 0)) > getattr(settings, "SAMDRIFT_CIRCULAR_SYNC_ROWS", SYNC_ROWS)
+    return int((report.counts or {}).get("rows", 0)) > settings.SAMDRIFT_CIRCULAR_SYNC_ROWS
 
 
 def _queue(

@@ -37,8 +37,6 @@ log = logging.getLogger(__name__)
 
 
 MAX_BYTES = 20 * 1024 * 1024
-# Larger reports are checked and applied by the worker while the page shows progress.
-SYNC_ROWS = 300
 
 FIELDS: dict[str, Any] = {
     "serial_number": gettext_lazy("Serial number"),

@@ -36,7 +36,6 @@ from samdrift.circular.report_files import (
     FIELDS,
     MAX_BYTES,
     REQUIRED,
-    SYNC_ROWS,
     clean_columns,
     do_set_report_columns,
     do_upload_report,
@@ -49,7 +48,7 @@ from samdrift.circular.report_files import (
 )
 
 __all__ = [
-    "ALIASES", "APPLY_VALUES", "CERTIFICATE_COLUMNS", "FIELDS", "MAX_BYTES", "REQUIRED", "SYNC_ROWS", "Parsed",
+    "ALIASES", "APPLY_VALUES", "CERTIFICATE_COLUMNS", "FIELDS", "MAX_BYTES", "REQUIRED", "Parsed",
     "Stale", "certificate_number", "check_may_close", "check_report", "clean_columns", "co2e_avoided",
     "co2e_factors", "do_apply_report", "do_resolve_line", "do_set_report_columns", "do_upload_report",
     "guess_columns", "headers_of", "missing_deadline", "parse_method", "parse_outcome", "parse_result",
