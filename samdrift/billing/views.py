@@ -47,6 +47,7 @@ from samdrift.billing.tables import (
 from samdrift.billing.units import unit_name
 from samdrift.core.access import access_object, may
 from samdrift.core.actions import do_record_export
+from samdrift.core.actionviews import ObjectActionView
 from samdrift.core.forms import bootstrapify
 from samdrift.core.jobs import progress_context
 from samdrift.core.views import ScopedListView
@@ -159,76 +160,56 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
 period_detail.model = BillingPeriod  # type: ignore[attr-defined]
 
 
-@require_POST
-@login_required
-def period_run(request: HttpRequest, pk: int) -> HttpResponse:
-    period = access_object(BillingPeriod, request.user, pk)
-    if not is_finance(request.user):
-        raise PermissionDenied
-    background = request.POST.get("background") == "1"
-    try:
-        run = actions.do_run_billing(period, actor=request.user, background=background)
-    except ValidationError as exc:
-        _errors(request, exc)
-        return HttpResponseRedirect(period.get_absolute_url())
-    if background:
-        return HttpResponseRedirect(run.get_absolute_url())
-    messages.success(request, _("The run is done: %(message)s.") % {"message": run.message})
-    return HttpResponseRedirect(period.get_absolute_url())
+class _FinanceAction(ObjectActionView):
+    """A POST that finance makes on a period or an invoice it can see."""
+
+    def allowed(self, user: Any, obj: Any) -> bool:
+        return is_finance(user)
 
 
-period_run.model = BillingPeriod  # type: ignore[attr-defined]
+class PeriodRun(_FinanceAction):
+    """Run (or re-run) billing for an open period, in the request or as a job with its progress."""
+
+    model = BillingPeriod
+
+    def perform(self, period: BillingPeriod, data: dict[str, Any]) -> Any:
+        background = self.request.POST.get("background") == "1"
+        run = actions.do_run_billing(period, actor=self.request.user, background=background)
+        if background:
+            return HttpResponseRedirect(run.get_absolute_url())
+        return _("The run is done: %(message)s.") % {"message": run.message}
 
 
-@require_POST
-@login_required
-def period_close(request: HttpRequest, pk: int) -> HttpResponse:
-    period = access_object(BillingPeriod, request.user, pk)
-    if not is_finance(request.user):
-        raise PermissionDenied
-    if request.POST.get("confirm") != "1":
-        messages.error(request, _("Confirm that the invoices are to be issued before closing the period."))
-        return HttpResponseRedirect(period.get_absolute_url())
-    if request.POST.get("background") == "1":  # the page's form: rendered and issued by the worker
+class PeriodClose(_FinanceAction):
+    """Issue the period's invoices (confirmed first); as a job from the page's form."""
+
+    model = BillingPeriod
+
+    def perform(self, period: BillingPeriod, data: dict[str, Any]) -> Any:
+        if self.request.POST.get("confirm") != "1":
+            raise ValidationError(_("Confirm that the invoices are to be issued before closing the period."))
+        if self.request.POST.get("background") == "1":  # the page's form: rendered and issued by the worker
+            job = actions.do_start_close_period(period, actor=self.request.user)
+            return HttpResponseRedirect(job.get_absolute_url())
         try:
-            job = actions.do_start_close_period(period, actor=request.user)
-        except ValidationError as exc:
-            _errors(request, exc)
-            return HttpResponseRedirect(period.get_absolute_url())
-        return HttpResponseRedirect(job.get_absolute_url())
-    try:
-        actions.do_close_period(period, actor=request.user)
-    except ValidationError as exc:
-        _errors(request, exc)
-        actions.do_check_period(period, actor=request.user)  # show which rule failed on which line
-    else:
-        messages.success(request, _("The period is closed and its invoices are issued."))
-    return HttpResponseRedirect(period.get_absolute_url())
+            actions.do_close_period(period, actor=self.request.user)
+        except ValidationError:
+            actions.do_check_period(period, actor=self.request.user)  # show which rule failed on which line
+            raise
+        return _("The period is closed and its invoices are issued.")
 
 
-period_close.model = BillingPeriod  # type: ignore[attr-defined]
-
-
-@require_POST
-@login_required
-def period_check(request: HttpRequest, pk: int) -> HttpResponse:
+class PeriodCheck(_FinanceAction):
     """Check every document of the period against the rules and show what fails, per line."""
-    period = access_object(BillingPeriod, request.user, pk)
-    if not is_finance(request.user):
-        raise PermissionDenied
-    try:
-        failed = actions.do_check_period(period, actor=request.user)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
+
+    model = BillingPeriod
+
+    def perform(self, period: BillingPeriod, data: dict[str, Any]) -> Any:
+        failed = actions.do_check_period(period, actor=self.request.user)
         if failed:
-            messages.error(request, _("%(count)s documents fail the rules.") % {"count": failed})
-        else:
-            messages.success(request, _("Every document passes the rules."))
-    return HttpResponseRedirect(period.get_absolute_url())
-
-
-period_check.model = BillingPeriod  # type: ignore[attr-defined]
+            messages.error(self.request, _("%(count)s documents fail the rules.") % {"count": failed})
+            return None
+        return _("Every document passes the rules.")
 
 
 @require_GET
@@ -447,22 +428,16 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 invoice_pdf.model = Invoice  # type: ignore[attr-defined]
 
 
-@require_POST
-@login_required
-def invoice_credit(request: HttpRequest, pk: int) -> HttpResponse:
-    invoice = access_object(Invoice, request.user, pk)
-    if not is_finance(request.user):
-        raise PermissionDenied
-    try:
-        note = actions.do_credit_invoice(invoice, actor=request.user, reason=request.POST.get("reason", "")[:300])
-    except ValidationError as exc:
-        _errors(request, exc)
-        return HttpResponseRedirect(invoice.get_absolute_url())
-    messages.success(request, _("Credit note %(number)s created.") % {"number": note.number})
-    return HttpResponseRedirect(note.get_absolute_url())
+class InvoiceCredit(_FinanceAction):
+    """Credit an issued invoice in full; the credit note's page follows."""
 
+    model = Invoice
 
-invoice_credit.model = Invoice  # type: ignore[attr-defined]
+    def perform(self, invoice: Invoice, data: dict[str, Any]) -> Any:
+        reason = self.request.POST.get("reason", "")[:300]
+        note = actions.do_credit_invoice(invoice, actor=self.request.user, reason=reason)
+        messages.success(self.request, _("Credit note %(number)s created.") % {"number": note.number})
+        return HttpResponseRedirect(note.get_absolute_url())
 
 
 @require_GET
