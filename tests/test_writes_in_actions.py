@@ -62,10 +62,11 @@ ALLOWED: dict[tuple[str, str], str] = {
     "stored (as a job stores its output); its issue is audited",
     ("circular/apps.py", "ready"): "the outbox's delivery time of a pickup order, machine state written by the outbox "
     "callback (as the purchase order's sent time is audited by ordering)",
-    # Session bookkeeping on login (which session keys a user holds, so deactivation can end them)
-    # and allauth's link row between a directory account and the user (the sign-in itself is audited
+    # allauth's link row between a directory account and the user (the sign-in itself is audited
     # by do_sign_in_with_directory).
     ("identity/sso.py", "pre_social_login"): "allauth's account link; the sign-in is audited by its action",
+    # Django's clearsessions, scheduled: sessions whose expiry has passed, which nobody can use.
+    ("tenancy/tasks.py", "clear_expired_sessions"): "expired sessions removed, not a change anyone made",
     # Insight's summary tables are derived data, rebuilt set-based by its refresh job (audited per refresh).
     ("insight/refresh.py", "refresh_owner_months"): "derived summary rows rebuilt by the refresh job",
     ("insight/demo.py", "*"): "demo data: 24 months of history",

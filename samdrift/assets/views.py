@@ -65,6 +65,7 @@ from samdrift.assets.tables import (
 )
 from samdrift.core.access import access_object
 from samdrift.core.actions import do_record_export
+from samdrift.core.actionviews import ObjectActionView
 from samdrift.core.forms import bootstrapify
 from samdrift.core.views import (
     ActionFormView,
@@ -237,40 +238,28 @@ def asset_check_out(request: HttpRequest, pk: int) -> HttpResponse:
 asset_check_out.model = Asset  # type: ignore[attr-defined]  # the object behind <pk>, for the isolation test
 
 
-@login_required
-@require_POST
-def asset_check_in(request: HttpRequest, pk: int) -> HttpResponse:
-    asset = _asset_for_write(request, pk)
-    try:
-        actions.do_check_in_asset(asset, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Checked in."))
-    return _back(asset)
+class _AssetAction(ObjectActionView):
+    """A POST on a device by someone who may change the owner's devices; back to the device."""
+
+    model = Asset
+
+    def allowed(self, user: Any, asset: Asset) -> bool:
+        return may_write(user, "asset", asset.owner_id)
 
 
-asset_check_in.model = Asset  # type: ignore[attr-defined]
+class AssetCheckIn(_AssetAction):
+    def perform(self, asset: Asset, data: dict[str, Any]) -> Any:
+        actions.do_check_in_asset(asset, actor=self.request.user)
+        return _("Checked in.")
 
 
-@login_required
-@require_POST
-def asset_status(request: HttpRequest, pk: int) -> HttpResponse:
-    asset = _asset_for_write(request, pk)
-    form = StatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a status."))
-        return _back(asset)
-    try:
-        actions.do_change_asset_status(asset, form.cleaned_data["status"], actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Status changed."))
-    return _back(asset)
-
-
-asset_status.model = Asset  # type: ignore[attr-defined]
+class AssetStatusChange(_AssetAction):
+    def perform(self, asset: Asset, data: dict[str, Any]) -> Any:
+        form = StatusForm(self.request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Choose a status."))
+        actions.do_change_asset_status(asset, form.cleaned_data["status"], actor=self.request.user)
+        return _("Status changed.")
 
 
 @login_required
@@ -372,20 +361,20 @@ def my_devices(request: HttpRequest) -> HttpResponse:
     return render(request, "assets/my_devices.html", {"assignments": assignments, "title": _("My devices")})
 
 
-@login_required
-@require_POST
-def accept_assignment(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = access_object(AssetAssignment, request.user, pk)
-    try:
-        actions.do_accept_asset_assignment(assignment, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Thank you, receipt confirmed."))
-    return HttpResponseRedirect(reverse("my_devices"))
+class AcceptAssignment(ObjectActionView):
+    """The person a device was lent to confirms receipt (the action checks that it is theirs)."""
 
+    model = AssetAssignment
 
-accept_assignment.model = AssetAssignment  # type: ignore[attr-defined]
+    def allowed(self, user: Any, assignment: AssetAssignment) -> bool:
+        return True  # whoever sees the assignment may try; do_accept_asset_assignment decides
+
+    def perform(self, assignment: AssetAssignment, data: dict[str, Any]) -> Any:
+        actions.do_accept_asset_assignment(assignment, actor=self.request.user)
+        return _("Thank you, receipt confirmed.")
+
+    def redirect_url(self, assignment: AssetAssignment) -> str:
+        return reverse("my_devices")
 
 
 # --- stale devices ---------------------------------------------------------------------------
