@@ -43,7 +43,7 @@ urlpatterns += [
     path("ordering/purchase-orders/<int:pk>/file/", views_purchasing.purchaseorder_file, name="purchaseorder_file"),
     path(
         "ordering/purchase-orders/<int:pk>/confirm/",
-        views_purchasing.purchaseorder_confirm,
+        views_purchasing.PurchaseOrderConfirm.as_view(),
         name="purchaseorder_confirm",
     ),
     path(
@@ -57,7 +57,9 @@ urlpatterns += [
         name="purchaseorder_deliver",
     ),
     path(
-        "ordering/purchase-orders/<int:pk>/resend/", views_purchasing.purchaseorder_resend, name="purchaseorder_resend"
+        "ordering/purchase-orders/<int:pk>/resend/",
+        views_purchasing.PurchaseOrderResend.as_view(),
+        name="purchaseorder_resend",
     ),
     path("ordering/lead-times/", views_purchasing.lead_time_report, name="ordering_lead_times"),
     path("ordering/joint-procurement/", views_purchasing.joint_procurement, name="ordering_joint_procurement"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from samdrift.core import cells
 from samdrift.core.access import access_object, scope_for
+from samdrift.core.actionviews import ObjectActionView
 from samdrift.core.roles import OPERATOR_ROLES
 from samdrift.core.views import (
     ScopedListView,
@@ -107,22 +108,24 @@ def purchaseorder_file(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
-@require_POST
-@_model(PurchaseOrder)
-def purchaseorder_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    po = access_object(PurchaseOrder, request.user, pk)
-    if not may_write(request.user, "purchasing", po.owner_id):
-        raise PermissionDenied
-    form = ConfirmForm(request.POST)
-    form.is_valid()
-    try:
-        purchasing.do_confirm_purchase_order(po, form.cleaned_data.get("supplier_reference", ""), actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The confirmation has been registered."))
-    return HttpResponseRedirect(po.get_absolute_url())
+class _PurchaseOrderAction(ObjectActionView):
+    """A POST on a purchase order by purchasing staff of its owner; back to the order."""
+
+    model = PurchaseOrder
+
+    def allowed(self, user: Any, po: PurchaseOrder) -> bool:
+        return may_write(user, "purchasing", po.owner_id)
+
+
+class PurchaseOrderConfirm(_PurchaseOrderAction):
+    """The supplier's confirmation, registered by hand (its reference optional)."""
+
+    def perform(self, po: PurchaseOrder, data: dict[str, Any]) -> Any:
+        form = ConfirmForm(self.request.POST)
+        form.is_valid()
+        reference = form.cleaned_data.get("supplier_reference", "")
+        purchasing.do_confirm_purchase_order(po, reference, actor=self.request.user)
+        return _("The confirmation has been registered.")
 
 
 @login_required
@@ -256,16 +259,10 @@ def purchaseorder_deliver(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(po.get_absolute_url())
 
 
-@login_required
-@require_POST
-@_model(PurchaseOrder)
-def purchaseorder_resend(request: HttpRequest, pk: int) -> HttpResponse:
-    po = access_object(PurchaseOrder, request.user, pk)
-    if not may_write(request.user, "purchasing", po.owner_id):
-        raise PermissionDenied
-    purchasing.do_resend_purchase_order(po, actor=request.user)
-    messages.success(request, _("The purchase order is being sent again."))
-    return HttpResponseRedirect(po.get_absolute_url())
+class PurchaseOrderResend(_PurchaseOrderAction):
+    def perform(self, po: PurchaseOrder, data: dict[str, Any]) -> Any:
+        purchasing.do_resend_purchase_order(po, actor=self.request.user)
+        return _("The purchase order is being sent again.")
 
 
 # --- reports -----------------------------------------------------------------------------------
