@@ -27,9 +27,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.faults.cluster import Cluster, pg_bin
+from tests.smtpserver import SmtpServer
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -45,43 +45,6 @@ TIMINGS = {
 
 IMPORT_TASK = "samdrift.core.tasks.run_import_job"
 SMTP_PORTS = range(56000, 56100)  # this test's port range
-
-
-class Smtp:
-    """A real SMTP server in this process that keeps the subject of every message it accepts."""
-
-    def __init__(self) -> None:
-        self.subjects: list[str] = []
-        self.port = self._free_port()
-        self.controller: Controller | None = None
-
-    @staticmethod
-    def _free_port() -> int:
-        import socket
-
-        for port in SMTP_PORTS:
-            with socket.socket() as probe:
-                try:
-                    probe.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-        raise RuntimeError("no free port in 56000-56099")
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        from email import message_from_bytes, policy
-
-        self.subjects.append(str(message_from_bytes(envelope.content, policy=policy.default)["subject"]))
-        return "250 Message accepted for delivery"
-
-    def start(self) -> None:
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
 
 
 class Driver:
@@ -209,7 +172,7 @@ def test_killed_workers_and_a_restarted_database_leave_nothing_stuck(cluster: Cl
     url = cluster.url("samdrift")
     logs = cluster.root / "logs"
     logs.mkdir()
-    smtp = Smtp()
+    smtp = SmtpServer(SMTP_PORTS)
     smtp.start()
     env = {
         **os.environ,
@@ -471,5 +434,5 @@ def test_killed_workers_and_a_restarted_database_leave_nothing_stuck(cluster: Cl
     finally:
         procs.stop_all()
         driver.close()
-        smtp.stop()
+        smtp.close()
     print(f"fault test took {time.monotonic() - started:.1f} s")

@@ -8,13 +8,10 @@ never repeated by the machine."""
 
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
-from email import message_from_bytes, policy
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -29,57 +26,16 @@ from samdrift.ordering import purchasing
 from samdrift.ordering.models import Order, PurchaseOrder
 from samdrift.servicedesk import actions as sd_actions
 from samdrift.servicedesk.models import Comment
+from tests.smtpserver import SmtpServer
 
 pytestmark = pytest.mark.django_db
 
 PORTS = range(8320, 8400)  # this branch's port range
 
 
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8320-8399")
-
-
-class Recorder:
-    """aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.received: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-
-class SmtpServer:
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.handler = Recorder()
-        self.controller: Controller | None = None
-
-    @property
-    def received(self) -> list[Any]:
-        return self.handler.received
-
-    def start(self) -> None:
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
 @pytest.fixture
 def smtp(settings: Any) -> Any:
-    server = SmtpServer(free_port())
+    server = SmtpServer(PORTS)
     server.start()
     settings.MAILERS = {
         "default": {
@@ -88,7 +44,7 @@ def smtp(settings: Any) -> Any:
         }
     }
     yield server
-    server.stop()
+    server.close()
 
 
 def later(minutes: float) -> Any:
@@ -350,3 +306,20 @@ def test_the_kicks_waiting_check_agrees_with_the_task_librarys_ready() -> None:
     # Both answers occur: the comparison is not trivially all-false.
     DBTaskResult.objects.all().delete()
     assert _send_waiting(send_outbox) is False
+
+
+def test_a_stopped_server_refuses_mail_and_keeps_its_port_from_other_tests(smtp: Any) -> None:
+    """The outage the tests above play is a real one: nobody else can answer on the port meanwhile."""
+    import smtplib
+    import socket
+
+    from tests.smtpserver import free_port
+
+    smtp.stop()
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", smtp.port), timeout=5):
+        pass
+    assert free_port(range(smtp.port, smtp.port + 1000)) != smtp.port
+    smtp.start()
+    with smtplib.SMTP("127.0.0.1", smtp.port, timeout=5) as client:
+        client.sendmail("a@example.se", ["b@example.se"], b"Subject: tillbaka\r\n\r\nHej")
+    assert smtp.subjects == ["tillbaka"]
