@@ -185,12 +185,22 @@ class Server(people_list.Server):
     """gunicorn as in bench/people_list.py, ready when the login page answers (/health/ also
     wants a task worker and the scheduler, which a benchmark does not run)."""
 
-    def __init__(self, env: dict[str, str], workers: int, port: int) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        workers: int,
+        port: int,
+        *,
+        app: str = "bench.http_querycount:application",
+        gunicorn: Path | None = None,
+        cwd: Path | None = None,
+    ) -> None:
+        """`app`, `gunicorn` and `cwd` serve another WSGI application (the peer, bench/peer_helpdesk.py)."""
         self.port = port or people_list.free_port()
-        gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        cmd = [gunicorn, "bench.http_querycount:application", "--workers", str(workers),
+        gunicorn = gunicorn or Path(sys.executable).parent / "gunicorn"
+        cmd = [str(gunicorn), app, "--workers", str(workers),
                "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "--log-level", "warning"]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, cwd=people_list.APP, env=env)
+        self.proc = subprocess.Popen(cmd, cwd=cwd or people_list.APP, env=env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

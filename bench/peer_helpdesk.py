@@ -88,8 +88,17 @@ sys.path.insert(0, str(ROOT))
 
 from bench import people_list  # noqa: E402
 from bench.benchdb import ensure_database  # noqa: E402
-from bench.http_servicedesk import WORDS, Request, Result, pct, print_table, run  # noqa: E402
-from bench.servicedesk_data import AGENT_REPLIES, NOTES, REQUESTER_REPLIES, _batches, _tsv, fill, text  # noqa: E402
+from bench.http_servicedesk import WORDS, Request, Result, Server, pct, print_table, run  # noqa: E402
+from bench.servicedesk_data import (  # noqa: E402
+    AGENT_REPLIES,
+    NOTES,
+    REQUESTER_REPLIES,
+    _batches,
+    _tsv,
+    drop_secondary_indexes,
+    fill,
+    text,
+)
 
 PEER = ROOT / "var" / "peer"
 VENV = PEER / "venv"
@@ -397,17 +406,7 @@ def load(url: str, tickets: int, *, seed: int = 2026, years: int = 3) -> dict[st
         agents = [r[0] for r in conn.execute("SELECT id FROM auth_user WHERE username = ANY(%s) ORDER BY id", [AGENTS])]
         ticket_cols = _columns(conn, "helpdesk_ticket")
         followup_cols = [c for c in _columns(conn, "helpdesk_followup") if c != "id"]
-        index_defs = [
-            (name, sql)
-            for table in ("helpdesk_ticket", "helpdesk_followup")
-            for name, sql in conn.execute(
-                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s AND NOT EXISTS ("
-                "SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
-                [table],
-            )
-        ]
-        for name, _ in index_defs:
-            conn.execute(f'DROP INDEX "{name}"')
+        index_defs = drop_secondary_indexes(conn, ("helpdesk_ticket", "helpdesk_followup"))
 
         now = datetime.now(UTC).replace(microsecond=0)
         first = now - timedelta(days=365 * years)
@@ -607,27 +606,12 @@ def facts(url: str) -> dict[str, Any]:
 
 
 # --- the server and the driver -----------------------------------------------------------------
-class Server(people_list.Server):
-    """gunicorn from the peer's venv serving the generated project; ready when the login page answers.
-    Stopped as Samdrift's (SIGTERM, then kill)."""
-
-    def __init__(self, url: str, workers: int, port: int) -> None:
-        self.port = port or people_list.free_port()
-        cmd = [str(VENV / "bin" / "gunicorn"), "peerdesk.benchwsgi:application", "--workers", str(workers),
-               "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "--log-level", "warning"]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, cwd=PROJECT, env=peer_env(url))
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if people_list.request(self.port, "/accounts/login/", {})[0] == 200:
-                    return
-            except OSError:
-                pass
-            if self.proc.poll() is not None:
-                raise SystemExit("gunicorn stopped while starting")
-            time.sleep(0.3)
-        self.stop()
-        raise SystemExit("gunicorn did not answer within 60 s")
+def peer_server(url: str, workers: int, port: int) -> Server:
+    """gunicorn from the peer's venv serving the generated project, started and stopped as Samdrift's."""
+    return Server(
+        peer_env(url), workers, port, app="peerdesk.benchwsgi:application", gunicorn=VENV / "bin" / "gunicorn",
+        cwd=PROJECT,
+    )  # fmt: skip
 
 
 # The columns the list page's DataTable declares (ticket_list.html, time spent and KB item on by
@@ -856,7 +840,7 @@ def main() -> None:
     chosen = {s.strip().replace("-", " ").lower() for s in args.only.split(",") if s.strip()}
     results: list[Result] = []
     steps: dict[str, list[dict[str, float]]] = {}
-    server = Server(args.database_url, args.workers, args.port)
+    server = peer_server(args.database_url, args.workers, args.port)
     try:
         headers = people_list.login(server.port, USER, PASSWORD)
         csrf = re.search(r"csrftoken=([^;]+)", headers["Cookie"]).group(1)  # type: ignore[union-attr]

@@ -54,6 +54,23 @@ MAILBOXES = ["registrator@", "ekonomi@", "kundtjanst@", "bygglov@", "rekrytering
 FOLDERS = ["Ekonomi", "Nämndhandlingar", "Personal", "Bygglov", "Skolans gemensamma"]
 
 
+def drop_secondary_indexes(conn: Any, tables: Any) -> list[tuple[str, str]]:
+    """Drop the tables' indexes that back no constraint; returns (name, definition) to build them
+    again after a bulk load (one sort each, not an index update per row)."""
+    index_defs = [
+        (name, sql)
+        for table in tables
+        for name, sql in conn.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s AND NOT EXISTS ("
+            "SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+            [table],
+        )
+    ]
+    for name, _ in index_defs:
+        conn.execute(f'DROP INDEX "{name}"')
+    return index_defs
+
+
 def printer(rnd: random.Random) -> str:
     return f"{rnd.choice(['KH', 'RH', 'BIB', 'OSK', 'VSK', 'SOC'])}-PR{rnd.randint(1, 40):02d}"
 
@@ -266,17 +283,7 @@ def load(url: str, tickets: int, *, seed: int = 2026, years: int = 3) -> dict[st
         ]
         start_id = conn.execute("SELECT COALESCE(max(id), 0) FROM servicedesk_ticket").fetchone()[0] + 1  # type: ignore[index]
         # Indexes out of the way while loading, built again afterwards (one sort each, not a million inserts).
-        index_defs = [
-            (name, sql)
-            for table in TICKET_INDEX_TABLES
-            for name, sql in conn.execute(
-                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s AND NOT EXISTS ("
-                "SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
-                [table],
-            )
-        ]
-        for name, _ in index_defs:
-            conn.execute(f'DROP INDEX "{name}"')
+        index_defs = drop_secondary_indexes(conn, TICKET_INDEX_TABLES)
 
         now = datetime.now(UTC).replace(microsecond=0)
         first = now - timedelta(days=365 * years)
