@@ -41,6 +41,8 @@ class ObjectActionView(LoginRequiredMixin, View):
 
     model: ClassVar[type[models.Model]]
     form_class: ClassVar[type[forms.Form] | None] = None
+    # What to say when the form is invalid; None lists each field's errors with its label.
+    invalid_message: ClassVar[Any] = None
     http_method_names: ClassVar[list[str]] = ["post"]  # type: ignore[misc]
     request: HttpRequest
 
@@ -61,6 +63,17 @@ class ObjectActionView(LoginRequiredMixin, View):
     def redirect_url(self, obj: Any) -> str:
         return str(obj.get_absolute_url())
 
+    def form_invalid(self, form: forms.Form, obj: Any) -> HttpResponse:
+        """Nothing was done: say why (the class's `invalid_message`, or each field's errors)."""
+        if self.invalid_message is not None:
+            messages.error(self.request, str(self.invalid_message))
+        else:
+            for field, errors in form.errors.items():
+                label = form.fields[field].label if field in form.fields else None
+                for error in errors:
+                    messages.error(self.request, f"{label}: {error}" if label else str(error))
+        return HttpResponseRedirect(self.redirect_url(obj))
+
     def post(self, request: HttpRequest, pk: Any) -> HttpResponse:
         obj = self.get_object(pk)
         if not self.allowed(request.user, obj):
@@ -69,11 +82,7 @@ class ObjectActionView(LoginRequiredMixin, View):
         if self.form_class is not None:
             form = self.form_class(request.POST, request.FILES or None, **self.form_kwargs(obj))
             if not form.is_valid():
-                for field, errors in form.errors.items():
-                    label = form.fields[field].label if field in form.fields else None
-                    for error in errors:
-                        messages.error(request, f"{label}: {error}" if label else str(error))
-                return HttpResponseRedirect(self.redirect_url(obj))
+                return self.form_invalid(form, obj)
             data = form.cleaned_data
         try:
             done = self.perform(obj, data)
