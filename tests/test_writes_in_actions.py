@@ -60,6 +60,9 @@ ALLOWED: dict[tuple[str, str], str] = {
         "ensure_rendered",
     ): "a certificate's PDF rendered once from its frozen report line and "
     "stored (as a job stores its output); its issue is audited",
+    # A preview invoice's PDF kept with the hash of the HTML it was laid out from: a cache of the
+    # layout (the same HTML always gives it again), not a change of the invoice.
+    ("billing/documents.py", "_keep_preview"): "a preview PDF's layout kept as a cache keyed by its HTML",
     ("circular/apps.py", "ready"): "the outbox's delivery time of a pickup order, machine state written by the outbox "
     "callback (as the purchase order's sent time is audited by ordering)",
     # allauth's link row between a directory account and the user (the sign-in itself is audited

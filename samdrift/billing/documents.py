@@ -1,7 +1,10 @@
 """Issued documents (utställda fakturor): rendered, checked and stored once, served as stored.
 
-A preview (an open period's invoice) is rendered on each download, marked PRELIMINÄR and without
-an OCR number. Issuing an invoice dates it, gives it its OCR number, renders its Peppol XML and PDF,
+A preview (an open period's invoice) is marked PRELIMINÄR and has no OCR number. Its PDF is kept
+with the SHA-256 of the HTML it was laid out from (`InvoicePreview`): a download renders the HTML
+(milliseconds) and serves the kept PDF when the HTML is the same, and lays it out again (seconds for
+hundreds of lines) only when something on it changed. The worker lays out every preview of a
+period after its billing run (`tasks.render_previews`), so finance rarely waits for one. Issuing an invoice dates it, gives it its OCR number, renders its Peppol XML and PDF,
 checks the XML against the UBL schema and every rule set in `data/schematron`, and stores both
 files with their SHA-256 (`InvoiceDocument`): downloads serve those bytes ever after, so a changed
 address or cost centre never changes a sent invoice.
@@ -13,11 +16,12 @@ import hashlib
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samdrift.billing import validation
-from samdrift.billing.models import BillingProfile, Invoice, InvoiceDocument
+from samdrift.billing.models import BillingProfile, Invoice, InvoiceDocument, InvoicePreview
 
 
 def payment_days(invoice: Invoice) -> int:
@@ -84,6 +88,7 @@ def issue(invoice: Invoice, day: date, *, pdf: bytes | None = None) -> InvoiceDo
     invoice.save(update_fields=["issue_date", "due_date", "ocr", "issued_at", "problems", "checked_at"])
     if pdf is None:
         pdf = invoice_pdf(invoice)
+    InvoicePreview.objects.filter(invoice_id=invoice.pk).delete()  # the issued document replaces it
     return InvoiceDocument.objects.create(
         invoice=invoice,
         owner_id=invoice.owner_id,
@@ -108,8 +113,56 @@ def xml_bytes(invoice: Invoice) -> bytes:
 
 
 def pdf_bytes(invoice: Invoice) -> bytes:
-    """The stored PDF of an issued invoice, or a preview (PRELIMINÄR, no OCR) rendered now."""
-    from samdrift.billing.pdf import invoice_pdf
-
+    """The stored PDF of an issued invoice, or its preview (PRELIMINÄR, no OCR number)."""
     document = stored(invoice)
-    return bytes(document.pdf) if document else invoice_pdf(invoice)
+    return bytes(document.pdf) if document else preview_pdf(invoice)
+
+
+def preview_pdf(invoice: Invoice) -> bytes:
+    """The preview PDF of an invoice not yet issued: the kept one when the invoice's HTML is what it
+    was laid out from, else laid out now and kept (replacing the old one)."""
+    return _preview(invoice)[0]
+
+
+def _preview(invoice: Invoice) -> tuple[bytes, bool]:
+    """The preview's bytes, and whether they were laid out now (False: the kept ones)."""
+    from samdrift.billing.pdf import layout_version, pdf_from_html, render_invoice_html
+
+    html = render_invoice_html(invoice)
+    key = hashlib.sha256(f"{layout_version()}\n{html}".encode()).hexdigest()
+    kept = InvoicePreview.objects.filter(invoice_id=invoice.pk, html_sha256=key).values_list("pdf", flat=True).first()
+    if kept is not None:
+        return bytes(kept), False
+    pdf = pdf_from_html(html)
+    _keep_preview(invoice, key, pdf)
+    return pdf, True
+
+
+def _keep_preview(invoice: Invoice, key: str, pdf: bytes) -> None:
+    """Keep a laid-out preview (a cache of the layout, not a change anyone made: no audit event).
+    Two processes laying out the same invoice at once both keep theirs; the last one stays."""
+    try:
+        with transaction.atomic():
+            updated = InvoicePreview.objects.filter(invoice_id=invoice.pk).update(
+                html_sha256=key, pdf=pdf, created=timezone.now()
+            )
+            if not updated:
+                InvoicePreview.objects.create(
+                    invoice_id=invoice.pk, owner_id=invoice.owner_id, html_sha256=key, pdf=pdf
+                )
+    except IntegrityError:  # the other process created it first; its bytes are as good
+        pass
+
+
+def render_previews(invoices: list[Invoice]) -> int:
+    """Lay out the preview PDF of each invoice not yet issued whose kept one is missing or stale;
+    the number laid out."""
+    laid_out = 0
+    for invoice in invoices:
+        if invoice.is_issued:
+            continue
+        try:
+            laid_out += _preview(invoice)[1]
+        except ValidationError:  # e.g. no operator details yet: the download says so when asked
+            continue
+    return laid_out

@@ -101,6 +101,20 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     return render_invoice_document(invoice).write_pdf()  # type: ignore[no-any-return]
 
 
+def pdf_from_html(html: str) -> bytes:
+    """PDF bytes laid out from the invoice HTML that `render_invoice_html` gave."""
+    import weasyprint
+
+    return weasyprint.HTML(string=html).render().write_pdf()  # type: ignore[no-any-return]
+
+
+def layout_version() -> str:
+    """What besides the HTML decides the PDF's bytes: the layout engine's version."""
+    import weasyprint
+
+    return f"weasyprint {weasyprint.__version__}"
+
+
 def document_text(document: Any) -> str:
     """All text of a laid-out WeasyPrint document, in reading order (tests and checks)."""
     parts: list[str] = []

@@ -37,7 +37,34 @@ def run_billing(run_id: int) -> dict[str, Any]:
             status=RunStatus.FAILED, message=str(exc)[:500], finished=timezone.now()
         )
         return {"run": run_id, "status": RunStatus.FAILED, "error": str(exc)}
+    render_previews.enqueue(run.period_id)
     return {"run": run_id, "status": run.status, "lines": run.line_count, "invoices": run.invoice_count}
+
+
+# Invoices laid out per task: a few seconds of work, after which the worker takes any other task
+# waiting (a close, an import) before the next batch of previews, which has the lowest priority.
+PREVIEWS_PER_TASK = 5
+PREVIEW_PRIORITY = -50
+
+
+@task(priority=PREVIEW_PRIORITY)
+def render_previews(period_id: int, after: str = "") -> dict[str, Any]:
+    """Lay out the preview PDFs of a period's invoices not yet issued (numbers after `after`), so
+    that finance downloads a kept one instead of waiting seconds for the layout of a long invoice.
+    Runs after each billing run; a few invoices per task, then queues itself for the rest."""
+    from samdrift.billing import documents
+    from samdrift.billing.models import Invoice
+
+    batch = list(
+        Invoice.objects.filter(period_id=period_id, issued_at__isnull=True, number__gt=after)
+        .select_related("owner", "period", "credited_invoice")
+        .order_by("number")[: PREVIEWS_PER_TASK + 1]
+    )
+    now, rest = batch[:PREVIEWS_PER_TASK], batch[PREVIEWS_PER_TASK:]
+    laid_out = documents.render_previews(now)
+    if rest:
+        render_previews.enqueue(period_id, now[-1].number)
+    return {"period": period_id, "invoices": len(now), "laid_out": laid_out, "more": bool(rest)}
 
 
 def _finish(job: Any, status: str, message: Any, **fields: Any) -> None:

@@ -25,6 +25,7 @@ from .invoices import Invoice as Invoice
 from .invoices import InvoiceDocument as InvoiceDocument
 from .invoices import InvoiceKind as InvoiceKind
 from .invoices import InvoiceLine as InvoiceLine
+from .invoices import InvoicePreview as InvoicePreview
 from .periods import BillingJob as BillingJob
 from .periods import BillingJobKind as BillingJobKind
 from .periods import BillingPeriod as BillingPeriod

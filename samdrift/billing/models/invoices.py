@@ -111,6 +111,28 @@ class InvoiceDocument(BillingOwnerScoped):
         return str(self.invoice)
 
 
+class InvoicePreview(BillingOwnerScoped):
+    """The last preview PDF (PRELIMINÄR) laid out for an invoice not yet issued, kept with the
+    SHA-256 of the HTML it was laid out from: the PDF is a pure function of that HTML, so the same
+    HTML serves the same bytes instead of seconds of layout, and any change to the invoice, its
+    lines, the owner's address or the operator's details gives other HTML and a new layout. A
+    cache, not a record: issuing stores the real document (InvoiceDocument) and the preview goes."""
+
+    invoice = models.OneToOneField(Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="preview")
+    owner = models.ForeignKey("tenancy.Owner", verbose_name=_("owner"), on_delete=models.CASCADE, related_name="+")
+    html_sha256 = models.CharField(_("HTML SHA-256"), max_length=64)
+    pdf = models.BinaryField(_("PDF"))
+    created = models.DateTimeField(_("laid out"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("invoice preview")
+        verbose_name_plural = _("invoice previews")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return str(self.invoice)
+
+
 class InvoiceLine(BillingOwnerScoped):
     """One line of an invoice, for one cost centre, with its source for drill-down."""
 
