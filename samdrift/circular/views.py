@@ -14,7 +14,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from samdrift.assets.models import Asset, Site
 from samdrift.circular import actions, certificates, reports
@@ -46,6 +45,7 @@ from samdrift.circular.models import (
 )
 from samdrift.circular.tables import BatchItemTable, BatchTable, PartnerTable
 from samdrift.core.access import access_object, may
+from samdrift.core.actionviews import ObjectActionView
 from samdrift.core.jobs import progress_context
 from samdrift.core.views import ActionFormView, ScopedListView
 from samdrift.tenancy.models import Owner
@@ -75,6 +75,13 @@ def _fail(request: HttpRequest, exc: ValidationError) -> None:
 def _staff_only(request: HttpRequest) -> None:
     if not is_staff(request.user):
         raise PermissionDenied
+
+
+class _StaffAction(ObjectActionView):
+    """A POST by take-back staff (administrators and technicians) on one object they can see."""
+
+    def allowed(self, user: Any, obj: Any) -> bool:
+        return is_staff(user)
 
 
 # --- partners and security officers --------------------------------------------------------------
@@ -234,61 +241,37 @@ def batch_add(request: HttpRequest, pk: int) -> HttpResponse:
     )  # fmt: skip
 
 
-@login_required
-@require_POST
-@_about(Batch)
-def batch_scan(request: HttpRequest, pk: int) -> HttpResponse:
+class BatchScan(_StaffAction):
     """Pack devices by their scanned labels (asset tags or serial numbers)."""
-    batch = access_object(Batch, request.user, pk)
-    _staff_only(request)
-    form = ScanForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Scan or type at least one label."))
-        return HttpResponseRedirect(batch.get_absolute_url())
-    try:
-        found, unknown = actions.find_labels(form.cleaned_data["labels"])
+
+    model = Batch
+    form_class = ScanForm
+    invalid_message = gettext_lazy("Scan or type at least one label.")
+
+    def perform(self, batch: Batch, data: dict[str, Any]) -> Any:
+        found, unknown = actions.find_labels(data["labels"])
         if unknown:
             raise ValidationError(
                 _("No device has these labels: %(labels)s. Nothing was packed.") % {"labels": ", ".join(unknown[:20])}
             )
-        added = actions.do_add_batch_items(
-            batch, found, actor=request.user, box=form.cleaned_data["box"], seal=form.cleaned_data["seal"]
-        )
-    except ValidationError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("%(n)s devices packed.") % {"n": len(added)})
-    return HttpResponseRedirect(batch.get_absolute_url())
+        added = actions.do_add_batch_items(batch, found, actor=self.request.user, box=data["box"], seal=data["seal"])
+        return _("%(n)s devices packed.") % {"n": len(added)}
 
 
-@login_required
-@require_POST
-@_about(Batch)
-def batch_order(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = access_object(Batch, request.user, pk)
-    _staff_only(request)
-    try:
-        actions.do_order_pickup(batch, actor=request.user)
-    except ValidationError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("The pickup order is on its way to the partner."))
-    return HttpResponseRedirect(batch.get_absolute_url())
+class BatchOrder(_StaffAction):
+    model = Batch
+
+    def perform(self, batch: Batch, data: dict[str, Any]) -> Any:
+        actions.do_order_pickup(batch, actor=self.request.user)
+        return _("The pickup order is on its way to the partner.")
 
 
-@login_required
-@require_POST
-@_about(Batch)
-def batch_advance(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = access_object(Batch, request.user, pk)
-    _staff_only(request)
-    try:
-        actions.do_advance_batch(batch, request.POST.get("status", ""), actor=request.user)
-    except ValidationError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("Saved."))
-    return HttpResponseRedirect(batch.get_absolute_url())
+class BatchAdvance(_StaffAction):
+    model = Batch
+
+    def perform(self, batch: Batch, data: dict[str, Any]) -> Any:
+        actions.do_advance_batch(batch, self.request.POST.get("status", ""), actor=self.request.user)
+        return _("Saved.")
 
 
 @login_required
@@ -324,69 +307,53 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )  # fmt: skip
 
 
-@login_required
-@require_POST
-@_about(BatchItem)
-def item_packing(request: HttpRequest, pk: int) -> HttpResponse:
-    item = access_object(BatchItem, request.user, pk)
-    _staff_only(request)
-    form = PackingForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_set_item_packing(item, form.cleaned_data, actor=request.user)
-        except ValidationError as exc:
-            _fail(request, exc)
-        else:
-            messages.success(request, _("Saved."))
-    return HttpResponseRedirect(item.get_absolute_url())
+class ItemPacking(_StaffAction):
+    model = BatchItem
+    form_class = PackingForm
+
+    def perform(self, item: BatchItem, data: dict[str, Any]) -> Any:
+        actions.do_set_item_packing(item, data, actor=self.request.user)
+        return _("Saved.")
 
 
-@login_required
-@require_POST
-@_about(BatchItem)
-def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    item = access_object(BatchItem, request.user, pk)
-    _staff_only(request)
-    batch = item.batch
-    try:
-        actions.do_remove_batch_item(item, actor=request.user)
-    except ValidationError as exc:
-        _fail(request, exc)
-        return HttpResponseRedirect(item.get_absolute_url())
-    messages.success(request, _("The device was taken out of the batch."))
-    return HttpResponseRedirect(batch.get_absolute_url())
+class ItemRemove(_StaffAction):
+    """Take a device out of its batch: back to the batch when done, to the device when refused."""
+
+    model = BatchItem
+
+    def perform(self, item: BatchItem, data: dict[str, Any]) -> Any:
+        batch = item.batch
+        actions.do_remove_batch_item(item, actor=self.request.user)
+        messages.success(self.request, _("The device was taken out of the batch."))
+        return HttpResponseRedirect(batch.get_absolute_url())
 
 
 # --- reports -------------------------------------------------------------------------------------
 
 
-@login_required
-@require_POST
-@_about(Batch)
-def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = access_object(Batch, request.user, pk, queryset=Batch.objects.select_related("partner"))
-    _staff_only(request)
-    form = UploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("Choose the partner's report file."))
-        return HttpResponseRedirect(batch.get_absolute_url())
-    upload = form.cleaned_data["file"]
-    if upload.size > reports.MAX_BYTES:
-        messages.error(request, _("The file is larger than 20 MB."))
-        return HttpResponseRedirect(batch.get_absolute_url())
-    try:
+class ReportUpload(_StaffAction):
+    """The partner's report file, uploaded from the batch page; checked at once if its columns are known."""
+
+    model = Batch
+    form_class = UploadForm
+    invalid_message = gettext_lazy("Choose the partner's report file.")
+
+    def get_object(self, pk: Any) -> Any:
+        return access_object(Batch, self.request.user, pk, queryset=Batch.objects.select_related("partner"))
+
+    def perform(self, batch: Batch, data: dict[str, Any]) -> Any:
+        upload = data["file"]
+        if upload.size > reports.MAX_BYTES:
+            raise ValidationError(_("The file is larger than 20 MB."))
         report = reports.do_upload_report(
-            batch, upload.name, upload.read(), actor=request.user, mapping=form.cleaned_data.get("mapping")
+            batch, upload.name, upload.read(), actor=self.request.user, mapping=data.get("mapping")
         )
-    except ValidationError as exc:
-        _fail(request, exc)
-        return HttpResponseRedirect(batch.get_absolute_url())
-    if all(name in report.columns for name in reports.REQUIRED):  # recognised: straight to the dry run
-        try:
-            reports.start_check(report, actor=request.user)
-        except ValidationError as exc:
-            _fail(request, exc)
-    return HttpResponseRedirect(report.get_absolute_url())
+        if all(name in report.columns for name in reports.REQUIRED):  # recognised: straight to the dry run
+            try:
+                reports.start_check(report, actor=self.request.user)
+            except ValidationError as exc:
+                _fail(self.request, exc)
+        return HttpResponseRedirect(report.get_absolute_url())
 
 
 def _report(request: HttpRequest, pk: int) -> PartnerReport:
@@ -430,54 +397,38 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-@_about(PartnerReport)
-def report_columns(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report(request, pk)
-    _staff_only(request)
-    try:
-        form = ColumnsForm(request.POST, headers=reports.headers_of(report), initial_columns={})
+class _ReportAction(_StaffAction):
+    """A POST on a partner's report (fetched with its batch and partner, as its page is)."""
+
+    model = PartnerReport
+
+    def get_object(self, pk: Any) -> Any:
+        return _report(self.request, pk)
+
+
+class ReportColumns(_ReportAction):
+    def perform(self, report: PartnerReport, data: dict[str, Any]) -> Any:
+        form = ColumnsForm(self.request.POST, headers=reports.headers_of(report), initial_columns={})
         if not form.is_valid():
             raise ValidationError(_("Choose a column for the serial number and the result."))
         report = reports.do_set_report_columns(
-            report, form.columns(), actor=request.user, save_as=form.cleaned_data["save_as"]
+            report, form.columns(), actor=self.request.user, save_as=form.cleaned_data["save_as"]
         )
-        reports.start_check(report, actor=request.user)
-    except ValidationError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("The columns are saved; the report is being checked."))
-    return HttpResponseRedirect(report.get_absolute_url())
+        reports.start_check(report, actor=self.request.user)
+        return _("The columns are saved; the report is being checked.")
 
 
-@login_required
-@require_POST
-@_about(PartnerReport)
-def report_check(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report(request, pk)
-    _staff_only(request)
-    try:
-        reports.start_check(report, actor=request.user)
-    except ValidationError as exc:
-        _fail(request, exc)
-    return HttpResponseRedirect(report.get_absolute_url())
+class ReportCheck(_ReportAction):
+    def perform(self, report: PartnerReport, data: dict[str, Any]) -> Any:
+        reports.start_check(report, actor=self.request.user)  # the page shows the result, or the progress
+        return None
 
 
-@login_required
-@require_POST
-@_about(PartnerReport)
-def report_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report(request, pk)
-    _staff_only(request)
-    try:
-        report = reports.start_apply(report, actor=request.user)
-    except ValidationError as exc:
-        _fail(request, exc)
-    else:
-        if report.status == ReportState.APPLIED:
-            messages.success(request, _("The report was applied."))
-    return HttpResponseRedirect(report.get_absolute_url())
+class ReportApply(_ReportAction):
+    def perform(self, report: PartnerReport, data: dict[str, Any]) -> Any:
+        report = reports.start_apply(report, actor=self.request.user)
+        # Applied in the request, or queued: then the page shows the progress.
+        return _("The report was applied.") if report.status == ReportState.APPLIED else None
 
 
 @login_required
@@ -492,21 +443,20 @@ def report_file(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
-@require_POST
-@_about(ReportLine)
-def line_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    line = access_object(ReportLine, request.user, pk)
-    _staff_only(request)
-    try:
+class LineResolve(_StaffAction):
+    model = ReportLine
+
+    def perform(self, line: ReportLine, data: dict[str, Any]) -> Any:
         reports.do_resolve_line(
-            line, request.POST.get("resolution", ""), note=request.POST.get("note", ""), actor=request.user
+            line,
+            self.request.POST.get("resolution", ""),
+            note=self.request.POST.get("note", ""),
+            actor=self.request.user,
         )
-    except ValidationError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("The line is resolved."))
-    return HttpResponseRedirect(reverse("circular_report_detail", args=[line.report_id]) + f"#line-{line.pk}")
+        return _("The line is resolved.")
+
+    def redirect_url(self, line: ReportLine) -> str:
+        return reverse("circular_report_detail", args=[line.report_id]) + f"#line-{line.pk}"
 
 
 # --- certificates and credits --------------------------------------------------------------------
@@ -525,24 +475,20 @@ def certificate_download(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
-@require_POST
-@_about(Certificate)
-def certificate_attach(request: HttpRequest, pk: int) -> HttpResponse:
-    cert = access_object(Certificate, request.user, pk)
-    _staff_only(request)
-    form = CertificateFileForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("Choose the partner's certificate file."))
-    else:
-        upload = form.cleaned_data["file"]
-        try:
-            certificates.do_attach_partner_certificate(cert, upload.name, upload.read(), actor=request.user)
-        except ValidationError as exc:
-            _fail(request, exc)
-        else:
-            messages.success(request, _("Saved."))
-    return HttpResponseRedirect(reverse("circular_item_detail", args=[cert.item_id]))
+class CertificateAttach(_StaffAction):
+    """The partner's own certificate file, kept beside ours; back to the device either way."""
+
+    model = Certificate
+    form_class = CertificateFileForm
+    invalid_message = gettext_lazy("Choose the partner's certificate file.")
+
+    def perform(self, cert: Certificate, data: dict[str, Any]) -> Any:
+        upload = data["file"]
+        certificates.do_attach_partner_certificate(cert, upload.name, upload.read(), actor=self.request.user)
+        return _("Saved.")
+
+    def redirect_url(self, cert: Certificate) -> str:
+        return reverse("circular_item_detail", args=[cert.item_id])
 
 
 @login_required

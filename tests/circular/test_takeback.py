@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -260,6 +261,62 @@ def test_closing_rule_and_who_may_run_take_back(world: Any) -> None:
         certificates.do_attach_partner_certificate(cert, "intyg.txt", b"hello", actor=world.technician)
     cert = certificates.do_attach_partner_certificate(cert, "intyg.pdf", b"%PDF-1.4 partner", actor=world.technician)
     assert cert.source == "partner" and cert.filename == "intyg.pdf"
+
+
+def _post(web: Any, user: Any, name: str, pk: int, data: Any = None) -> tuple[Any, list[str]]:
+    """POST as `user` from a fresh session (in English), with what the page then says."""
+    client = web(user)
+    client.cookies["django_language"] = "en"
+    response = client.post(reverse(name, args=[pk]), data or {})
+    return response, [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_the_take_back_buttons_act_refuse_who_only_looks_and_change_nothing_on_bad_input(world: Any, web: Any) -> None:
+    """Every button on the batch, device, report and certificate pages: 403 for someone who sees the
+    object but does not run take-back; a scan, an upload or a file missing or wrong changes nothing
+    and says why; a device packed by its label is taken out again, back to its batch."""
+    batch, cert = world.a.extra["circular_batch"], world.a.extra["circular_certificate"]
+    item = BatchItem.objects.filter(batch=batch).first()
+    report, line = world.a.extra["circular_report"], world.a.extra["circular_line"]
+    events = AuditEvent.objects.filter(object_type__startswith="circular.")
+    before = events.count()
+    finance = web(world.finance)  # sees every batch, device and report; runs none
+    for name, pk in [
+        *[(n, batch.pk) for n in ("circular_batch_scan", "circular_batch_order", "circular_batch_advance",
+                                  "circular_report_upload")],
+        *[(n, item.pk) for n in ("circular_item_packing", "circular_item_remove")],
+        *[(n, report.pk) for n in ("circular_report_columns", "circular_report_check", "circular_report_apply")],
+        ("circular_line_resolve", line.pk),
+        ("circular_certificate_attach", cert.pk),
+    ]:  # fmt: skip
+        assert finance.post(reverse(name, args=[pk]), {"status": "closed", "labels": "x"}).status_code == 403, name
+    viewer = web(world.a.viewer)  # sees the owner's own devices and certificates
+    assert viewer.post(reverse("circular_item_remove", args=[item.pk])).status_code == 403
+    assert viewer.post(reverse("circular_certificate_attach", args=[cert.pk])).status_code == 403
+
+    tech = world.technician
+    open_batch = actions.do_create_batch({"partner": world.extra["circular_partner"]}, actor=tech)
+    response, said = _post(web, tech, "circular_batch_scan", open_batch.pk, {"labels": ""})
+    assert response.url == open_batch.get_absolute_url() and said == ["Scan or type at least one label."]
+    _response, said = _post(web, tech, "circular_batch_scan", open_batch.pk, {"labels": "FINNS-INTE"})
+    assert said == ["No device has these labels: FINNS-INTE. Nothing was packed."]
+    response, said = _post(web, tech, "circular_report_upload", batch.pk)
+    assert response.url == batch.get_absolute_url() and said == ["Choose the partner's report file."]
+    response, said = _post(web, tech, "circular_certificate_attach", cert.pk)
+    assert response.url == reverse("circular_item_detail", args=[cert.item_id])
+    assert said == ["Choose the partner's certificate file."]
+    response, said = _post(web, tech, "circular_item_remove", item.pk)  # the batch has left
+    assert response.url == item.get_absolute_url() and BatchItem.objects.filter(pk=item.pk).exists()
+    assert said == ["Devices are removed only while the batch is being packed."]
+    assert events.count() == before + 1  # the open batch's creation, nothing else
+
+    asset = awaiting_erasure(world.a, world.extra["circular_model"], "SCAN-1", "SN-SCAN-1")
+    _response, said = _post(web, tech, "circular_batch_scan", open_batch.pk, {"labels": "SCAN-1", "box": "K9"})
+    packed = BatchItem.objects.get(batch=open_batch, asset=asset)
+    assert said == ["1 devices packed."] and packed.box == "K9"
+    response, said = _post(web, tech, "circular_item_remove", packed.pk)
+    assert response.url == open_batch.get_absolute_url() and said == ["The device was taken out of the batch."]
+    assert not BatchItem.objects.filter(pk=packed.pk).exists()
 
 
 def test_no_page_or_api_closes_a_device_without_its_certificate(world: Any, api: Any) -> None:

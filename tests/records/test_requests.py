@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
@@ -264,3 +265,50 @@ def test_the_officers_buttons_act_say_so_and_refuse_others(rw: Any, web: Any) ->
     response = officer.post(reverse("accessrequest_withdraw", args=[request.pk]), follow=True)
     request.refresh_from_db()
     assert request.status == "withdrawn" and "Begäran är återkallad." in response.content.decode()
+
+
+def _post(web: Any, user: Any, name: str, pk: int, data: Any = None) -> tuple[Any, list[str]]:
+    """POST as `user` from a fresh session (in English), with what the page then says."""
+    client = web(user)
+    client.cookies["django_language"] = "en"
+    response = client.post(reverse(name, args=[pk]), data or {})
+    return response, [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_the_request_and_marking_buttons_refuse_a_reader_and_change_nothing_on_bad_input(rw: Any, web: Any) -> None:
+    """Add, decide, mark, lift and attach: an admin reads them all but acts on none (403); a decision
+    without its choice, a marking without its ground and an attachment without its file change nothing,
+    say why and go back to the page they came from; a lift goes back to the records page it names."""
+    request = _request(rw)
+    item = actions.do_add_request_item(request, "servicedesk.ticket", rw.printer.pk, actor=rw.officer)
+    ground = SecrecyGround.objects.get(code="osl_31_16")
+    marking = actions.do_mark_secret(item.content_type, rw.printer.pk, ground, actor=rw.officer, field_name="subject")
+    case = actions.do_register_case({"subject": "Avtal om nätet", "counterparty": "Leverantör AB"}, actor=rw.officer)
+    before = AuditEvent.objects.filter(object_type__startswith="records.").count()
+    for name, pk in [
+        ("accessrequest_add", request.pk),
+        ("accessrequest_decide", request.pk),
+        ("requestitem_decide", item.pk),
+        ("requestitem_mark", item.pk),
+        ("secrecymarking_lift", marking.pk),
+        ("case_attach", case.pk),
+    ]:
+        response, _said = _post(web, rw.admin, name, pk, {"decision": "release", "ground": ground.pk})
+        assert response.status_code == 403, name
+
+    item_page = reverse("requestitem_detail", args=[item.pk])
+    response, said = _post(web, rw.officer, "requestitem_decide", item.pk, {"decision": ""})
+    assert response.url == item_page and said == ["Choose a decision."]
+    response, said = _post(web, rw.officer, "requestitem_mark", item.pk, {"field_name": "description"})
+    assert response.url == item_page and said == ["Choose a ground."]
+    response, said = _post(web, rw.officer, "case_attach", case.pk)
+    assert response.url == case.get_absolute_url() and said == ["Choose a file."]
+    assert AuditEvent.objects.filter(object_type__startswith="records.").count() == before
+    item.refresh_from_db()
+    assert item.decision == Decision.PENDING and not case.attachments.exists()
+
+    response, said = _post(web, rw.officer, "secrecymarking_lift", marking.pk, {"next": item_page})
+    marking.refresh_from_db()
+    assert response.url == item_page and said == ["The marking is lifted."] and marking.lifted_at is not None
+    response, said = _post(web, rw.officer, "secrecymarking_lift", marking.pk, {"next": "https://example.com/"})
+    assert response.url == reverse("records_plan") and said == ["The marking is already lifted."]

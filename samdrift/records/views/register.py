@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from samdrift.core.access import access_object
 from samdrift.core.actions import do_record_export
@@ -22,7 +22,7 @@ from samdrift.records.filters import CaseFilter
 from samdrift.records.forms import AttachmentForm, CaseForm
 from samdrift.records.models import Attachment, Case
 from samdrift.records.tables import CaseTable
-from samdrift.records.views.base import OfficerActionView, RecordsListView, _errors, _require_officer
+from samdrift.records.views.base import OfficerActionView, RecordsListView, _require_officer
 
 
 class CaseList(RecordsListView):
@@ -101,31 +101,14 @@ class CaseHold(OfficerActionView):
         return _("The register entry is under legal hold.") if hold else _("The legal hold is lifted.")
 
 
-case_close = CaseClose.as_view()
-case_hold = CaseHold.as_view()
+class CaseAttach(OfficerActionView):
+    model = Case
+    form_class = AttachmentForm
+    invalid_message = gettext_lazy("Choose a file.")
 
-
-@require_POST
-@login_required
-def case_attach(request: HttpRequest, pk: int) -> HttpResponse:
-    case = access_object(Case, request.user, pk)
-    _require_officer(request.user)
-    form = AttachmentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("Choose a file."))
-        return HttpResponseRedirect(case.get_absolute_url())
-    try:
-        actions.do_add_attachment(
-            case, form.cleaned_data["file"], actor=request.user, ground=form.cleaned_data["secrecy_ground"]
-        )
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("The file is added."))
-    return HttpResponseRedirect(case.get_absolute_url())
-
-
-case_attach.model = Case  # type: ignore[attr-defined]
+    def perform(self, case: Case, data: dict[str, Any]) -> str:
+        actions.do_add_attachment(case, data["file"], actor=self.request.user, ground=data["secrecy_ground"])
+        return _("The file is added.")
 
 
 @require_GET

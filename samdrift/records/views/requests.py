@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # public, not in the stubs
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from samdrift.core.access import access_object
 from samdrift.core.views import apply_validation_error
@@ -123,43 +123,30 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 request_detail.model = AccessRequest  # type: ignore[attr-defined]
 
 
-@require_POST
-@login_required
-def request_add(request: HttpRequest, pk: int) -> HttpResponse:
-    access_request = access_object(AccessRequest, request.user, pk)
-    _require_officer(request.user)
-    added = 0
-    for value in request.POST.getlist("record"):
-        label, _sep, object_id = value.partition(":")
-        try:
-            actions.do_add_request_item(access_request, label, object_id, actor=request.user)
-        except ValidationError as exc:
-            _errors(request, exc)
-        else:
-            added += 1
-    if added:
-        messages.success(request, _("%(count)s records added.") % {"count": added})
-    return HttpResponseRedirect(access_request.get_absolute_url())
+class RequestAdd(OfficerActionView):
+    """Add the records ticked among the search's hits; each one refused says why."""
+
+    model = AccessRequest
+
+    def perform(self, access_request: AccessRequest, data: dict[str, Any]) -> Any:
+        added = 0
+        for value in self.request.POST.getlist("record"):
+            label, _sep, object_id = value.partition(":")
+            try:
+                actions.do_add_request_item(access_request, label, object_id, actor=self.request.user)
+            except ValidationError as exc:
+                _errors(self.request, exc)
+            else:
+                added += 1
+        return _("%(count)s records added.") % {"count": added} if added else None
 
 
-request_add.model = AccessRequest  # type: ignore[attr-defined]
+class RequestDecide(OfficerActionView):
+    model = AccessRequest
 
-
-@require_POST
-@login_required
-def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    access_request = access_object(AccessRequest, request.user, pk)
-    _require_officer(request.user)
-    try:
-        actions.do_decide_request(access_request, actor=request.user)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("The decision is made."))
-    return HttpResponseRedirect(access_request.get_absolute_url())
-
-
-request_decide.model = AccessRequest  # type: ignore[attr-defined]
+    def perform(self, access_request: AccessRequest, data: dict[str, Any]) -> str:
+        actions.do_decide_request(access_request, actor=self.request.user)
+        return _("The decision is made.")
 
 
 class RequestWithdraw(OfficerActionView):
@@ -168,9 +155,6 @@ class RequestWithdraw(OfficerActionView):
     def perform(self, access_request: AccessRequest, data: dict[str, Any]) -> str:
         actions.do_withdraw_request(access_request, actor=self.request.user)
         return _("The request is withdrawn.")
-
-
-request_withdraw = RequestWithdraw.as_view()
 
 
 def _package_ready(request: HttpRequest, access_request: AccessRequest) -> bool:
@@ -249,31 +233,25 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 item_detail.model = RequestItem  # type: ignore[attr-defined]
 
 
-@require_POST
-@login_required
-def item_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    item = access_object(RequestItem, request.user, pk, queryset=RequestItem.objects.select_related("request"))
-    _require_officer(request.user)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a decision."))
-        return HttpResponseRedirect(reverse("requestitem_detail", args=[item.pk]))
-    try:
+class ItemDecide(OfficerActionView):
+    """Decide on one requested record: back to the request when done, to the record when not."""
+
+    model = RequestItem
+    form_class = DecisionForm
+    invalid_message = gettext_lazy("Choose a decision.")
+
+    def get_object(self, pk: Any) -> Any:
+        return access_object(RequestItem, self.request.user, pk, queryset=RequestItem.objects.select_related("request"))
+
+    def perform(self, item: RequestItem, data: dict[str, Any]) -> Any:
         actions.do_decide_item(
-            item,
-            form.cleaned_data["decision"],
-            actor=request.user,
-            grounds=list(form.cleaned_data["grounds"]),
-            reason=form.cleaned_data["reason"],
+            item, data["decision"], actor=self.request.user, grounds=list(data["grounds"]), reason=data["reason"]
         )
-    except ValidationError as exc:
-        _errors(request, exc)
-        return HttpResponseRedirect(reverse("requestitem_detail", args=[item.pk]))
-    messages.success(request, _("Decided: %(record)s.") % {"record": item.label})
-    return HttpResponseRedirect(item.request.get_absolute_url())
+        messages.success(self.request, _("Decided: %(record)s.") % {"record": item.label})
+        return HttpResponseRedirect(item.request.get_absolute_url())
 
-
-item_decide.model = RequestItem  # type: ignore[attr-defined]
+    def redirect_url(self, item: RequestItem) -> str:
+        return reverse("requestitem_detail", args=[item.pk])
 
 
 class ItemRemove(OfficerActionView):
@@ -290,52 +268,42 @@ class ItemRemove(OfficerActionView):
         return str(item.request.get_absolute_url())
 
 
-item_remove = ItemRemove.as_view()
-
-
-@require_POST
-@login_required
-def item_mark(request: HttpRequest, pk: int) -> HttpResponse:
+class ItemMark(OfficerActionView):
     """Mark a part of the requested record (or the whole record) as secret."""
-    item = access_object(RequestItem, request.user, pk, queryset=RequestItem.objects.select_related("content_type"))
-    _require_officer(request.user)
-    form = MarkForm(request.POST)
-    target = reverse("requestitem_detail", args=[item.pk])
-    if not form.is_valid():
-        messages.error(request, _("Choose a ground."))
-        return HttpResponseRedirect(target)
-    try:
+
+    model = RequestItem
+    form_class = MarkForm
+    invalid_message = gettext_lazy("Choose a ground.")
+
+    def get_object(self, pk: Any) -> Any:
+        return access_object(
+            RequestItem, self.request.user, pk, queryset=RequestItem.objects.select_related("content_type")
+        )
+
+    def perform(self, item: RequestItem, data: dict[str, Any]) -> str:
         actions.do_mark_secret(
             item.content_type,
             item.object_id,
-            form.cleaned_data["ground"],
-            actor=request.user,
-            field_name=form.cleaned_data["field_name"],
-            note=form.cleaned_data["note"],
+            data["ground"],
+            actor=self.request.user,
+            field_name=data["field_name"],
+            note=data["note"],
         )
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("Marked."))
-    return HttpResponseRedirect(target)
+        return _("Marked.")
+
+    def redirect_url(self, item: RequestItem) -> str:
+        return reverse("requestitem_detail", args=[item.pk])
 
 
-item_mark.model = RequestItem  # type: ignore[attr-defined]
+class MarkingLift(OfficerActionView):
+    """Lift a secrecy marking; back to the records page it was lifted from, else to the plan."""
 
+    model = SecrecyMarking
 
-@require_POST
-@login_required
-def marking_lift(request: HttpRequest, pk: int) -> HttpResponse:
-    marking = access_object(SecrecyMarking, request.user, pk)
-    _require_officer(request.user)
-    try:
-        actions.do_lift_marking(marking, actor=request.user)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("The marking is lifted."))
-    target = str(request.POST.get("next") or "")
-    return HttpResponseRedirect(target if target.startswith("/records/") else reverse("records_plan"))
+    def perform(self, marking: SecrecyMarking, data: dict[str, Any]) -> str:
+        actions.do_lift_marking(marking, actor=self.request.user)
+        return _("The marking is lifted.")
 
-
-marking_lift.model = SecrecyMarking  # type: ignore[attr-defined]
+    def redirect_url(self, marking: SecrecyMarking) -> str:
+        target = str(self.request.POST.get("next") or "")
+        return target if target.startswith("/records/") else reverse("records_plan")
