@@ -256,6 +256,15 @@ def test_grant_role_from_the_user_page(world: Any, web: Any) -> None:
     assert Membership.objects.filter(user=world.nobody, role=Role.ORDERER, owner=world.a.owner).exists()
 
 
+def test_grant_role_is_refused_to_non_admins_and_a_bad_choice_shows_the_form(world: Any, web: Any) -> None:
+    url = f"/users/{world.technician.pk}/grant-role/"  # a technician sees only themselves
+    assert web(world.technician).post(url, {"role": Role.ADMIN}).status_code == 403
+    response = web(world.admin).post(f"/users/{world.nobody.pk}/grant-role/", {"role": "no-such-role"})
+    assert response.status_code == 400
+    assert not Membership.objects.filter(user__in=[world.nobody, world.technician], role=Role.ADMIN).exists()
+    assert not Membership.objects.filter(user=world.nobody).exists()
+
+
 def test_deactivate_button_posts_through_the_action(world: Any, web: Any) -> None:
     response = web(world.admin).post(f"/cost-centres/{world.a.cost_centre.pk}/active/", {"active": "0"})
     assert response.status_code == 302

@@ -19,11 +19,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from samdrift.assets import imports
 from samdrift.assets.models import AssetImport, AssetImportMapping, AssetImportRow, AssetStatus, ImportState
 from samdrift.assets.permissions import may_write
+from samdrift.assets.views import AssetsAction
 from samdrift.core.access import access_object
 from samdrift.core.audit import record_event_now
 from samdrift.core.forms import bootstrapify
@@ -118,18 +119,17 @@ class MappingList(ScopedListView):
     title = gettext_lazy("Saved column mappings")
 
 
-@login_required
-@require_POST
-def mapping_delete(request: HttpRequest, pk: int) -> HttpResponse:
+class MappingDelete(AssetsAction):
     """Withdraw a saved mapping from the choices (past imports keep showing it)."""
-    mapping = access_object(AssetImportMapping, request.user, pk)
-    _require_importer(request, mapping.owner_id)
-    imports.do_set_import_mapping_active(mapping, False, actor=request.user)
-    messages.success(request, _("The mapping %(name)s was removed.") % {"name": mapping.name})
-    return HttpResponseRedirect(reverse("assetimportmapping_list"))
 
+    model = AssetImportMapping
 
-mapping_delete.model = AssetImportMapping  # type: ignore[attr-defined]
+    def perform(self, mapping: AssetImportMapping, data: dict[str, Any]) -> Any:
+        imports.do_set_import_mapping_active(mapping, False, actor=self.request.user)
+        return _("The mapping %(name)s was removed.") % {"name": mapping.name}
+
+    def redirect_url(self, mapping: AssetImportMapping) -> str:
+        return reverse("assetimportmapping_list")
 
 
 # --- upload ----------------------------------------------------------------------------------
@@ -357,42 +357,34 @@ def _batch_for_write(request: HttpRequest, pk: int) -> AssetImport:
     return batch
 
 
-@login_required
-@require_POST
-def check(request: HttpRequest, pk: int) -> HttpResponse:
+class _ImportAction(AssetsAction):
+    """A POST on an import by operator staff who may change its owner's devices; back to the import."""
+
+    model = AssetImport
+
+    def get_object(self, pk: Any) -> AssetImport:
+        return access_object(AssetImport, self.request.user, pk, queryset=AssetImport.objects.select_related("owner"))
+
+
+class ImportCheck(_ImportAction):
     """Run the dry run again (after fixing the data the file refers to, or after an error)."""
-    batch = _batch_for_write(request, pk)
-    try:
+
+    def perform(self, batch: AssetImport, data: dict[str, Any]) -> Any:
         imports.check_columns(batch, batch.columns)
-        imports.start_check(batch, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return HttpResponseRedirect(batch.get_absolute_url())
+        imports.start_check(batch, actor=self.request.user)
 
 
-check.model = AssetImport  # type: ignore[attr-defined]
-
-
-@login_required
-@require_POST
-def commit(request: HttpRequest, pk: int) -> HttpResponse:
+class ImportCommit(_ImportAction):
     """Confirm the import: every row is written, or none."""
-    batch = _batch_for_write(request, pk)
-    try:
-        batch = imports.start_commit(batch, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
+
+    def perform(self, batch: AssetImport, data: dict[str, Any]) -> Any:
+        batch = imports.start_commit(batch, actor=self.request.user)
         if batch.status == ImportState.COMMITTED:
-            messages.success(
-                request,
-                _("Imported: %(new)s new and %(changed)s changed.")
-                % {"new": batch.create_count, "changed": batch.update_count},
-            )
-    return HttpResponseRedirect(batch.get_absolute_url())
-
-
-commit.model = AssetImport  # type: ignore[attr-defined]
+            return _("Imported: %(new)s new and %(changed)s changed.") % {
+                "new": batch.create_count,
+                "changed": batch.update_count,
+            }
+        return None
 
 
 @login_required

@@ -7,22 +7,19 @@ from typing import Any
 import django_filters
 import django_tables2 as tables
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from samdrift.assets import licences
 from samdrift.assets.filters import _scoped
 from samdrift.assets.models import Asset, LicenceAssignment, LicenceEntitlement, LicenceKind, SoftwareProduct
 from samdrift.assets.permissions import may_write
 from samdrift.assets.tables import _attrs
-from samdrift.core.access import access_object
+from samdrift.assets.views import AssetsAction
 from samdrift.core.crud import ModelViews
 from samdrift.core.forms import bootstrapify
 from samdrift.core.pickers import SearchPicker
@@ -187,36 +184,24 @@ SoftwareProductList, SoftwareProductDetail, SoftwareProductFormView, SoftwarePro
 EntitlementList, EntitlementDetail, EntitlementFormView, EntitlementActive, EntitlementHistory = entitlements.views()
 
 
-@login_required
-@require_POST
-def assign_licence(request: HttpRequest, pk: int) -> HttpResponse:
-    entitlement = access_object(LicenceEntitlement, request.user, pk)
-    if not may_write(request.user, "asset", entitlement.owner_id):
-        raise PermissionDenied
-    form = AssignLicenceForm(request.POST)
-    back = HttpResponseRedirect(entitlement.get_absolute_url())
-    if not form.is_valid():
-        messages.error(request, _("Choose a person or give an asset tag."))
-        return back
-    person = asset = None
-    if form.cleaned_data["person"]:
-        person = Person.objects.for_user(request.user).filter(pk=form.cleaned_data["person"]).first()
-    if form.cleaned_data["asset_tag"]:
-        asset = (
-            Asset.objects.for_user(request.user)
-            .filter(owner_id=entitlement.owner_id, asset_tag=form.cleaned_data["asset_tag"])
-            .first()
-        )
-    try:
-        licences.do_assign_licence(entitlement, person=person, asset=asset, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Seat assigned."))
-    return back
+class AssignLicence(AssetsAction):
+    """A seat of the entitlement to a person or a device of its owner."""
 
+    model = LicenceEntitlement
+    form_class = AssignLicenceForm
+    invalid_message = gettext_lazy("Choose a person or give an asset tag.")
 
-assign_licence.model = LicenceEntitlement  # type: ignore[attr-defined]
+    def perform(self, entitlement: LicenceEntitlement, data: dict[str, Any]) -> Any:
+        user = self.request.user
+        person = asset = None
+        if data["person"]:
+            person = Person.objects.for_user(user).filter(pk=data["person"]).first()
+        if data["asset_tag"]:
+            asset = (
+                Asset.objects.for_user(user).filter(owner_id=entitlement.owner_id, asset_tag=data["asset_tag"]).first()
+            )
+        licences.do_assign_licence(entitlement, person=person, asset=asset, actor=user)
+        return _("Seat assigned.")
 
 
 @login_required

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import segno
 from django.conf import settings
@@ -238,13 +238,21 @@ def asset_check_out(request: HttpRequest, pk: int) -> HttpResponse:
 asset_check_out.model = Asset  # type: ignore[attr-defined]  # the object behind <pk>, for the isolation test
 
 
-class _AssetAction(ObjectActionView):
+class AssetsAction(ObjectActionView):
+    """A POST on one object of the assets app by someone who may change that kind of thing (`thing`,
+    see assets.permissions) of its owner; back to the object. The licence, Wi-Fi and import pages'
+    actions build on it too."""
+
+    thing: ClassVar[str] = "asset"
+
+    def allowed(self, user: Any, obj: Any) -> bool:
+        return may_write(user, self.thing, obj.owner_id)
+
+
+class _AssetAction(AssetsAction):
     """A POST on a device by someone who may change the owner's devices; back to the device."""
 
     model = Asset
-
-    def allowed(self, user: Any, asset: Asset) -> bool:
-        return may_write(user, "asset", asset.owner_id)
 
 
 class AssetCheckIn(_AssetAction):
@@ -523,64 +531,51 @@ class TriageDeviceDetail(ScopedDetailView):
         return context
 
 
-def _triage_for_write(request: HttpRequest, pk: int) -> TriageDevice:
-    device = access_object(TriageDevice, request.user, pk)
-    if not may_write(request.user, "triage", device.owner_id):
-        raise PermissionDenied
-    return device
+class _TriageAction(AssetsAction):
+    """Resolve an unmatched device (operator staff): on to the asset, or the form again saying what
+    was wrong (status 400)."""
+
+    model = TriageDevice
+    thing = "triage"
+
+    def form_again(self, form: Any, title: str) -> HttpResponse:
+        return render(self.request, "core/form.html", {"form": form, "title": title}, status=400)
 
 
-@login_required
-@require_POST
-def triage_create_asset(request: HttpRequest, pk: int) -> HttpResponse:
-    device = _triage_for_write(request, pk)
-    form = TriageCreateForm(request.POST, user=request.user)
-    if form.is_valid():
-        try:
-            asset = inventory.do_create_asset_from_triage(device, form.cleaned_data, actor=request.user)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("Asset created from the agent's report."))
-            return _back(asset)
-    return render(
-        request,
-        "core/form.html",
-        {"form": form, "title": _("New asset from %(device)s") % {"device": device}},
-        status=400,
-    )
-
-
-triage_create_asset.model = TriageDevice  # type: ignore[attr-defined]
-
-
-@login_required
-@require_POST
-def triage_link_asset(request: HttpRequest, pk: int) -> HttpResponse:
-    device = _triage_for_write(request, pk)
-    form = TriageLinkForm(request.POST)
-    if form.is_valid():
-        asset = (
-            Asset.objects.for_user(request.user)
-            .filter(owner_id=device.owner_id, asset_tag=form.cleaned_data["asset_tag"])
-            .first()
-        )
-        if asset is None:
-            form.add_error("asset_tag", _("No asset with this tag at the device's owner."))
-        else:
+class TriageCreateAsset(_TriageAction):
+    def perform(self, device: TriageDevice, data: dict[str, Any]) -> Any:
+        form = TriageCreateForm(self.request.POST, user=self.request.user)
+        if form.is_valid():
             try:
-                inventory.do_link_triage_device(device, asset, actor=request.user)
+                asset = inventory.do_create_asset_from_triage(device, form.cleaned_data, actor=self.request.user)
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
-                messages.success(request, _("Linked; the asset now has the agent's facts."))
+                messages.success(self.request, _("Asset created from the agent's report."))
                 return _back(asset)
-    return render(
-        request, "core/form.html", {"form": form, "title": _("Link %(device)s") % {"device": device}}, status=400
-    )
+        return self.form_again(form, _("New asset from %(device)s") % {"device": device})
 
 
-triage_link_asset.model = TriageDevice  # type: ignore[attr-defined]
+class TriageLinkAsset(_TriageAction):
+    def perform(self, device: TriageDevice, data: dict[str, Any]) -> Any:
+        form = TriageLinkForm(self.request.POST)
+        if form.is_valid():
+            asset = (
+                Asset.objects.for_user(self.request.user)
+                .filter(owner_id=device.owner_id, asset_tag=form.cleaned_data["asset_tag"])
+                .first()
+            )
+            if asset is None:
+                form.add_error("asset_tag", _("No asset with this tag at the device's owner."))
+            else:
+                try:
+                    inventory.do_link_triage_device(device, asset, actor=self.request.user)
+                except ValidationError as exc:
+                    apply_validation_error(form, exc)
+                else:
+                    messages.success(self.request, _("Linked; the asset now has the agent's facts."))
+                    return _back(asset)
+        return self.form_again(form, _("Link %(device)s") % {"device": device})
 
 
 # --- refresh forecast ------------------------------------------------------------------------

@@ -7,14 +7,9 @@ from typing import Any
 import django_filters
 import django_tables2 as tables
 from django import forms
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from samdrift.assets import wifi
 from samdrift.assets.filters import _scoped
@@ -29,7 +24,7 @@ from samdrift.assets.models import (
 )
 from samdrift.assets.permissions import may_write
 from samdrift.assets.tables import _attrs
-from samdrift.core.access import access_object
+from samdrift.assets.views import AssetsAction
 from samdrift.core.crud import ModelViews
 from samdrift.core.views import ScopedDetailView, ScopedModelForm
 from samdrift.tenancy.filters import SearchFilterSet
@@ -200,21 +195,17 @@ WifiStandardList, WifiStandardDetail, WifiStandardFormView, WifiStandardActive, 
 )
 
 
-@login_required
-@require_POST
-def record_check(request: HttpRequest, pk: int) -> HttpResponse:
-    check = access_object(WifiZoneCheck, request.user, pk)
-    if not may_write(request.user, "site", check.owner_id):
-        raise PermissionDenied
-    result = request.POST.get("result", "")
-    note = request.POST.get("note", "")[:300]
-    try:
-        wifi.do_record_wifi_check(check, result, note, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Checklist updated."))
-    return HttpResponseRedirect(check.zone.get_absolute_url())
+class RecordCheck(AssetsAction):
+    """One item of a zone's Wi-Fi checklist: its result and a note; back to the zone."""
 
+    model = WifiZoneCheck
+    thing = "site"
 
-record_check.model = WifiZoneCheck  # type: ignore[attr-defined]
+    def perform(self, check: WifiZoneCheck, data: dict[str, Any]) -> Any:
+        result = self.request.POST.get("result", "")
+        note = self.request.POST.get("note", "")[:300]
+        wifi.do_record_wifi_check(check, result, note, actor=self.request.user)
+        return _("Checklist updated.")
+
+    def redirect_url(self, check: WifiZoneCheck) -> str:
+        return str(check.zone.get_absolute_url())

@@ -14,7 +14,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from samdrift.core.access import access_object
 from samdrift.core.crud import ModelViews
@@ -46,7 +45,7 @@ from samdrift.ordering.models import (
 )
 from samdrift.ordering.permissions import may_write
 from samdrift.ordering.tables import AgreementTable, ApproverTable, PackageTable, ServiceTable, SupplierTable
-from samdrift.ordering.views import _model
+from samdrift.ordering.views import OrderingAction, _model
 
 SUPPLIER_FIELDS = ("name", "org_number", "contact_name", "email", "phone", "channel", "attachment_format", "active")
 APPROVER_FIELDS = ("owner", "cost_centre", "user", "level", "limit", "substitute", "away_from", "away_until", "active")
@@ -229,26 +228,22 @@ services = ModelViews(
 )
 
 
-@login_required
-@require_POST
-@_model(Service)
-def service_price(request: HttpRequest, pk: int) -> HttpResponse:
-    service = access_object(Service, request.user, pk)
-    if not may_write(request.user, "catalogue"):
-        raise PermissionDenied
-    form = ServicePriceForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_set_service_price(
-                service, form.cleaned_data["price"], form.cleaned_data["valid_from"], actor=request.user
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Saved."))
-    else:
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
-    return HttpResponseRedirect(service.get_absolute_url())
+class _CatalogueAction(OrderingAction):
+    """A POST on the catalogue by operator staff who may change it; back to the service or package."""
+
+    def allowed(self, user: Any, obj: Any) -> bool:
+        return may_write(user, "catalogue")
+
+
+class ServicePriceSet(_CatalogueAction):
+    """A new price of the service from a date."""
+
+    model = Service
+    form_class = ServicePriceForm
+
+    def perform(self, service: Service, data: dict[str, Any]) -> Any:
+        actions.do_set_service_price(service, data["price"], data["valid_from"], actor=self.request.user)
+        return _("Saved.")
 
 
 # --- client packages ---------------------------------------------------------------------------
@@ -290,37 +285,29 @@ packages = ModelViews(
 )
 
 
-@login_required
-@require_POST
-@_model(Package)
-def package_add_line(request: HttpRequest, pk: int) -> HttpResponse:
-    package = access_object(Package, request.user, pk)
-    if not may_write(request.user, "catalogue"):
-        raise PermissionDenied
-    form = PackageLineForm(request.POST, user=request.user)
-    if form.is_valid():
-        try:
-            actions.do_add_package_line(package, form.cleaned_data, actor=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Saved."))
-    else:
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
-    return HttpResponseRedirect(package.get_absolute_url())
+class PackageAddLine(_CatalogueAction):
+    model = Package
+    form_class = PackageLineForm
+
+    def form_kwargs(self, package: Package) -> dict[str, Any]:
+        return {"user": self.request.user}
+
+    def perform(self, package: Package, data: dict[str, Any]) -> Any:
+        actions.do_add_package_line(package, data, actor=self.request.user)
+        return _("Saved.")
 
 
-@login_required
-@require_POST
-@_model(PackageLine)
-def package_remove_line(request: HttpRequest, pk: int) -> HttpResponse:
-    line = access_object(PackageLine, request.user, pk)
-    if not may_write(request.user, "catalogue"):
-        raise PermissionDenied
-    package = line.package
-    actions.do_remove_package_line(line, actor=request.user)
-    messages.success(request, _("The line was removed."))
-    return HttpResponseRedirect(package.get_absolute_url())
+class PackageRemoveLine(_CatalogueAction):
+    """Take a line out of its package; back to the package."""
+
+    model = PackageLine
+
+    def perform(self, line: PackageLine, data: dict[str, Any]) -> Any:
+        actions.do_remove_package_line(line, actor=self.request.user)
+        return _("The line was removed.")
+
+    def redirect_url(self, line: PackageLine) -> str:
+        return str(line.package.get_absolute_url())
 
 
 # --- approvers ---------------------------------------------------------------------------------

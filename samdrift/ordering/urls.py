@@ -18,9 +18,13 @@ urlpatterns += [
         name="agreement_price_import",
     ),
     path("ordering/price-imports/<int:pk>/", catalogue_views.priceimport_detail, name="priceimport_detail"),
-    path("ordering/services/<int:pk>/price/", catalogue_views.service_price, name="service_price"),
-    path("ordering/packages/<int:pk>/lines/", catalogue_views.package_add_line, name="package_add_line"),
-    path("ordering/package-lines/<int:pk>/remove/", catalogue_views.package_remove_line, name="package_remove_line"),
+    path("ordering/services/<int:pk>/price/", catalogue_views.ServicePriceSet.as_view(), name="service_price"),
+    path("ordering/packages/<int:pk>/lines/", catalogue_views.PackageAddLine.as_view(), name="package_add_line"),
+    path(
+        "ordering/package-lines/<int:pk>/remove/",
+        catalogue_views.PackageRemoveLine.as_view(),
+        name="package_remove_line",
+    ),
     path("order/", views.order_shop, name="order_shop"),
     path("order/recipients/", views.recipient_search, name="order_recipient_search"),
     path("ordering/orders/", views.OrderList.as_view(), name="order_list"),
@@ -29,9 +33,9 @@ urlpatterns += [
     path("ordering/orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("ordering/orders/<int:pk>/decide/", views.OrderDecide.as_view(), name="order_decide"),
     path("ordering/orders/<int:pk>/cancel/", views.OrderCancel.as_view(), name="order_cancel"),
-    path("ordering/orders/<int:pk>/purchase/", views.order_purchase, name="order_purchase"),
+    path("ordering/orders/<int:pk>/purchase/", views.OrderPurchase.as_view(), name="order_purchase"),
     path("ordering/orders/<int:pk>/history/", views.OrderHistory.as_view(), name="order_history"),
-    path("ordering/order-lines/<int:pk>/hand-over/", views.orderline_hand_over, name="orderline_hand_over"),
+    path("ordering/order-lines/<int:pk>/hand-over/", views.OrderLineHandOver.as_view(), name="orderline_hand_over"),
     path("ordering/purchase-orders/", views_purchasing.PurchaseOrderList.as_view(), name="purchaseorder_list"),
     path("ordering/purchase-orders/run/", views_purchasing.purchase_approved, name="purchase_approved"),
     path(
@@ -53,7 +57,7 @@ urlpatterns += [
     ),
     path(
         "ordering/purchase-orders/<int:pk>/deliver/",
-        views_purchasing.purchaseorder_deliver,
+        views_purchasing.PurchaseOrderDeliver.as_view(),
         name="purchaseorder_deliver",
     ),
     path(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +19,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from samdrift.core.access import access_object, scope_for
 from samdrift.core.actionviews import ObjectActionView
@@ -42,6 +42,21 @@ def _model(model: Any) -> Any:
         return view
 
     return mark
+
+
+class OrderingAction(ObjectActionView):
+    """A POST on one object of the ordering pages; an invalid form is said in one message of its errors."""
+
+    def form_invalid(self, form: forms.Form, obj: Any) -> HttpResponse:
+        messages.error(self.request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return HttpResponseRedirect(self.redirect_url(obj))
+
+
+class PurchasingAction(OrderingAction):
+    """A POST by purchasing staff of the object's owner (orders, their lines, purchase orders)."""
+
+    def allowed(self, user: Any, obj: Any) -> bool:
+        return may_write(user, "purchasing", obj.owner_id)
 
 
 # --- the orderer's shop and orders -------------------------------------------------------------
@@ -274,33 +289,28 @@ class OrderCancel(ObjectActionView):
         return _("The order has been cancelled.")
 
 
-@login_required
-@require_POST
-@_model(Order)
-def order_purchase(request: HttpRequest, pk: int) -> HttpResponse:
-    order = access_object(Order, request.user, pk)
-    if not may_write(request.user, "purchasing", order.owner_id):
-        raise PermissionDenied
-    result = purchasing.bulk_create_purchase_orders(Order.objects.filter(pk=order.pk), actor=request.user)
-    if order.pk in result.refused:
-        messages.error(request, result.refused[order.pk])
-    else:
-        messages.success(request, _("%(n)s purchase order(s) created and sent.") % {"n": len(result.purchase_orders)})
-    return HttpResponseRedirect(order.get_absolute_url())
+class OrderPurchase(PurchasingAction):
+    """Purchase orders for this approved order now, without waiting for the hourly run."""
+
+    model = Order
+
+    def perform(self, order: Order, data: dict[str, Any]) -> Any:
+        result = purchasing.bulk_create_purchase_orders(Order.objects.filter(pk=order.pk), actor=self.request.user)
+        if order.pk in result.refused:
+            raise ValidationError(result.refused[order.pk])
+        return _("%(n)s purchase order(s) created and sent.") % {"n": len(result.purchase_orders)}
 
 
-@login_required
-@require_POST
-@_model(OrderLine)
-def orderline_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
-    line = access_object(OrderLine, request.user, pk)
-    if not may_write(request.user, "purchasing", line.owner_id):
-        raise PermissionDenied
-    try:
-        purchasing.do_hand_over_line(line, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return HttpResponseRedirect(reverse("order_detail", args=[line.order_id]))
+class OrderLineHandOver(PurchasingAction):
+    """The delivered device is with its recipient: the line is closed; back to the order."""
+
+    model = OrderLine
+
+    def perform(self, line: OrderLine, data: dict[str, Any]) -> Any:
+        purchasing.do_hand_over_line(line, actor=self.request.user)
+
+    def redirect_url(self, line: OrderLine) -> str:
+        return reverse("order_detail", args=[line.order_id])
 
 
 class OrderHistory(HistoryView):

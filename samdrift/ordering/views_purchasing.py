@@ -12,11 +12,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
-from django.views.decorators.http import require_POST
 
 from samdrift.core import cells
 from samdrift.core.access import access_object, scope_for
-from samdrift.core.actionviews import ObjectActionView
 from samdrift.core.roles import OPERATOR_ROLES
 from samdrift.core.views import (
     ScopedListView,
@@ -40,7 +38,7 @@ from samdrift.ordering.permissions import may_write
 from samdrift.ordering.tables import (
     PurchaseOrderTable,
 )
-from samdrift.ordering.views import _model
+from samdrift.ordering.views import PurchasingAction, _model
 
 
 # --- purchase orders ---------------------------------------------------------------------------
@@ -108,13 +106,10 @@ def purchaseorder_file(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-class _PurchaseOrderAction(ObjectActionView):
+class _PurchaseOrderAction(PurchasingAction):
     """A POST on a purchase order by purchasing staff of its owner; back to the order."""
 
     model = PurchaseOrder
-
-    def allowed(self, user: Any, po: PurchaseOrder) -> bool:
-        return may_write(user, "purchasing", po.owner_id)
 
 
 class PurchaseOrderConfirm(_PurchaseOrderAction):
@@ -199,36 +194,31 @@ def _check_context(rows: list[Any], error_count: int) -> dict[str, Any]:
     }
 
 
-@login_required
-@require_POST
-@_model(PurchaseOrder)
-def purchaseorder_deliver(request: HttpRequest, pk: int) -> HttpResponse:
-    po = access_object(PurchaseOrder, request.user, pk)
-    if not may_write(request.user, "purchasing", po.owner_id):
-        raise PermissionDenied
-    form = DeliveryForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
-        return HttpResponseRedirect(po.get_absolute_url())
-    try:
-        upload = form.cleaned_data.get("file")
+class PurchaseOrderDeliver(_PurchaseOrderAction):
+    """A delivery of units (typed, or a supplier's file), or with "Check the file" its report unit by
+    unit without registering anything."""
+
+    form_class = DeliveryForm
+
+    def perform(self, po: PurchaseOrder, data: dict[str, Any]) -> Any:
+        upload = data.get("file")
         if upload:
             rows = purchasing.parse_delivery_file(upload.read(), upload.name)
             units, filename = [(a, s) for _n, a, s in rows], upload.name
             numbers = [n for n, _a, _s in rows]
         else:
             units, numbers = [], []
-            for n, line in enumerate((form.cleaned_data.get("units") or "").splitlines(), start=1):
+            for n, line in enumerate((data.get("units") or "").splitlines(), start=1):
                 parts = line.replace(";", " ").split()
                 if parts:
                     units.append((parts[0], parts[1] if len(parts) > 1 else ""))
                     numbers.append(n)
             filename = ""
-        if "dry_run" in request.POST:
+        if "dry_run" in self.request.POST:
             # "Check the file": the report unit by unit; nothing is registered.
-            check = purchasing.check_delivery(po, units, actor=request.user, rows=numbers)
+            check = purchasing.check_delivery(po, units, actor=self.request.user, rows=numbers)
             return render(
-                request,
+                self.request,
                 "ordering/delivery_check.html",
                 {
                     "object": po,
@@ -236,27 +226,15 @@ def purchaseorder_deliver(request: HttpRequest, pk: int) -> HttpResponse:
                     "filename": filename,
                     # The typed units and the date stay; a file cannot be chosen again for the user.
                     "delivery_form": DeliveryForm(
-                        initial={
-                            "units": form.cleaned_data.get("units"),
-                            "delivered_on": form.cleaned_data["delivered_on"],
-                        }
+                        initial={"units": data.get("units"), "delivered_on": data["delivered_on"]}
                     ),
                     **_check_context(check.rows, check.error_count),
                 },
             )
         purchasing.do_register_delivery(
-            po,
-            units,
-            actor=request.user,
-            delivered_on=form.cleaned_data["delivered_on"],
-            filename=filename,
-            rows=numbers,
+            po, units, actor=self.request.user, delivered_on=data["delivered_on"], filename=filename, rows=numbers
         )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The delivery has been registered."))
-    return HttpResponseRedirect(po.get_absolute_url())
+        return _("The delivery has been registered.")
 
 
 class PurchaseOrderResend(_PurchaseOrderAction):

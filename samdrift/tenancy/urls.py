@@ -5,8 +5,8 @@ from samdrift.tenancy import import_views, views
 
 urlpatterns = [
     *model_urls(views.owners, views.org_units, views.cost_centres, views.people, views.users),
-    path("users/<int:pk>/grant-role/", views.grant_role, name="user_grant_role"),
-    path("memberships/<int:pk>/revoke/", views.revoke_role, name="membership_revoke"),
+    path("users/<int:pk>/grant-role/", views.GrantRole.as_view(), name="user_grant_role"),
+    path("memberships/<int:pk>/revoke/", views.RevokeRole.as_view(), name="membership_revoke"),
 ]
 
 # Imports of org units, cost centres and people (administrators only).

@@ -2,16 +2,14 @@
 
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
-from samdrift.core.access import access_object, scope_for
+from samdrift.core.access import scope_for
+from samdrift.core.actionviews import ObjectActionView
 from samdrift.core.crud import ModelViews
 from samdrift.core.roles import Role
 from samdrift.core.views import ScopedDetailView, apply_validation_error
@@ -216,39 +214,40 @@ PersonList, PersonDetail, PersonFormView, PersonActive, PersonHistory = people.v
 UserList, UserDetail, UserFormView, _no_active, UserHistory = users.views()
 
 
-@require_POST
-def grant_role(request: HttpRequest, pk: int) -> HttpResponse:
-    user = access_object(User, request.user, pk)
-    if not may_write(request.user, "membership"):
-        raise PermissionDenied
-    form = RoleGrantForm(request.POST)
-    form.fields["owner"].queryset = Owner.objects.for_user(request.user)  # type: ignore[attr-defined]
-    if form.is_valid():
-        try:
-            actions.do_grant_role(user, form.cleaned_data["role"], form.cleaned_data["owner"], actor=request.user)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-    if form.errors:
-        return render(request, "core/form.html", {"form": form, "title": _("Grant role")}, status=400)
-    messages.success(request, _("The role was granted."))
-    return HttpResponseRedirect(reverse("user_detail", args=[user.pk]))
+class _MembershipAction(ObjectActionView):
+    """A POST by someone who may grant and revoke roles; back to the user's page."""
+
+    def allowed(self, user: Any, obj: Any) -> bool:
+        return may_write(user, "membership")
 
 
-grant_role.model = User  # type: ignore[attr-defined]  # the object behind <pk>, for the isolation test
+class GrantRole(_MembershipAction):
+    """A role for the user, at an owner the granter sees (or at the operator); a refused grant shows
+    the form again with its reason (status 400)."""
+
+    model = User
+
+    def perform(self, user: User, data: dict[str, Any]) -> Any:
+        form = RoleGrantForm(self.request.POST)
+        form.fields["owner"].queryset = Owner.objects.for_user(self.request.user)  # type: ignore[attr-defined]
+        if form.is_valid():
+            try:
+                actions.do_grant_role(
+                    user, form.cleaned_data["role"], form.cleaned_data["owner"], actor=self.request.user
+                )
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+        if form.errors:
+            return render(self.request, "core/form.html", {"form": form, "title": _("Grant role")}, status=400)
+        return _("The role was granted.")
 
 
-@require_POST
-def revoke_role(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = access_object(Membership, request.user, pk)
-    if not may_write(request.user, "membership"):
-        raise PermissionDenied
-    try:
-        actions.do_revoke_role(membership, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The role was revoked."))
-    return HttpResponseRedirect(reverse("user_detail", args=[membership.user_id]))
+class RevokeRole(_MembershipAction):
+    model = Membership
 
+    def perform(self, membership: Membership, data: dict[str, Any]) -> Any:
+        actions.do_revoke_role(membership, actor=self.request.user)
+        return _("The role was revoked.")
 
-revoke_role.model = Membership  # type: ignore[attr-defined]
+    def redirect_url(self, membership: Membership) -> str:
+        return reverse("user_detail", args=[membership.user_id])

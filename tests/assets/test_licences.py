@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
@@ -117,3 +118,14 @@ def test_licence_api_assign_and_compliance(world: Any, api: Any) -> None:
         api(world.a.viewer).post(f"/api/v1/licences/{ent.pk}/assign/", {"person": world.a.employee.pk}).status_code
         == 403
     )
+
+
+def test_licence_page_assigns_a_seat_only_for_staff_and_says_what_is_missing(world: Any, web: Any) -> None:
+    ent = world.a.extra["entitlement"]
+    url = reverse("licenceentitlement_assign", args=[ent.pk])
+    before = ent.assignments.count()
+    assert web(world.a.viewer).post(url, {"person": world.a.employee.pk}).status_code == 403
+    response = web(world.technician).post(url, {"person": "not a number"})
+    assert response.status_code == 302 and response["Location"] == ent.get_absolute_url()
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["Välj en person eller ange ett inventarienummer."]
+    assert ent.assignments.count() == before

@@ -215,6 +215,26 @@ def test_triage_page_registers_the_device(world: Any, web: Any) -> None:
     assert "&lt;DEVICEID&gt;" in upload
 
 
+def test_triage_is_refused_to_who_may_not_resolve_and_a_bad_form_comes_back(world: Any, web: Any) -> None:
+    device = world.a.extra["triage"]
+    create = reverse("triagedevice_create_asset", args=[device.pk])
+    link = reverse("triagedevice_link", args=[device.pk])
+    # Finance sees unmatched devices but may not resolve them; owner users do not see them at all.
+    assert (
+        web(world.finance).post(create, {"asset_tag": "TRI-X", "model": world.a.extra["asset_model"].pk}).status_code
+        == 403
+    )
+    assert web(world.finance).post(link, {"asset_tag": world.a.extra["asset"].asset_tag}).status_code == 403
+    assert web(world.a.viewer).post(link, {"asset_tag": world.a.extra["asset"].asset_tag}).status_code == 404
+    client = web(world.technician)
+    response = client.post(create, {"asset_tag": "TRI-X"})
+    assert response.status_code == 400 and 'name="model"' in response.content.decode()
+    response = client.post(link, {"asset_tag": "NO-SUCH-TAG"})
+    assert response.status_code == 400
+    device.refresh_from_db()
+    assert device.resolved_asset_id is None and not Asset.objects.filter(asset_tag="TRI-X").exists()
+
+
 def test_a_pupils_name_is_hidden_from_those_who_may_not_see_pupils(world: Any, web: Any) -> None:
     laptop = make_assets(world, 1, "P")[0]
     actions.do_check_out_asset(laptop, world.a.pupil, actor=world.technician)

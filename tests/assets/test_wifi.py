@@ -76,6 +76,16 @@ def test_only_staff_record_checks_and_other_owners_see_nothing(world: Any) -> No
             access_object(model, world.a.viewer, world.b.extra[key].pk)
 
 
+def test_checklist_page_records_for_staff_and_refuses_owner_users(world: Any, web: Any) -> None:
+    check = world.a.extra["wifi_check"]
+    url = reverse("wifizonecheck_record", args=[check.pk])
+    assert web(world.a.viewer).post(url, {"result": "pass"}).status_code == 403
+    assert WifiZoneCheck.objects.get(pk=check.pk).result == check.result
+    response = web(world.technician).post(url, {"result": "fail", "note": "Trasig"})
+    assert response.status_code == 302 and response["Location"] == check.zone.get_absolute_url()
+    assert WifiZoneCheck.objects.get(pk=check.pk).result == "fail"
+
+
 def test_zones_through_the_api_with_checks_and_constant_queries(
     world: Any, api: Any, django_assert_max_num_queries: Any
 ) -> None:

@@ -7,12 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from samdrift.ordering import actions, purchasing
-from samdrift.ordering.models import AgreementArticle, Order, PriceImport, PurchaseOrder
+from samdrift.ordering.models import AgreementArticle, Order, PriceImport, PurchaseOrder, ServicePrice
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +117,28 @@ def test_price_list_dry_run_shows_new_changed_and_removed_and_never_edits_in_pla
         {"file": SimpleUploadedFile("kolumn.csv", b"a;b\n1;2\n"), "valid_from": day.isoformat()},
     )
     assert missing.status_code == 200 and "article_number" in missing.content.decode()
+
+
+def test_catalogue_and_purchasing_pages_refuse_who_may_not_and_bad_input_changes_nothing(world: Any, web: Any) -> None:
+    cat, a = world.extra["ordering"], world.a
+    service, package, line = cat["service"], cat["package"], cat["package_line"]
+    prices, lines = ServicePrice.objects.filter(service=service).count(), package.lines.count()
+    price = {"price": "300", "valid_from": actions.today().isoformat()}
+    # A technician sees the catalogue but may not change it; an orderer sees the order but may not buy.
+    technician = web(world.technician)
+    assert technician.post(reverse("service_price", args=[service.pk]), price).status_code == 403
+    assert technician.post(reverse("package_add_line", args=[package.pk]), {"service": service.pk}).status_code == 403
+    assert technician.post(reverse("package_remove_line", args=[line.pk])).status_code == 403
+    waiting = a.extra["ordering"]["waiting"]
+    assert web(a.orderer).post(reverse("order_purchase", args=[waiting.pk])).status_code == 403
+    assert web(a.orderer).post(reverse("orderline_hand_over", args=[a.extra["ordering"]["line"].pk])).status_code == 403
+    # Bad input: one message of the form's errors, back to the page, nothing written.
+    response = web(world.finance).post(reverse("service_price", args=[service.pk]), {**price, "price": "-1"})
+    assert response.status_code == 302 and response["Location"] == service.get_absolute_url()
+    assert len(list(get_messages(response.wsgi_request))) == 1
+    response = web(world.finance).post(reverse("package_add_line", args=[package.pk]), {"quantity": "0"})
+    assert response.status_code == 302 and response["Location"] == package.get_absolute_url()
+    assert ServicePrice.objects.filter(service=service).count() == prices and package.lines.count() == lines
 
 
 def test_orders_of_another_owner_never_show(world: Any, web: Any, api: Any) -> None:
