@@ -12,6 +12,7 @@ from itertools import batched
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.db import reset_queries, transaction
 
 from samdrift.core.audit import PendingEvent, record_events
@@ -326,6 +327,10 @@ def load_demo(
         # with fewer owners than the demo logins name, the last owner stands in
         return None if login.owner_index is None else owner_objs[min(login.owner_index, len(owner_objs) - 1)]
 
+    # Hashed once for every demo login: they share the published demo password, and each hash costs
+    # about a second of PBKDF2 (Django's production work factor), which every first `make run` paid
+    # a dozen times.
+    demo_hash = make_password(DEMO_PASSWORD)
     users = []
     for login in DEMO_LOGINS:
         owner = owner_of(login) or owner_objs[0]
@@ -347,7 +352,7 @@ def load_demo(
             email=person.email,
             person=person,
         )
-        user.set_password(DEMO_PASSWORD)
+        user.password = demo_hash
         users.append(user)
     users = _bulk(User, users)
     memberships = [
