@@ -314,6 +314,11 @@ def test_the_take_back_buttons_act_refuse_who_only_looks_and_change_nothing_on_b
     _response, said = _post(web, tech, "circular_batch_scan", open_batch.pk, {"labels": "SCAN-1", "box": "K9"})
     packed = BatchItem.objects.get(batch=open_batch, asset=asset)
     assert said == ["1 devices packed."] and packed.box == "K9"
+    # A box label longer than the field holds: nothing saved, and the page says which field and why.
+    response, said = _post(web, tech, "circular_item_packing", packed.pk, {"box": "B" * 41, "seal": "S1"})
+    packed.refresh_from_db()
+    assert response.url == packed.get_absolute_url() and packed.box == "K9" and packed.seal == ""
+    assert len(said) == 1 and said[0].startswith("Box: ") and "40" in said[0]
     response, said = _post(web, tech, "circular_item_remove", packed.pk)
     assert response.url == open_batch.get_absolute_url() and said == ["The device was taken out of the batch."]
     assert not BatchItem.objects.filter(pk=packed.pk).exists()
