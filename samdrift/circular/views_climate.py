@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 
 from samdrift.circular.models import BatchItem, Co2eFactor, ItemState, Outcome
 from samdrift.core import cells
-from samdrift.core.audit import record_event_now
-from samdrift.core.models import AuditEventType
+from samdrift.core.actions import do_record_export
 from samdrift.tenancy.models import Owner
 
 
@@ -76,8 +75,9 @@ def climate(request: HttpRequest) -> HttpResponse:
     rows = climate_rows(items)
     fmt = request.GET.get("export")
     if fmt in {"csv", "xlsx"}:
-        record_event_now(
-            request.user, "viewer", AuditEventType.EXPORTED, object_type="circular.batchitem",
+        do_record_export(
+            request.user, object_type="circular.batchitem",
+            owner_id=next((o.pk for o in owners if str(o.pk) == owner_id), None),
             extra={"format": fmt, "rows": len(rows), "report": "co2e", "owner": owner_id},
         )  # fmt: skip
         return _export(rows, fmt)

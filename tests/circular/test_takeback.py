@@ -37,6 +37,7 @@ from samdrift.circular.models import (
 from samdrift.circular.services import check_may_close
 from samdrift.circular.views_climate import climate_rows
 from samdrift.core.models import AuditEvent, OutgoingMessage
+from samdrift.core.roles import Role
 from samdrift.servicedesk.models import Ticket
 from tests.circular.samples.make_samples import NOT_ERASED, UNKNOWN, A, B
 from tests.worlds.circular import awaiting_erasure
@@ -470,3 +471,19 @@ def test_certificates_and_reports_are_disposed_of_under_the_plan(world: Any) -> 
     assert LossReport.objects.filter(pk=world.b.extra["circular_loss"].pk).exists()
     kept = PartnerReport.objects.get(pk=report.pk)
     assert bytes(kept.content) == b"" and kept.lines.exists()  # the lines stay: credits refer to them
+
+
+def test_the_climate_export_is_audited_in_the_exporters_role_and_only_in_a_trail_they_see(world: Any, web: Any) -> None:
+    """The CO2e export records who exported in which of their roles (it said "viewer" for everyone),
+    and lands in the trail of the owner asked for only when the exporter sees that owner."""
+    exported = AuditEvent.objects.filter(object_type="circular.batchitem", extra__report="co2e")
+    for user, owner, role, trail in [
+        (world.a.viewer, world.a.owner, Role.OWNER_VIEWER, world.a.owner.pk),
+        (world.a.viewer, world.b.owner, Role.OWNER_VIEWER, None),  # another owner's id: no rows, not B's trail
+        (world.finance, world.b.owner, Role.FINANCE, world.b.owner.pk),
+    ]:
+        response = web(user).get(reverse("circular_climate"), {"export": "csv", "owner": owner.pk})
+        assert response.status_code == 200
+        event = exported.order_by("-id").first()
+        assert event is not None and event.actor_id == user.pk
+        assert (event.actor_role, event.owner_id) == (role, trail), (user.username, owner.name)
