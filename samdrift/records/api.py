@@ -34,6 +34,16 @@ from samdrift.records.models import (
 from samdrift.tenancy.models import Person
 
 
+class CodeField(serializers.SlugRelatedField):
+    """A related row named by its code; a code with a NUL character (which PostgreSQL cannot hold
+    in text and would answer with an error) is refused like any unknown code."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
 class SecrecyGroundSerializer(serializers.ModelSerializer):
     class Meta:
         model = SecrecyGround
@@ -67,13 +77,11 @@ class RecordTypeSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(ScopedSerializer):
-    series = serializers.SlugRelatedField(
-        slug_field="code", queryset=Series.objects.filter(active=True), required=False
-    )
-    secrecy_ground = serializers.SlugRelatedField(
+    series = CodeField(slug_field="code", queryset=Series.objects.filter(active=True), required=False)
+    secrecy_ground = CodeField(
         slug_field="code", queryset=SecrecyGround.objects.filter(active=True), required=False, allow_null=True
     )
-    record_type = serializers.SlugRelatedField(
+    record_type = CodeField(
         slug_field="code", queryset=RecordType.objects.filter(active=True), required=False, allow_null=True
     )
     direction = serializers.ChoiceField(choices=Direction.choices, default=Direction.INCOMING)
@@ -166,7 +174,7 @@ class AddItemSerializer(serializers.Serializer):
 
 class DecideItemSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[c for c in Decision.values if c != Decision.PENDING])
-    grounds = serializers.SlugRelatedField(
+    grounds = CodeField(
         slug_field="code", queryset=SecrecyGround.objects.filter(active=True), many=True, required=False
     )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=5000)
@@ -310,7 +318,7 @@ class RequestItemViewSet(ReadOnlyScoped):
 
 
 class ArchiveExportSerializer(serializers.ModelSerializer):
-    record_type = serializers.SlugRelatedField(slug_field="code", queryset=RecordType.objects.all())
+    record_type = CodeField(slug_field="code", queryset=RecordType.objects.all())
     download = serializers.SerializerMethodField()
 
     class Meta:
