@@ -13,7 +13,7 @@ from django.urls import reverse
 from samdrift.core.audit_reading import mask_unreadable
 from samdrift.core.models import AuditEvent
 from samdrift.servicedesk import actions
-from samdrift.servicedesk.models import SecrecyGround
+from samdrift.servicedesk.models import TicketSecrecyGround
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def _confidential_ticket(world: Any) -> Any:
         actor=world.agent,
     )
     actions.do_update_ticket(
-        ticket, {"confidential": True, "secrecy_ground": SecrecyGround.PERSONNEL, "subject": SECRET + " II"},
+        ticket, {"confidential": True, "secrecy_ground": TicketSecrecyGround.PERSONNEL, "subject": SECRET + " II"},
         actor=world.agent,
     )  # fmt: skip
     return ticket

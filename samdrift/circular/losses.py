@@ -155,7 +155,7 @@ def _raise_incident(report: LossReport, contact: SecurityContact, *, actor: Any,
     confidential ticket for someone else, so theirs is opened by the system; the loss report's
     audit event names who reported it."""
     from samdrift.servicedesk.actions import do_create_ticket
-    from samdrift.servicedesk.models import Level, SecrecyGround
+    from samdrift.servicedesk.models import Level, TicketSecrecyGround
 
     asset = report.asset
     protected = [
@@ -186,7 +186,7 @@ def _raise_incident(report: LossReport, contact: SecurityContact, *, actor: Any,
             "impact": Level.HIGH,
             "urgency": Level.HIGH,
             "confidential": True,
-            "secrecy_ground": SecrecyGround.SECURITY,
+            "secrecy_ground": TicketSecrecyGround.SECURITY,
             "assets": [asset],
         },
         actor=actor if staff else None,

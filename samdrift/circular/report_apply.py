@@ -405,7 +405,7 @@ def _raise_incidents(report: PartnerReport, lines: list[ReportLine], *, actor: A
     if not lines:
         return
     from samdrift.servicedesk.actions import do_create_ticket
-    from samdrift.servicedesk.models import Level, SecrecyGround
+    from samdrift.servicedesk.models import Level, TicketSecrecyGround
 
     by_owner: dict[int, list[ReportLine]] = defaultdict(list)
     for ln in lines:
@@ -437,7 +437,7 @@ def _raise_incidents(report: PartnerReport, lines: list[ReportLine], *, actor: A
                 "impact": Level.HIGH,
                 "urgency": Level.HIGH,
                 "confidential": True,
-                "secrecy_ground": SecrecyGround.SECURITY,
+                "secrecy_ground": TicketSecrecyGround.SECURITY,
                 "assets": [ln.item.asset for ln in owner_lines],  # type: ignore[union-attr]
             },
             actor=actor,

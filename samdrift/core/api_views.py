@@ -14,6 +14,7 @@ from samdrift.core.actions import do_retry_outgoing_message
 from samdrift.core.api import ERRORS
 from samdrift.core.audit_reading import mask_unreadable
 from samdrift.core.filters import UtcDateTimeFilter
+from samdrift.core.labels import about_label
 from samdrift.core.models import AuditEvent, OutgoingMessage
 from samdrift.core.outbox import may_see_outbox
 
@@ -50,10 +51,15 @@ class AuditEventSerializer(serializers.ModelSerializer):
 class AuditEventFilter(django_filters.FilterSet):
     created_after = UtcDateTimeFilter(field_name="created", lookup_expr="gte")
     created_before = UtcDateTimeFilter(field_name="created", lookup_expr="lt")
+    object_type = django_filters.CharFilter(method="filter_object_type")
 
     class Meta:
         model = AuditEvent
         fields = ["owner", "actor", "event_type", "object_type", "object_id"]
+
+    def filter_object_type(self, queryset: Any, name: str, value: str) -> Any:
+        """A model's events under its current label and those it had before a rename (core.labels)."""
+        return about_label(queryset, value)
 
 
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):

@@ -13,19 +13,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 
 from samdrift.core.access import scope_for
+from samdrift.core.labels import model_for_label
 from samdrift.core.models import AuditEvent
 
 
 def _model(label: str) -> type[models.Model] | None:
-    try:
-        return apps.get_model(label)
-    except (LookupError, ValueError):
-        return None
+    return model_for_label(label)
 
 
 def _readable_ids(model: type[models.Model], scope: Any, object_ids: set[str]) -> set[str] | None:

@@ -41,6 +41,11 @@ from samdrift.core.views import (
 Declared = dict[str, Any] | type | None
 
 
+# Each model's list URL name, as its `ModelViews` named it (`sd_article_list` for the knowledge base):
+# where the breadcrumbs and a form's Cancel go back to.
+LIST_URL_NAMES: dict[type[Any], str] = {}
+
+
 class ModelViews:
     """The pages of one model. `list`, `detail` and `form` are each a dict of class attributes or a
     class to build on; `form=None` (with no actions) makes the model read-only in the UI."""
@@ -71,6 +76,7 @@ class ModelViews:
         else:  # a check of its own: may_write(user, obj=None)
             may_edit = may_create = staticmethod(may_write)
         n = self.name
+        LIST_URL_NAMES[model] = f"{n}_list"
         writes = create_action is not None or update_action is not None
         self.active = active_action is not None
         self.history = history

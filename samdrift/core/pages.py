@@ -16,6 +16,7 @@ from django_filters.views import FilterView
 from samdrift.core import operations
 from samdrift.core.access import scope_for
 from samdrift.core.audit_reading import mask_unreadable, related_names
+from samdrift.core.labels import about_label
 from samdrift.core.models import AuditEvent, AuditEventType
 from samdrift.core.roles import Role
 
@@ -42,7 +43,7 @@ def operations_page(request: HttpRequest) -> HttpResponse:
 
 class AuditFilter(django_filters.FilterSet):
     event_type = django_filters.ChoiceFilter(choices=AuditEventType.choices, label=_("Event"))
-    object_type = django_filters.CharFilter(label=_("Object type"))
+    object_type = django_filters.CharFilter(label=_("Object type"), method="filter_object_type")
     object_id = django_filters.CharFilter(label=_("Object id"))
     actor_label = django_filters.CharFilter(label=_("Actor"))
     created_after = django_filters.DateFilter(field_name="created", lookup_expr="date__gte", label=_("From"))
@@ -51,6 +52,10 @@ class AuditFilter(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields = ["event_type", "object_type", "object_id", "actor_label"]
+
+    def filter_object_type(self, queryset: Any, name: str, value: str) -> Any:
+        """A model's events under its current label and those it had before a rename (core.labels)."""
+        return about_label(queryset, value)
 
 
 class AuditSearch(LoginRequiredMixin, FilterView):

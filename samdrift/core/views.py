@@ -32,6 +32,7 @@ from samdrift.core.actions import do_record_export, do_start_export
 from samdrift.core.formats import format_number
 from samdrift.core.forms import bootstrapify
 from samdrift.core.jobs import progress_context
+from samdrift.core.labels import labels_of
 from samdrift.core.models import AuditEvent, ExportJob, ExportStatus
 from samdrift.core.paging import CURSOR_PARAM, seek_page
 
@@ -295,7 +296,7 @@ class HistoryView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         obj = access_object(self.model, request.user, pk)
-        events = AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("-id")[
+        events = AuditEvent.objects.filter(object_type__in=labels_of(type(obj)), object_id=str(obj.pk)).order_by("-id")[
             :200
         ]
         return render(request, "core/history.html", {"object": obj, "events": events})

@@ -28,12 +28,12 @@ from samdrift.servicedesk.filters import (
     desk_users,
 )
 from samdrift.servicedesk.models import (
-    Article,
     Attachment,
     Category,
     Channel,
     Comment,
     InboundMessage,
+    KnowledgeArticle,
     Mailbox,
     SavedView,
     SlaPolicy,
@@ -171,7 +171,7 @@ class SlaPolicyViewSet(ScopedViewSet):
 class ArticleViewSet(ScopedViewSet):
     """Knowledge-base articles; `?q=` searches (Swedish full text on PostgreSQL)."""
 
-    queryset = Article.objects.all()
+    queryset = KnowledgeArticle.objects.all()
     serializer_class = ArticleSerializer
     filterset_class = ArticleFilter
     create_action = actions.do_create_article

@@ -15,12 +15,12 @@ from samdrift.servicedesk.models import (
     OPEN_STATUSES,
     RUNNING_STATUSES,
     WAITING_STATUSES,
-    Article,
     ArticleVisibility,
     Category,
     Comment,
     InboundMessage,
     InboundStatus,
+    KnowledgeArticle,
     Mailbox,
     Priority,
     SlaPolicy,
@@ -153,7 +153,7 @@ class ArticleFilter(django_filters.FilterSet):
     visibility = django_filters.ChoiceFilter(choices=ArticleVisibility.choices, label=_("Visibility"))
 
     class Meta:
-        model = Article
+        model = KnowledgeArticle
         fields = ["q", "owner", "visibility"]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

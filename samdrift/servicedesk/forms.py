@@ -13,15 +13,15 @@ from samdrift.core.pickers import SearchPicker
 from samdrift.core.views import ScopedModelForm
 from samdrift.servicedesk.filters import desk_users
 from samdrift.servicedesk.models import (
-    Article,
     Category,
     CommentKind,
+    KnowledgeArticle,
     Mailbox,
-    SecrecyGround,
     SlaPolicy,
     Status,
     SupportGroup,
     Ticket,
+    TicketSecrecyGround,
     TicketType,
     WorkType,
 )
@@ -63,7 +63,7 @@ class CommentForm(_Plain):
     kind = forms.ChoiceField(label=_("Kind"), choices=CommentKind.choices, initial=CommentKind.REPLY)
     confidential = forms.BooleanField(label=_("Confidential"), required=False)
     secrecy_ground = forms.ChoiceField(
-        label=_("Secrecy ground"), choices=[("", "—"), *SecrecyGround.choices], required=False
+        label=_("Secrecy ground"), choices=[("", "—"), *TicketSecrecyGround.choices], required=False
     )
 
 
@@ -97,7 +97,7 @@ class ComposeForm(_Plain):
     )
     confidential = forms.BooleanField(label=_("Confidential"), required=False)
     secrecy_ground = forms.ChoiceField(
-        label=_("Secrecy ground"), choices=[("", "—"), *SecrecyGround.choices], required=False
+        label=_("Secrecy ground"), choices=[("", "—"), *TicketSecrecyGround.choices], required=False
     )
     # Left out (or empty): unchanged.
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices, required=False)
@@ -296,13 +296,13 @@ class SlaPolicyEditForm(ScopedModelForm):
 
 class ArticleForm(ScopedModelForm):
     class Meta:
-        model = Article
+        model = KnowledgeArticle
         fields = ["owner", "title", "body", "visibility", "category"]
 
 
 class ArticleEditForm(ScopedModelForm):
     class Meta:
-        model = Article
+        model = KnowledgeArticle
         fields = ["title", "body", "visibility", "category"]
 
 

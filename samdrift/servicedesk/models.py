@@ -73,8 +73,11 @@ WAITING_STATUSES = (Status.WAITING_REQUESTER, Status.WAITING_SUPPLIER)
 RUNNING_STATUSES = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS)
 
 
-class SecrecyGround(models.TextChoices):
-    """Grounds for secrecy under OSL (offentlighets- och sekretesslagen) that the desk meets."""
+class TicketSecrecyGround(models.TextChoices):
+    """Grounds for secrecy under OSL (offentlighets- och sekretesslagen) that the desk meets.
+
+    A fixed list for tickets and comments; the records officer's register keeps its own grounds as
+    rows (`records.SecrecyGround`)."""
 
     SECURITY = "osl_18_8", _("OSL 18 kap. 8 § (security measures)")
     PROCUREMENT = "osl_19_3", _("OSL 19 kap. 3 § (procurement)")
@@ -293,7 +296,9 @@ class Ticket(OwnerScopedModel):
         help_text=_("The devices the ticket is about: the requester's computer, a broken access point."),
     )
     confidential = models.BooleanField(_("confidential"), default=False)
-    secrecy_ground = models.CharField(_("secrecy ground"), max_length=12, choices=SecrecyGround.choices, blank=True)
+    secrecy_ground = models.CharField(
+        _("secrecy ground"), max_length=12, choices=TicketSecrecyGround.choices, blank=True
+    )
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
     )
@@ -422,7 +427,9 @@ class Comment(OwnerScopedModel):
         settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, blank=True, on_delete=models.PROTECT
     )
     confidential = models.BooleanField(_("confidential"), default=False)
-    secrecy_ground = models.CharField(_("secrecy ground"), max_length=12, choices=SecrecyGround.choices, blank=True)
+    secrecy_ground = models.CharField(
+        _("secrecy ground"), max_length=12, choices=TicketSecrecyGround.choices, blank=True
+    )
     author_person = models.ForeignKey(
         "tenancy.Person",
         verbose_name=_("from (by email)"),
@@ -553,13 +560,15 @@ class ArticleVisibility(models.TextChoices):
     INTERNAL = "internal", _("Internal (service desk only)")
 
 
-class Article(OwnerScopedModel):
+class KnowledgeArticle(OwnerScopedModel):
     """A knowledge-base article (kunskapsartikel) for one owner's users or for the desk only.
 
     Operator staff see every article; owner users, end users included, see the published public
     articles of their owner. A standard article is shared by creating it for each owner.
+    (Called `Article` until December 2026, beside billing's price-list `Article`.)
     """
 
+    FORMER_LABELS = ("servicedesk.article",)  # its audit events before the rename (core.labels)
     OWNER_VIEW_ROLES = frozenset({Role.OWNER_VIEWER, Role.ORDERER, Role.APPROVER, Role.END_USER})
 
     owner = models.ForeignKey("tenancy.Owner", verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+")

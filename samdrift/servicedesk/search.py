@@ -8,14 +8,14 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from samdrift.servicedesk.models import Article
+from samdrift.servicedesk.models import KnowledgeArticle
 
 MAX_WORDS = 8
 
 
 def search_articles(user: Any, query: str, *, limit: int = 10, queryset: QuerySet | None = None) -> QuerySet:
     """Articles the user may see that match `query`, best first."""
-    qs = queryset if queryset is not None else Article.objects.for_user(user)
+    qs = queryset if queryset is not None else KnowledgeArticle.objects.for_user(user)
     words = (query or "").split()[:MAX_WORDS]
     if not words:
         return qs.none()

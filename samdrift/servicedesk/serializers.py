@@ -7,12 +7,12 @@ from rest_framework import serializers
 from samdrift.core.api import ScopedSerializer, SharedChoiceField
 from samdrift.servicedesk.filters import desk_users
 from samdrift.servicedesk.models import (
-    Article,
     Attachment,
     Category,
     Comment,
     CommentKind,
     InboundMessage,
+    KnowledgeArticle,
     Mailbox,
     SlaPolicy,
     SupportGroup,
@@ -197,7 +197,7 @@ def plain(data: Any) -> dict[str, Any]:
 
 class ArticleSerializer(ScopedSerializer):
     class Meta:
-        model = Article
+        model = KnowledgeArticle
         fields = ["id", "owner", "title", "body", "visibility", "category", "active", "updated"]
         read_only_fields = ["active", "updated"]
 

@@ -8,7 +8,15 @@ from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from samdrift.servicedesk.models import Article, Category, InboundMessage, Mailbox, SlaPolicy, SupportGroup, Ticket
+from samdrift.servicedesk.models import (
+    Category,
+    InboundMessage,
+    KnowledgeArticle,
+    Mailbox,
+    SlaPolicy,
+    SupportGroup,
+    Ticket,
+)
 from samdrift.tenancy.tables import TABLE_ATTRS, YES_NO
 
 
@@ -169,9 +177,9 @@ class ArticleTable(tables.Table):
     active = tables.BooleanColumn(verbose_name=_("Published"), yesno=YES_NO)
 
     class Meta:
-        model = Article
+        model = KnowledgeArticle
         fields = ("title", "owner", "visibility", "category", "updated", "active")
-        attrs = {**TABLE_ATTRS, "aria-label": capfirst(Article._meta.verbose_name_plural)}
+        attrs = {**TABLE_ATTRS, "aria-label": capfirst(KnowledgeArticle._meta.verbose_name_plural)}
 
 
 class MailboxTable(tables.Table):

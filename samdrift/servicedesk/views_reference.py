@@ -31,8 +31,8 @@ from samdrift.servicedesk.forms import (
     SupportGroupForm,
 )
 from samdrift.servicedesk.models import (
-    Article,
     Category,
+    KnowledgeArticle,
     SlaPolicy,
     SupportGroup,
     Ticket,
@@ -173,7 +173,7 @@ class _ArticleDetail(ScopedDetailView):
 
 
 articles = ModelViews(
-    Article,
+    KnowledgeArticle,
     "servicedesk/articles",
     name="sd_article",
     thing="article",

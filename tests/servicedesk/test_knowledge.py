@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from samdrift.servicedesk import actions
-from samdrift.servicedesk.models import Article
+from samdrift.servicedesk.models import KnowledgeArticle
 from samdrift.servicedesk.search import search_articles
 from tests.servicedesk.conftest import events_for
 
@@ -25,11 +25,11 @@ def test_articles_are_audited_and_written_by_the_desk_only(world: Any) -> None:
 
 def test_end_users_see_their_owners_public_published_articles(world: Any) -> None:
     a = world.a
-    visible = set(Article.objects.for_user(a.end_user))
+    visible = set(KnowledgeArticle.objects.for_user(a.end_user))
     assert visible == {a.extra["sd_article"]}
     actions.do_set_article_active(a.extra["sd_article"], False, actor=world.agent)
-    assert not Article.objects.for_user(a.end_user).exists()
-    assert Article.objects.for_user(world.agent).count() == 4
+    assert not KnowledgeArticle.objects.for_user(a.end_user).exists()
+    assert KnowledgeArticle.objects.for_user(world.agent).count() == 4
 
 
 def test_search_finds_words_in_title_and_text_within_scope(world: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from samdrift.core.outbox import send_due
 from samdrift.servicedesk import actions
 from samdrift.servicedesk.calendar import STOCKHOLM
-from samdrift.servicedesk.models import SecrecyGround, Status, Ticket
+from samdrift.servicedesk.models import Status, Ticket, TicketSecrecyGround
 from samdrift.servicedesk.tasks import check_sla
 from samdrift.tenancy.actions import do_update_user
 from tests.servicedesk.conftest import events_for
@@ -137,7 +137,7 @@ def test_confidential_tickets_send_no_mail(
     world: Any, mailoutbox: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        ticket = open_ticket(world, confidential=True, secrecy_ground=SecrecyGround.SECURITY)
+        ticket = open_ticket(world, confidential=True, secrecy_ground=TicketSecrecyGround.SECURITY)
         actions.do_add_comment(ticket, "Hemligt svar", actor=world.agent)
     send_due()
     assert mailoutbox == []

@@ -13,7 +13,7 @@ from django.utils import timezone
 from samdrift.core.models import AuditEvent
 from samdrift.core.outbox import send_due
 from samdrift.servicedesk import actions
-from samdrift.servicedesk.models import Comment, CommentKind, SecrecyGround, Status, Ticket, TimeEntry
+from samdrift.servicedesk.models import Comment, CommentKind, Status, Ticket, TicketSecrecyGround, TimeEntry
 from tests.servicedesk.conftest import events_for
 
 
@@ -56,7 +56,7 @@ def test_priority_matrix_is_configurable(world: Any) -> None:
 def test_end_user_reports_only_for_themselves_and_cannot_mark_confidential(world: Any) -> None:
     a = world.a
     ticket = actions.do_create_ticket(
-        {"subject": "Hjälp", "confidential": True, "secrecy_ground": SecrecyGround.PERSONNEL, "impact": 1},
+        {"subject": "Hjälp", "confidential": True, "secrecy_ground": TicketSecrecyGround.PERSONNEL, "impact": 1},
         actor=a.end_user,
     )
     assert ticket.requester_id == a.end_user.person_id
@@ -180,13 +180,13 @@ def test_confidential_comments_need_a_ground_and_the_right_role(world: Any) -> N
         actions.do_add_comment(ticket, "Lösenord", actor=world.agent, confidential=True)
     with pytest.raises(PermissionDenied):
         actions.do_add_comment(
-            ticket, "x", actor=world.technician, confidential=True, secrecy_ground=SecrecyGround.SECURITY
+            ticket, "x", actor=world.technician, confidential=True, secrecy_ground=TicketSecrecyGround.SECURITY
         )
 
 
 def test_visibility_of_confidential_tickets_and_comments(world: Any) -> None:
     a = world.a
-    secret = new_ticket(world, confidential=True, secrecy_ground=SecrecyGround.PERSONNEL, requester=a.employee)
+    secret = new_ticket(world, confidential=True, secrecy_ground=TicketSecrecyGround.PERSONNEL, requester=a.employee)
     note = a.extra["sd_note"]
     reply = a.extra["sd_reply"]
     assert Ticket.objects.for_user(world.agent).filter(pk=secret.pk).exists()

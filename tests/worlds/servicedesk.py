@@ -8,7 +8,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from samdrift.servicedesk import actions, intake, saved_views
-from samdrift.servicedesk.models import CommentKind, SecrecyGround
+from samdrift.servicedesk.models import CommentKind, TicketSecrecyGround
 
 
 def _owner_rows(world: Any, ow: Any) -> None:
@@ -40,7 +40,7 @@ def _owner_rows(world: Any, ow: Any) -> None:
         actor=agent,
         kind=CommentKind.NOTE,
         confidential=True,
-        secrecy_ground=SecrecyGround.SECURITY,
+        secrecy_ground=TicketSecrecyGround.SECURITY,
     )
     entry = actions.do_log_time(ticket, 30, actor=agent, note=f"Felsökning {m}")
     link = actions.do_link_tickets(ticket, own, actor=agent)

@@ -11,6 +11,7 @@ from django.db.models import DecimalField
 from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.translation import gettext as _
 
+from samdrift.core.crud import LIST_URL_NAMES
 from samdrift.core.formats import format_money, format_number
 from samdrift.core.forms import bootstrapify
 from samdrift.core.links import may_view, may_view_any, url_for
@@ -36,12 +37,18 @@ def verbose_name(obj: Any) -> str:
 def list_url(obj: Any) -> str:
     """The URL of the list page of the object's model (`person_list`), or '' when there is none.
 
-    Two apps may have models of the same name (billing's and the knowledge base's `Article`), so
-    a candidate URL counts only when its view lists this very model."""
+    The name its `ModelViews` gave it comes first; otherwise a candidate URL counts only when its
+    view lists this very model (another app may have a model of the same name)."""
     meta = getattr(obj, "_meta", None)
     if meta is None:
         return ""
-    for name in (f"{meta.model_name}_list", f"sd_{meta.model_name}_list", f"{meta.app_label}_{meta.model_name}_list"):
+    declared = LIST_URL_NAMES.get(meta.model)
+    for name in (
+        *([declared] if declared else []),
+        f"{meta.model_name}_list",
+        f"sd_{meta.model_name}_list",
+        f"{meta.app_label}_{meta.model_name}_list",
+    ):
         try:
             url = reverse(name)
         except NoReverseMatch:

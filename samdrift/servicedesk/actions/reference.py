@@ -20,8 +20,8 @@ from samdrift.servicedesk.actions._base import (
     _role,
 )
 from samdrift.servicedesk.models import (
-    Article,
     Category,
+    KnowledgeArticle,
     PriorityCell,
     SlaPolicy,
     SupportGroup,
@@ -171,16 +171,16 @@ def do_set_priority_cell(impact: int, urgency: int, priority: int, *, actor: Any
 
 
 @transaction.atomic
-def do_create_article(data: dict[str, Any], *, actor: Any) -> Article:
+def do_create_article(data: dict[str, Any], *, actor: Any) -> KnowledgeArticle:
     owner = data.get("owner")
     owner_id = getattr(owner, "pk", owner)
     role = _role(actor, "article", owner_id)
     _check_same_owner(owner_id, category=data.get("category"))
-    return create_audited(Article, {**data, "updated": timezone.now()}, actor=actor, role=role)
+    return create_audited(KnowledgeArticle, {**data, "updated": timezone.now()}, actor=actor, role=role)
 
 
 @transaction.atomic
-def do_update_article(article: Article, data: dict[str, Any], *, actor: Any) -> Article:
+def do_update_article(article: KnowledgeArticle, data: dict[str, Any], *, actor: Any) -> KnowledgeArticle:
     role = _role(actor, "article", article.owner_id)
     _check_same_owner(article.owner_id, category=data.get("category"))
     changed = any(
@@ -193,5 +193,5 @@ def do_update_article(article: Article, data: dict[str, Any], *, actor: Any) -> 
 
 
 @transaction.atomic
-def do_set_article_active(article: Article, active: bool, *, actor: Any) -> Article:
+def do_set_article_active(article: KnowledgeArticle, active: bool, *, actor: Any) -> KnowledgeArticle:
     return set_active_audited(article, active, actor=actor, role=_role(actor, "article", article.owner_id))
