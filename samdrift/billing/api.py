@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 from typing import Any
 
@@ -58,6 +57,7 @@ from samdrift.billing.serializers import (
     UsageRowSerializer,
     WorkTypeRateSerializer,
 )
+from samdrift.core import tabular
 from samdrift.core.access import may
 from samdrift.core.api import ERRORS, ScopedViewSet
 from samdrift.tenancy.models import Owner
@@ -305,18 +305,31 @@ class UsageRowViewSet(ScopedReadOnlyViewSet):
     @extend_schema(request=UsageImportSerializer, responses={200: USAGE_REPORT, **ERRORS})
     @action(detail=False, methods=["post"], url_path="import")
     def import_csv(self, request: Request) -> Response:
-        """Check (dry_run, the default) or import a usage file; any bad row and nothing is imported."""
+        """Check (dry_run, the default) or import a usage file; any bad row and nothing is imported.
+        The file (`file`, multipart: CSV or XLSX) or its text (`csv`) is read by the one tabular
+        reader: at most SAMDRIFT_IMPORT_MAX_BYTES, a formula in any cell is an error on its row."""
         if not may(request.user, owner_id=None, operator_roles=FINANCE_ROLES):
             raise PermissionDenied
         body = UsageImportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        if "file" in data:
+            name, content = tabular.read_upload(data["file"])
+            field = "file"
+        else:
+            name, content, field = "api", data["csv"].encode("utf-8"), "csv"
         try:
             report = actions.do_import_usage(
-                data["csv"], data["month"], actor=request.user, filename=data["filename"], dry_run=data["dry_run"]
+                content,
+                data["month"],
+                actor=request.user,
+                filename=data.get("filename") or name,
+                dry_run=data["dry_run"],
             )
-        except csv.Error as exc:  # e.g. a NUL byte: not a CSV file
-            raise ValidationError({"csv": str(exc)}) from exc
+        except ValidationError as exc:  # the file could not be read: named by the field that carried it
+            if field == "csv" and hasattr(exc, "error_dict") and "file" in exc.error_dict:
+                raise ValidationError({"csv": exc.error_dict["file"]}) from None
+            raise
         status_code = status.HTTP_400_BAD_REQUEST if report["errors"] else status.HTTP_200_OK
         return Response(report, status=status_code)
 
@@ -392,8 +405,8 @@ class ReconciliationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         upload = data["file"]
-        if upload.size > 50 * 1024 * 1024:
-            raise ValidationError({"file": _("The file is too large.")})
+        if upload.size > tabular.max_bytes():  # SIE is not tabular, but the upload limit is the one
+            raise tabular.too_big()
         report = actions.do_reconcile_year(
             upload.read(),
             data["year"],

@@ -93,7 +93,7 @@ def load_billing_demo(*, year: int = 2026, month: int = 11, actor: Any = None) -
             actor=actor,
         )
         counts["charges"] += 1
-    report = actions.do_import_usage("\n".join(csv_rows), first, actor=actor, filename="demo-forbrukning.csv")
+    report = actions.do_import_usage("\n".join(csv_rows).encode(), first, actor=actor, filename="demo-forbrukning.csv")
     counts["usage rows"] = report["imported"]
     platform = actions.do_create_cost_pool(
         {

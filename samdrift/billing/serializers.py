@@ -224,12 +224,31 @@ class UsageRowSerializer(serializers.ModelSerializer):
 
 
 class UsageImportSerializer(serializers.Serializer):
+    """A usage file as `file` (multipart) or its text as `csv` (JSON); exactly one of them."""
+
     month = serializers.DateField(help_text="Any day in the month the usage was measured.")
+    file = serializers.FileField(
+        required=False,
+        help_text="The usage file (multipart): CSV (UTF-8, UTF-16 or Windows-1252; ; , or tab separated) or XLSX, "
+        "with the header owner;cost_centre;metric;quantity;unit_price (unit_price optional), at most "
+        "SAMDRIFT_IMPORT_MAX_BYTES.",
+    )
     csv = serializers.CharField(
-        help_text="UTF-8 CSV with the header owner;cost_centre;metric;quantity;unit_price", trim_whitespace=False
+        required=False,
+        help_text="Or the file's text: CSV with the header owner;cost_centre;metric;quantity;unit_price",
+        trim_whitespace=False,
     )
     dry_run = serializers.BooleanField(default=True)
-    filename = serializers.CharField(required=False, default="api", max_length=100)
+    filename = serializers.CharField(
+        required=False, max_length=100, help_text="Recorded as the rows' source (default: the file's name, or api)."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("file" in attrs) == ("csv" in attrs):
+            raise serializers.ValidationError(
+                {"file": "Send one of file (the usage file, multipart) or csv (its text)."}
+            )
+        return attrs
 
 
 class BillingProfileSerializer(ScopedSerializer):

@@ -3,7 +3,6 @@ downloads (Peppol XML, XLSX specification, SIE 4). Thin: authorise, fetch scoped
 
 from __future__ import annotations
 
-import csv
 from collections import OrderedDict
 from typing import Any
 
@@ -45,6 +44,7 @@ from samdrift.billing.tables import (
     PeriodTable,
 )
 from samdrift.billing.units import unit_name
+from samdrift.core import tabular
 from samdrift.core.access import access_object, may
 from samdrift.core.actions import do_record_export
 from samdrift.core.actionviews import ObjectActionView
@@ -514,10 +514,11 @@ pool_detail.model = CostPool  # type: ignore[attr-defined]
 class UsageImportForm(forms.Form):
     month = forms.DateField(label=gettext_lazy("Month (any day in it)"))
     file = forms.FileField(
-        label=gettext_lazy("Usage file (CSV)"),
+        label=gettext_lazy("Usage file (CSV or XLSX)"),
         help_text=gettext_lazy(
             "Columns: owner (municipality code); cost_centre; metric (article code); quantity; unit_price (optional)."
         ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
     )
     dry_run = forms.BooleanField(label=gettext_lazy("Check only (dry run)"), required=False, initial=True)
 
@@ -531,12 +532,6 @@ class ReconciliationForm(forms.Form):
     dry_run = forms.BooleanField(label=gettext_lazy("Check only (dry run)"), required=False, initial=True)
 
 
-def _read_upload(upload: Any, limit: int = 50 * 1024 * 1024) -> bytes:
-    if upload.size > limit:
-        raise ValidationError(_("The file is too large."))
-    return upload.read()
-
-
 @login_required
 def usage_import(request: HttpRequest) -> HttpResponse:
     if not is_finance(request.user):
@@ -545,25 +540,17 @@ def usage_import(request: HttpRequest) -> HttpResponse:
     report = None
     if request.method == "POST" and form.is_valid():
         try:
-            raw = _read_upload(form.cleaned_data["file"])
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            form.add_error("file", _("Save the file as UTF-8 CSV."))
-        except ValidationError as exc:
-            form.add_error("file", exc)
-        else:
-            try:
-                report = actions.do_import_usage(
-                    text,
-                    form.cleaned_data["month"],
-                    actor=request.user,
-                    filename=form.cleaned_data["file"].name,
-                    dry_run=form.cleaned_data["dry_run"],
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            except csv.Error as exc:  # e.g. a NUL byte: not a CSV file
-                form.add_error("file", str(exc))
+            # The one reader (core.tabular): the one upload limit, CSV in any encoding Excel writes, XLSX.
+            name, data = tabular.read_upload(form.cleaned_data["file"])
+            report = actions.do_import_usage(
+                data,
+                form.cleaned_data["month"],
+                actor=request.user,
+                filename=name,
+                dry_run=form.cleaned_data["dry_run"],
+            )
+        except ValidationError as exc:  # a file error lands on the file field, others above the form
+            form.add_error(None, exc)
     bootstrapify(form)
     return render(
         request, "billing/upload.html", {"form": form, "report": report, "title": _("Import usage"), "kind": "usage"}
@@ -580,10 +567,13 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
         # The page's form reads the file in the background (the file is kept on the job);
         # a POST without `background` (API-like use, tests) reads it in the request.
         try:
-            data = _read_upload(form.cleaned_data["file"])
+            upload = form.cleaned_data["file"]
+            if upload.size > tabular.max_bytes():  # SIE is not tabular, but the upload limit is the one
+                raise tabular.too_big()
+            data = upload.read()
             options = {
                 "actor": request.user,
-                "filename": form.cleaned_data["file"].name,
+                "filename": upload.name,
                 "dry_run": form.cleaned_data["dry_run"],
             }
             year, settle = form.cleaned_data["year"], form.cleaned_data["settle_period"]

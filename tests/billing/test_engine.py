@@ -125,7 +125,7 @@ def billing(world: Any) -> Billing:
         actor=fin,
     )
     usage = "owner;cost_centre;metric;quantity;unit_price\n9901;CC-AAAQX;LAGRING;100;\n9901;CC-AAAQX;LAGRING;50,5;\n9902;CC-BBBQZ;LAGRING;10;1.00\n"
-    report = actions.do_import_usage(usage, NOV, actor=fin, filename="lagring.csv")
+    report = actions.do_import_usage(usage.encode(), NOV, actor=fin, filename="lagring.csv")
     assert report == {"rows": 3, "errors": [], "imported": 3}
     pool = actions.do_create_cost_pool(
         {
@@ -274,7 +274,7 @@ def test_only_finance_and_admin_act(billing: Billing) -> None:
 def test_bad_usage_file_imports_nothing_and_says_which_row(billing: Billing) -> None:
     before = UsageRow.objects.count()
     report = actions.do_import_usage(
-        "owner;cost_centre;metric;quantity\n9901;CC-AAAQX;LAGRING;10\n9901;NOPE;LAGRING;x\n",
+        b"owner;cost_centre;metric;quantity\n9901;CC-AAAQX;LAGRING;10\n9901;NOPE;LAGRING;x\n",
         NOV,
         actor=billing.world.finance,
     )

@@ -57,7 +57,7 @@ def extend(world: Any) -> None:
     usage = "owner;cost_centre;metric;quantity;unit_price\n" + "".join(
         f"{ow.owner.municipality_code};{ow.cost_centre.code};W-KLIENT;3;1.50\n" for ow in (world.a, world.b)
     )
-    actions.do_import_usage(usage, date(2020, 1, 1), actor=fin, filename="world.csv")
+    actions.do_import_usage(usage.encode(), date(2020, 1, 1), actor=fin, filename="world.csv")
     rate = actions.do_save_work_type_rate(
         {"work_type": "consulting", "article": article, "hourly_rate": Decimal("900.00")}, actor=fin
     )

@@ -6,7 +6,7 @@ Each action checks the role, validates, writes and records its audit event in on
 from .accounting import do_export_sie_month as do_export_sie_month
 from .accounting import do_reconcile_year as do_reconcile_year
 from .charges import USAGE_COLUMNS as USAGE_COLUMNS
-from .charges import check_usage_csv as check_usage_csv
+from .charges import check_usage_rows as check_usage_rows
 from .charges import do_create_charge as do_create_charge
 from .charges import do_create_subscription as do_create_subscription
 from .charges import do_end_subscription as do_end_subscription

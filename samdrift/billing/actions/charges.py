@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -14,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from samdrift.billing.actions.common import _role, check_cost_centre, check_period_open
 from samdrift.billing.models import Article, Charge, Subscription, UsageRow
+from samdrift.core import tabular
 from samdrift.core.actions import create_audited, update_audited
 from samdrift.core.audit import PendingEvent, record_event, record_events
 from samdrift.core.models import AuditEventType
@@ -53,45 +52,76 @@ def do_create_charge(data: dict[str, Any], *, actor: Any) -> Charge:
 
 
 USAGE_COLUMNS = ("owner", "cost_centre", "metric", "quantity", "unit_price")
+# DecimalField(max_digits=14, decimal_places=4): at most ten digits before the decimal point.
+USAGE_NUMBER_LIMIT = Decimal(10) ** 10
 
 
-def check_usage_csv(text: str, month: date) -> tuple[list[UsageRow], list[str]]:
-    """Parse a usage file (semicolon or comma separated; header: owner;cost_centre;metric;quantity[;unit_price]).
+def _usage_number(text: str) -> Decimal:
+    """A quantity or price as written in the file: `12`, `50,5`, `1 000,50` (Swedish Excel writes a
+    non-breaking space between thousands), `1.5`. InvalidOperation when it is not a number."""
+    for space in (" ", "\u00a0", "\u202f"):
+        text = text.replace(space, "")
+    value = Decimal(text.replace(",", "."))
+    if not value.is_finite():
+        raise InvalidOperation
+    return value
 
-    `owner` is the municipality code, `cost_centre` the owner's cost-centre code, `metric` an
-    article code; an empty unit price takes the article's price (the catalogue).
+
+def check_usage_rows(table: tabular.Table, month: date) -> tuple[list[UsageRow], list[str]]:
+    """Check the rows of a usage file as `samdrift.core.tabular` read it (CSV or XLSX).
+
+    Header: owner, cost_centre, metric, quantity and optionally unit_price (compared as
+    `tabular.normalise_header` does, in any order; other columns are ignored). `owner` is the
+    municipality code, `cost_centre` the owner's cost-centre code, `metric` an article code; an
+    empty unit price takes the article's price (the catalogue). A cell in any column that looks like
+    a formula (`tabular.looks_like_formula`) is an error on its row. Rows are numbered as in the file.
     """
-    sample = text[:2000]
-    delimiter = ";" if sample.count(";") >= sample.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    missing = [c for c in USAGE_COLUMNS[:4] if c not in (reader.fieldnames or [])]
+    position = tabular.cells_by_name(table.header)
+    columns = {name: position.get(tabular.normalise_header(name)) for name in USAGE_COLUMNS}
+    missing = [name for name in USAGE_COLUMNS[:4] if columns[name] is None]
     if missing:
         return [], [_("The header lacks the columns: %(columns)s") % {"columns": ", ".join(missing)}]
+    header = table.header
     owners = {o.municipality_code: o for o in Owner.objects.all()}
     centres = {(c.owner_id, c.code): c for c in CostCentre.objects.all()}
     articles = {a.code: a for a in Article.objects.filter(active=True)}
     rows: list[UsageRow] = []
     errors: list[str] = []
-    for number, record in enumerate(reader, start=2):
-        owner = owners.get((record.get("owner") or "").strip())
-        centre = centres.get((owner.pk, (record.get("cost_centre") or "").strip())) if owner else None
-        article = articles.get((record.get("metric") or "").strip())
+    for number, cells in table.body:
+        formulas = [
+            tabular.formula_error(header[i] if i < len(header) and header[i] else str(i + 1), text)
+            for i, text in enumerate(cells)
+            if text and tabular.looks_like_formula(text)
+        ]
+        if formulas:
+            errors.append(_("row %(row)s: %(problems)s") % {"row": number, "problems": "; ".join(formulas)})
+            continue
+        record = {
+            name: cells[index] if index is not None and index < len(cells) else "" for name, index in columns.items()
+        }
+        code = record["owner"]
+        # Excel drops the leading zero of a code it takes for a number (0114 → 114); codes have four digits.
+        owner = owners.get(code.zfill(4) if code.isdigit() else code)
+        centre = centres.get((owner.pk, record["cost_centre"])) if owner else None
+        article = articles.get(record["metric"])
         problems = []
         if owner is None:
-            problems.append(_("unknown owner %(value)r") % {"value": record.get("owner")})
+            problems.append(_("unknown owner %(value)r") % {"value": record["owner"]})
         elif centre is None:
-            problems.append(_("unknown cost centre %(value)r") % {"value": record.get("cost_centre")})
+            problems.append(_("unknown cost centre %(value)r") % {"value": record["cost_centre"]})
         if article is None:
-            problems.append(_("unknown metric %(value)r") % {"value": record.get("metric")})
+            problems.append(_("unknown metric %(value)r") % {"value": record["metric"]})
         try:
-            quantity = Decimal((record.get("quantity") or "").strip().replace(",", "."))
-            price_text = (record.get("unit_price") or "").strip().replace(",", ".")
-            price = Decimal(price_text) if price_text else (article.unit_price if article else Decimal(0))
+            quantity = _usage_number(record["quantity"])
+            price_text = record["unit_price"]
+            price = _usage_number(price_text) if price_text else (article.unit_price if article else Decimal(0))
             if quantity < 0 or price < 0:
                 raise InvalidOperation
         except InvalidOperation:
             problems.append(_("quantity and price must be numbers of zero or more"))
-            quantity = price = Decimal(0)
+        else:
+            if quantity >= USAGE_NUMBER_LIMIT or price >= USAGE_NUMBER_LIMIT:
+                problems.append(_("quantity and price must be less than 10,000,000,000"))
         if problems:
             errors.append(_("row %(row)s: %(problems)s") % {"row": number, "problems": "; ".join(problems)})
             continue
@@ -110,12 +140,18 @@ def check_usage_csv(text: str, month: date) -> tuple[list[UsageRow], list[str]]:
 
 
 @transaction.atomic
-def do_import_usage(text: str, month: date, *, actor: Any, filename: str = "", dry_run: bool = False) -> dict[str, Any]:
-    """Import metered usage for a month; all or nothing: any bad row and nothing is imported."""
+def do_import_usage(
+    data: bytes, month: date, *, actor: Any, filename: str = "", dry_run: bool = False
+) -> dict[str, Any]:
+    """Import metered usage for a month from a CSV or XLSX file (its bytes, read by the one reader
+    `samdrift.core.tabular`: encodings, delimiter, size and row limits, formulas); all or nothing:
+    any bad row and nothing is imported. A file that cannot be read at all is refused with
+    ValidationError({"file": [...]})."""
     role = _role(actor)
     month = month.replace(day=1)
     check_period_open(month)
-    rows, errors = check_usage_csv(text, month)
+    table = tabular.read_table(data, filename)
+    rows, errors = check_usage_rows(table, month)
     report = {"rows": len(rows), "errors": errors, "imported": 0}
     if errors or dry_run:
         return report
