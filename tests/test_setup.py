@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from django.core.management import call_command
 from stdnum.se import orgnr
 
@@ -58,9 +57,8 @@ def test_python_m_samdrift_runs_commands() -> None:
     assert "verify" in result.stdout
 
 
-@pytest.mark.django_db
-def test_demo_builds_the_three_municipalities(capsys: Any) -> None:
-    call_command("demo")
+def test_demo_builds_the_three_municipalities(demo_data: None) -> None:
+    """`demo_data` is `manage.py demo` itself, run once per test process (tests/conftest.py)."""
     owners = list(Owner.objects.order_by("name"))
     assert [o.name for o in owners] == ["Hörby", "Höör", "Östra Göinge"]
     assert {o.municipality_code for o in owners} == {"1266", "1267", "1256"}
@@ -77,9 +75,7 @@ def test_demo_builds_the_three_municipalities(capsys: Any) -> None:
     assert verify_chain().ok
 
 
-@pytest.mark.django_db
-def test_every_demo_login_works_and_holds_its_role(client: Any) -> None:
-    call_command("demo")
+def test_every_demo_login_works_and_holds_its_role(demo_data: None, client: Any) -> None:
     for login in DEMO_LOGINS:
         user = User.objects.get(username=login.username)
         assert Membership.objects.filter(user=user, role=login.role, active=True).exists()
@@ -87,9 +83,7 @@ def test_every_demo_login_works_and_holds_its_role(client: Any) -> None:
     assert client.get("/").status_code == 200
 
 
-@pytest.mark.django_db
-def test_demo_keeps_existing_data(capsys: Any) -> None:
-    call_command("demo")
+def test_demo_keeps_existing_data(demo_data: None, capsys: Any) -> None:
     people = Person.objects.count()
     call_command("demo", "--if-empty")
     assert Person.objects.count() == people

@@ -8,8 +8,6 @@ import io
 from decimal import Decimal
 from typing import Any
 
-import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from lxml import etree
 from openpyxl import load_workbook
@@ -23,9 +21,8 @@ CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 
 
-@pytest.mark.django_db
-def test_finance_bills_november_on_the_demo_data(client: Any) -> None:
-    call_command("demo")  # the tenancy demo, then every app's load_app_demo (billing among them)
+def test_finance_bills_november_on_the_demo_data(demo_data: None, client: Any) -> None:
+    # demo_data: the tenancy demo, then every app's load_app_demo (billing among them)
     assert WorkTypeRate.objects.count() == len(demo.WORK_RATES)
     assert demo.load_app_demo() == {}  # already loaded: nothing happens
     # Gigabytes are E34 in UN/ECE Rec. 20 (GB is gallon per day), the ordering demo's storage too.

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -33,8 +32,7 @@ BADGE = re.compile(r'<a href="([^"]+)">([^<]+)</a><span class="badge [^"]*rounde
 
 
 @pytest.fixture
-def demo() -> dict[str, User]:
-    call_command("demo", verbosity=0)
+def demo(demo_data: None) -> dict[str, User]:
     return {login.username: User.objects.get(username=login.username) for login in DEMO_LOGINS}
 
 

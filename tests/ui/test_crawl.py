@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 
 from samdrift.tenancy.demo import DEMO_LOGINS, DEMO_PASSWORD
 from tests.ui.crawl import crawl
@@ -76,9 +75,8 @@ def _server_seconds(response: Any) -> float:
 
 @pytest.mark.django_db(transaction=True)
 def test_every_role_every_page_works_and_has_no_serious_accessibility_fault(
-    new_page: Any, live_server: Any, axe_script: str
+    demo_data: None, new_page: Any, live_server: Any, axe_script: str
 ) -> None:
-    call_command("demo", verbosity=0)
     failures: list[str] = []
     checked_by_axe: set[str] = set()
     for login in DEMO_LOGINS:

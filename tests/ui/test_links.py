@@ -3,10 +3,6 @@ one object page per list and the pages those link to, and no page answers 4xx or
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from samdrift.tenancy.demo import DEMO_LOGINS
@@ -14,13 +10,7 @@ from samdrift.tenancy.models import User
 from tests.ui.crawl import crawl
 
 
-@pytest.fixture
-def demo(db: Any) -> None:
-    call_command("demo", verbosity=0)
-
-
-@pytest.mark.django_db
-def test_every_link_shown_to_a_role_opens_for_it(demo: None) -> None:
+def test_every_link_shown_to_a_role_opens_for_it(demo_data: None) -> None:
     broken = []
     for login in DEMO_LOGINS:
         client = Client()
