@@ -11,6 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor as WhitenoiseCompressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -217,6 +218,11 @@ STORAGES = {
         )
     },
 }
+
+# whitenoise compresses every static file with gzip and brotli at install (`collectstatic`). Source
+# maps (.map, 7 of the 12 MB, from the API docs' bundles) are fetched only by a developer's browser
+# tools: compressing them took 60 % of collectstatic's time (36 s → 15 s) and served nobody.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*WhitenoiseCompressor.SKIP_COMPRESS_EXTENSIONS, "map")
 
 # Email: SMTP in production. In development nothing leaves the machine and nothing is printed:
 # every message is kept in the outbox (the outbox page shows it) and the dummy backend "sends" it.

@@ -26,6 +26,11 @@ def test_collectstatic_with_the_production_storage(tmp_path: Path) -> None:
         assert name in manifest
         assert (tmp_path / manifest[name]).is_file()
         assert (tmp_path / (manifest[name] + ".gz")).is_file()
+    # The API docs' bundle is compressed; its source map, which only browser tools fetch, is not.
+    bundle = manifest["drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"]
+    assert (tmp_path / (bundle + ".gz")).is_file()
+    source_map = manifest["drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js.map"]
+    assert (tmp_path / source_map).is_file() and not (tmp_path / (source_map + ".gz")).exists()
 
 
 @pytest.mark.parametrize("library", ["samdrift_ui"])
