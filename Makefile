@@ -51,7 +51,7 @@ TEST_DB ?= --reuse-db
 # code fails; raise it as coverage grows. (A subset run: call pytest directly, not `make test`.)
 COVERAGE_FLOOR := 90
 test: venv system-deps
-	@$(PY) -m pytest -n auto --dist loadgroup $(TEST_DB) --cov --cov-report= --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
+	@$(PY) -m pytest -n auto $(TEST_DB) --cov --cov-report= --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

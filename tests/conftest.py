@@ -10,6 +10,7 @@ import copy
 import dataclasses
 import os
 import shutil
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -26,7 +27,7 @@ from samdrift.tenancy import actions
 from samdrift.tenancy.models import CostCentre, OrgUnit, Owner, Person, User
 
 # Playwright fixtures (one browser per process) for every app's browser tests.
-pytest_plugins = ["tests.playwright_fixtures", "tests.demo_group"]
+pytest_plugins = ["tests.playwright_fixtures"]
 
 # Hypothesis judges its own speed by the wall clock: on a machine where both suites (and more) share
 # two cores, one draw of a cheap strategy has taken 10 s and failed a correct test as "too slow".
@@ -233,7 +234,9 @@ class _Shared:
     world (`world`) or the demo data (`demo_data`), built again when a test asks for the one it
     does not hold. Every test runs in a transaction that is rolled back (pytest-django's default),
     so no test sees another's changes. A transactional test (`transaction=True`, `live_server`)
-    commits, and its teardown empties every table: what was held is built again when next asked for.
+    commits, and its teardown empties every table: what was held is put back when next asked for.
+    On SQLite it is put back from a copy of the database taken when it was first built (SQLite's
+    backup API: milliseconds); on PostgreSQL it is built again (a few seconds).
     """
 
     holding: ClassVar[_Shared | None] = None  # what the database holds now
@@ -241,6 +244,7 @@ class _Shared:
     def __init__(self) -> None:
         self.built = False  # built at least once in this process
         self.media: Path | None = None  # the files it stored, copied into each test's MEDIA_ROOT
+        self.copy: sqlite3.Connection | None = None  # SQLite: the whole database as first built
 
     @property
     def present(self) -> bool:
@@ -255,9 +259,19 @@ class _Shared:
         from django.test import override_settings
 
         assert self.media is not None
-        shutil.rmtree(self.media, ignore_errors=True)
-        self.media.mkdir(parents=True)
         with blocker.unblock():
+            if self.copy is not None:
+                # Every table as it was right after the first build (its files are still in media).
+                assert not connection.in_atomic_block
+                connection.ensure_connection()
+                self.copy.backup(connection.connection)
+                from django.contrib.contenttypes.models import ContentType
+
+                ContentType.objects.clear_cache()  # the ids as they were then
+                _Shared.holding = self
+                return
+            shutil.rmtree(self.media, ignore_errors=True)
+            self.media.mkdir(parents=True)
             if _Shared.holding is not None or User.objects.exists() or Owner.objects.exists():
                 _flush_database()  # the other shared data, or left behind by an interrupted run
             with override_settings(PASSWORD_HASHERS=FAST_HASHERS, MEDIA_ROOT=str(self.media)):
@@ -268,6 +282,9 @@ class _Shared:
                     connection.run_on_commit = []
             _Shared.holding = self
             self.built = True
+            if connection.vendor == "sqlite":
+                self.copy = sqlite3.connect(":memory:")
+                connection.connection.backup(self.copy)
         assert django_settings.MEDIA_ROOT != str(self.media)
 
     def copy_media(self, media_root: str) -> None:
@@ -418,10 +435,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     without a database; it has sorted them already), run the tests that use the shared world first,
     then those that read the demo data, then those that expect the database as the migrations left
     it, so that each process removes and rebuilds the shared data as seldom as possible. The sort is
-    stable: xdist sees the same order on every worker.
-
-    The demo data's readers form one xdist group: with `--dist loadgroup` (as `make test` runs)
-    they all go to one worker, which builds the demo once for all of them."""
+    stable: xdist sees the same order on every worker. (Not `--dist loadgroup`: it schedules by
+    node id, and schemathesis gives each of its 400 operations of one test the same node id, so all
+    but one would silently not run.)"""
     group, order = None, []
     groups: list[list[pytest.Item]] = []
     for item in items:
@@ -432,6 +448,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         groups[-1].append(item)
     for members in groups:
         order.extend(sorted(members, key=lambda item: (not _uses_world(item), not _uses_demo(item))))
+    for item in order:
+        if _uses_world(item) and _uses_demo(item):
+            raise pytest.UsageError(f"{item.nodeid}: the world and the demo data are never in the database together")
     items[:] = order
 
 
