@@ -80,11 +80,11 @@ def generate(tickets: int, others: int, dispose: int) -> None:
         cur.execute(
             """
             INSERT INTO records_case (series_id, year, number, registration_number, registered, direction,
-                counterparty, subject, object_id, status, legal_hold, created)
+                counterparty, subject, object_id, status, created)
             SELECT %(series)s, 2000 + g %% 26, g, 'SAM ' || (2000 + g %% 26) || '/' || g,
                    make_date(2000 + g %% 26, 1 + g %% 12, 1 + g %% 28), 'incoming', 'Leverantör ' || g %% 500,
                    'Skrivelse om ' || lower((%(words)s::text[])[1 + g %% 10]) || ' i ' || (%(places)s::text[])[1 + (g / 10) %% 7],
-                   '', 'open', false, now() - ((g %% 9000) || ' days')::interval
+                   '', 'open', now() - ((g %% 9000) || ' days')::interval
             FROM generate_series(1, %(n)s) AS g
             """,
             {"series": series, "words": WORDS, "places": PLACES, "n": others},

@@ -30,6 +30,7 @@ from samdrift.records.models import (
     RequestItem,
     SecrecyGround,
     Series,
+    is_held,
 )
 from samdrift.tenancy.models import Person
 
@@ -85,6 +86,9 @@ class CaseSerializer(ScopedSerializer):
         slug_field="code", queryset=RecordType.objects.filter(active=True), required=False, allow_null=True
     )
     direction = serializers.ChoiceField(choices=Direction.choices, default=Direction.INCOMING)
+    # Whether the entry has an active LegalHold: the viewset's `is_held` annotation (set and released
+    # on the entry's page, or by do_set_hold / do_release_hold).
+    legal_hold = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Case
@@ -104,7 +108,7 @@ class CaseSerializer(ScopedSerializer):
             "closed_at",
             "legal_hold",
         ]
-        read_only_fields = ["registration_number", "year", "number", "status", "closed_at", "legal_hold"]
+        read_only_fields = ["registration_number", "year", "number", "status", "closed_at"]
 
 
 class RequestItemSerializer(serializers.ModelSerializer):
@@ -216,12 +220,16 @@ class CaseViewSet(mixins.CreateModelMixin, ReadOnlyScoped):
     serializer_class = CaseSerializer
     filterset_class = CaseFilter
 
+    def get_queryset(self) -> Any:
+        return super().get_queryset().annotate(legal_hold=is_held(Case))
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         _officer_first(request)
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer: Any) -> None:
-        serializer.instance = actions.do_register_case(dict(serializer.validated_data), actor=self.request.user)
+        case = actions.do_register_case(dict(serializer.validated_data), actor=self.request.user)
+        serializer.instance = self.get_queryset().get(pk=case.pk)  # as the list shows it, `legal_hold` too
 
 
 @extend_schema(responses={200: AccessRequestSerializer, **ERRORS})

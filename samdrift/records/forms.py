@@ -73,6 +73,30 @@ class AttachmentForm(StyledForm):
         self.fields["secrecy_ground"].queryset = _grounds()  # type: ignore[attr-defined]
 
 
+class CaseHoldForm(StyledForm):
+    """The legal hold button of a register entry: set a hold (`hold=1`, with its reason) or release
+    the entry's holds (`hold=0`)."""
+
+    hold = forms.TypedChoiceField(
+        label=_("Legal hold"),
+        choices=(("1", "1"), ("0", "0")),
+        coerce=lambda value: value == "1",
+        widget=forms.HiddenInput,
+    )
+    reason = forms.CharField(
+        label=_("Reason for the legal hold"),
+        max_length=300,
+        required=False,  # required when setting, checked in clean(); releasing needs none
+        help_text=_("For example an ongoing dispute, or the auditors asked for it."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("hold") and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the record must be kept."))
+        return data
+
+
 class RequestForm(StyledForm):
     requester_name = forms.CharField(
         label=pgettext_lazy("records", "Requester"),

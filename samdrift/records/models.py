@@ -14,7 +14,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -274,7 +275,8 @@ class Case(RecordsModel):
     """An entry of the records register (diarium): a registration number per series and year
     (dnr SAM 2026/17), date, sender or recipient, the subject in general terms (never secret
     content), a secrecy marking, and what it is: a letter registered by hand or an object of the
-    system (a ticket, an invoice, a contract)."""
+    system (a ticket, an invoice, a contract). A legal hold on an entry is a `LegalHold` row, as on
+    any other record."""
 
     series = models.ForeignKey(Series, verbose_name=_("series"), on_delete=models.PROTECT, related_name="cases")
     year = models.PositiveSmallIntegerField(_("year"))
@@ -314,7 +316,6 @@ class Case(RecordsModel):
     object_id = models.CharField(_("system object id"), max_length=64, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     closed_at = models.DateTimeField(pgettext_lazy("records", "closed"), null=True, blank=True)
-    legal_hold = models.BooleanField(_("legal hold"), default=False, help_text=_("Never disposed of while set."))
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("registered by"),
@@ -489,7 +490,9 @@ class RequestItem(RecordsModel):
 
 
 class LegalHold(RecordsModel):
-    """A hold (bevarandebeslut, pågående tvist) on one object: disposal skips it while active."""
+    """A hold (bevarandebeslut, pågående tvist) on one object of any kind (a register entry, a
+    ticket, an invoice): disposal skips it while active. The only way to hold a record; it is set
+    and released by `do_set_hold` and `do_release_hold`, and a released hold stays as the history."""
 
     content_type = models.ForeignKey(
         ContentType, verbose_name=_("object type"), on_delete=models.PROTECT, related_name="+"
@@ -515,6 +518,25 @@ class LegalHold(RecordsModel):
 
     def __str__(self) -> str:
         return f"{self.content_type.model}:{self.object_id} · {self.reason}"
+
+
+def holds_on(obj: models.Model) -> models.QuerySet[LegalHold]:
+    """The active legal holds on one object, the oldest first."""
+    return LegalHold.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk), released_at__isnull=True
+    ).order_by("set_at", "id")
+
+
+def is_held(model: type[models.Model]) -> Exists:
+    """Whether each row of `model` has an active legal hold: one annotation (`EXISTS` over the
+    holds' object index), not a query per row."""
+    return Exists(
+        LegalHold.objects.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id=Cast(OuterRef("pk"), models.CharField()),
+            released_at__isnull=True,
+        )
+    )
 
 
 class BatchStatus(models.TextChoices):

@@ -238,7 +238,10 @@ class CaseSource(Source):
         return Rendered(obj.registration_number, obj.subject, parts, obj.secrecy_ground, attachments)
 
     def disposal_queryset(self, cutoff: datetime, event: str) -> models.QuerySet | None:
-        qs = Case.objects.filter(legal_hold=False, content_type__isnull=True)
+        # Entries under a legal hold are left out by propose_disposal and skipped by
+        # do_execute_batch from their LegalHold rows, as the records of every source are; an entry
+        # for a system object goes with that object.
+        qs = Case.objects.filter(content_type__isnull=True)
         if event == "closed":
             return qs.filter(status="closed", closed_at__lt=cutoff)
         if event == "created":

@@ -20,7 +20,7 @@ from django.utils import timezone
 from samdrift.core.models import AuditEvent
 from samdrift.records import actions, package, sources
 from samdrift.records.calendar import deadline_flag, working_days_between
-from samdrift.records.models import AccessLogEntry, AccessRequest, Decision, RequestItem, SecrecyGround
+from samdrift.records.models import AccessLogEntry, AccessRequest, Decision, RequestItem, SecrecyGround, holds_on
 from tests.records.conftest import SECRET_NOTE, events_for
 
 pytestmark = pytest.mark.django_db
@@ -247,10 +247,10 @@ def test_the_officers_buttons_act_say_so_and_refuse_others(rw: Any, web: Any) ->
     case.refresh_from_db()
     assert case.status == "open"
 
-    response = officer.post(reverse("case_hold", args=[case.pk]), {"hold": "1"}, follow=True)
-    case.refresh_from_db()
-    assert case.legal_hold and "bevarandebeslut" in response.content.decode()
+    response = officer.post(reverse("case_hold", args=[case.pk]), {"hold": "1", "reason": "Tvist"}, follow=True)
+    assert holds_on(case).count() == 1 and "bevarandebeslut" in response.content.decode()
     officer.post(reverse("case_hold", args=[case.pk]), {"hold": "0"})
+    assert not holds_on(case).exists()
     response = officer.post(reverse("case_close", args=[case.pk]), follow=True)
     case.refresh_from_db()
     assert case.status != "open" and "Diarieposten är avslutad." in response.content.decode()

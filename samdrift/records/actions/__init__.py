@@ -28,7 +28,6 @@ from .register import do_create_record_type as do_create_record_type
 from .register import do_create_secrecy_ground as do_create_secrecy_ground
 from .register import do_create_series as do_create_series
 from .register import do_register_case as do_register_case
-from .register import do_set_legal_hold as do_set_legal_hold
 from .register import do_update_case as do_update_case
 from .register import do_update_record_type as do_update_record_type
 from .register import do_update_secrecy_ground as do_update_secrecy_ground

@@ -25,6 +25,8 @@ from samdrift.records.models import OFFICER_ROLES, BatchStatus, DisposalBatch, D
 
 @transaction.atomic
 def do_set_hold(content_type: ContentType, object_id: Any, reason: str, *, actor: Any) -> LegalHold:
+    """Put one record (of any kind: a register entry, a ticket, an invoice) under a legal hold
+    (bevarandebeslut), with the reason: disposal leaves it out until the hold is released."""
     role = officer_role(actor)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the record must be kept.")})
@@ -41,7 +43,10 @@ def do_set_hold(content_type: ContentType, object_id: Any, reason: str, *, actor
 
 @transaction.atomic
 def do_release_hold(hold: LegalHold, *, actor: Any) -> LegalHold:
+    """Release a legal hold; the row stays, with when it was released."""
     role = officer_role(actor)
+    # Locked and read again: of two officers releasing the same hold, the second is told it is done.
+    hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
     if hold.released_at is not None:
         raise ValidationError(_("The hold is already released."))
     return update_audited(hold, {"released_at": timezone.now()}, actor=actor, role=role)

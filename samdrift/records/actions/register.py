@@ -165,12 +165,6 @@ def do_close_case(case: Case, *, actor: Any) -> Case:
     return case
 
 
-@transaction.atomic
-def do_set_legal_hold(case: Case, hold: bool, *, actor: Any) -> Case:
-    role = officer_role(actor)
-    return update_audited(case, {"legal_hold": hold}, actor=actor, role=role)
-
-
 def _add_attachment(case: Case, upload: Any, ground: SecrecyGround | None, *, actor: Any, role: str) -> Attachment:
     size = getattr(upload, "size", 0) or 0
     if size > MAX_UPLOAD_BYTES:

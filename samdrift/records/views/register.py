@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -19,8 +20,8 @@ from samdrift.core.actions import do_record_export
 from samdrift.core.views import apply_validation_error
 from samdrift.records import actions, sources
 from samdrift.records.filters import CaseFilter
-from samdrift.records.forms import AttachmentForm, CaseForm
-from samdrift.records.models import Attachment, Case
+from samdrift.records.forms import AttachmentForm, CaseForm, CaseHoldForm
+from samdrift.records.models import Attachment, Case, holds_on
 from samdrift.records.tables import CaseTable
 from samdrift.records.views.base import OfficerActionView, RecordsListView, _require_officer
 
@@ -77,6 +78,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "linked": linked,
             "can_write": actions.is_officer(request.user),
             "attachment_form": AttachmentForm(),
+            "holds": list(holds_on(case).select_related("set_by")),
+            "hold_form": CaseHoldForm(initial={"hold": "1"}),
         },
     )
 
@@ -93,12 +96,24 @@ class CaseClose(OfficerActionView):
 
 
 class CaseHold(OfficerActionView):
+    """The entry's legal hold button: set a hold with its reason, or release its active holds."""
+
     model = Case
+    form_class = CaseHoldForm
 
     def perform(self, case: Case, data: dict[str, Any]) -> str:
-        hold = self.request.POST.get("hold") == "1"
-        actions.do_set_legal_hold(case, hold, actor=self.request.user)
-        return _("The register entry is under legal hold.") if hold else _("The legal hold is lifted.")
+        if data["hold"]:
+            actions.do_set_hold(
+                ContentType.objects.get_for_model(Case), case.pk, data["reason"], actor=self.request.user
+            )
+            return _("The register entry is under legal hold.")
+        holds = list(holds_on(case))
+        if not holds:
+            raise ValidationError(_("The register entry has no legal hold."))
+        with transaction.atomic():  # all of the entry's holds are released, or none
+            for hold in holds:
+                actions.do_release_hold(hold, actor=self.request.user)
+        return _("The legal hold is lifted.")
 
 
 class CaseAttach(OfficerActionView):
