@@ -267,6 +267,12 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "samdrift.core.drf.exception_handler",
+    # DRF's three parsers, refusing a NUL character anywhere in the request (core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "samdrift.core.parsers.JSONParser",
+        "samdrift.core.parsers.FormParser",
+        "samdrift.core.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import exceptions, mixins, parsers, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,6 +28,7 @@ from samdrift.assets import imports
 from samdrift.assets.import_views import AssetImportFilter
 from samdrift.assets.models import AssetImport, AssetImportMapping, AssetImportRow, AssetStatus
 from samdrift.assets.permissions import may_write
+from samdrift.core import parsers as nul_free
 from samdrift.core.access import access_object
 from samdrift.core.api import ERRORS, ScopedSerializer, ScopedViewSet
 from samdrift.core.drf import Pagination
@@ -296,7 +297,7 @@ class AssetImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     queryset = AssetImport.objects.all()
     serializer_class = AssetImportSerializer
     filterset_class = AssetImportFilter
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+    parser_classes = [nul_free.MultiPartParser, nul_free.FormParser]
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self) -> Any:
@@ -369,7 +370,7 @@ class AssetImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         "run the dry run, as the columns page does. 400 for a header the file does not have, a "
         "column chosen twice, an unknown field, or an import that is running or imported.",
     )
-    @action(detail=True, methods=["post"], parser_classes=[parsers.JSONParser])
+    @action(detail=True, methods=["post"], parser_classes=[nul_free.JSONParser])
     def columns(self, request: Request, pk: str | None = None) -> Response:
         batch = self._writable()
         data = ColumnsInputSerializer(data=request.data)
@@ -497,7 +498,7 @@ class AssetImportMappingViewSet(ScopedViewSet):
     replaced, as in the UI), deactivate and reactivate."""
 
     http_method_names = ["get", "post", "head", "options"]
-    parser_classes = [parsers.JSONParser]
+    parser_classes = [nul_free.JSONParser]
     queryset = AssetImportMapping.objects.all()
     serializer_class = AssetImportMappingSerializer
     filterset_class = AssetImportMappingFilter

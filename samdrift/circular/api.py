@@ -10,7 +10,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -41,6 +40,7 @@ from samdrift.circular.models import (
 )
 from samdrift.circular.views import is_staff
 from samdrift.circular.views_climate import climate_rows
+from samdrift.core import parsers as nul_free
 from samdrift.core.api import ERRORS, ScopedSerializer, ScopedViewSet
 
 
@@ -279,7 +279,7 @@ class PartnerReportViewSet(mixins.CreateModelMixin, _ReadOnly):
     queryset = PartnerReport.objects.select_related("batch").defer("content")
     serializer_class = PartnerReportSerializer
     filterset_class = PartnerReportFilter
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [nul_free.MultiPartParser, nul_free.FormParser, nul_free.JSONParser]
 
     @extend_schema(
         request={"multipart/form-data": UploadSerializer}, responses={201: PartnerReportSerializer, **ERRORS}

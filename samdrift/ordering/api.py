@@ -9,10 +9,10 @@ from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from samdrift.core import parsers as nul_free
 from samdrift.core.api import ERRORS, ScopedViewSet
 from samdrift.ordering import actions, imports, purchasing, reports
 from samdrift.ordering.filters import (
@@ -94,7 +94,7 @@ class PriceImportViewSet(
 
     queryset = PriceImport.objects.all()
     serializer_class = PriceImportSerializer
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [nul_free.MultiPartParser, nul_free.FormParser]
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self) -> Any:
@@ -116,7 +116,7 @@ class PriceImportViewSet(
         )
 
     @extend_schema(request=None, responses={200: PriceImportSerializer, **ERRORS})
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["post"], parser_classes=[nul_free.MultiPartParser, nul_free.FormParser])
     def apply(self, request: Request, pk: str | None = None) -> Response:
         imp = imports.do_apply_price_list(self.get_object(), actor=request.user)
         return Response(PriceImportSerializer(imp).data)
@@ -347,7 +347,7 @@ class PurchaseOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         "dry_run the file is only checked: the answer (200) is its row-by-row report, errors included, and "
         "nothing is registered; a file that cannot be read (no rows, missing columns) is still a 400.",
     )
-    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=False, methods=["post"], parser_classes=[nul_free.MultiPartParser, nul_free.FormParser])
     def confirmations(self, request: Request) -> Response:
         if not may_write(request.user, "purchasing"):
             raise PermissionDenied

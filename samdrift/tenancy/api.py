@@ -2,11 +2,12 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, parsers, permissions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from samdrift.core import parsers as nul_free
 from samdrift.core.access import access_object
 from samdrift.core.api import ERRORS, ScopedViewSet
 from samdrift.tenancy import actions, imports
@@ -167,7 +168,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     queryset = ImportBatch.objects.all()
     serializer_class = ImportBatchSerializer
     permission_classes = [permissions.IsAuthenticated, MayImport]
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+    parser_classes = [nul_free.MultiPartParser, nul_free.FormParser]
     filterset_fields = ["kind", "status"]
     lookup_value_regex = r"[0-9]+"
 
