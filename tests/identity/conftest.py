@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ import requests
 from samdrift.identity import actions
 from samdrift.identity.models import IdentityProvider, ScimToken
 from samdrift.tenancy.models import Owner
+from tests.smtpserver import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT_BASE = 56400  # this helper's range is 56400-56499
@@ -41,6 +42,22 @@ OIDC_SECRET = "test-secret-" + "x" * 20
 def _port(worker_id: str, offset: int) -> int:
     index = int(worker_id[2:]) if worker_id.startswith("gw") else 0
     return PORT_BASE + 10 * index + offset
+
+
+def _start_on_a_free_port(args: Callable[[int], list[str]], folder: Path, first: int) -> tuple[int, subprocess.Popen]:
+    """The first free port of this helper's range from `first` on. CI runs the SQLite and the
+    PostgreSQL suites at once, each with workers gw0 and gw1, so a port chosen by the worker's
+    name alone was taken by the other suite's identity provider (seen in CI): a port that is taken
+    between the probe and the server's bind is passed over too."""
+    for _attempt in range(20):
+        port = free_port(range(first, PORT_BASE + 100))
+        try:
+            return port, _start(args(port), folder)
+        except RuntimeError as exc:
+            if "Address already in use" not in str(exc):
+                raise
+            first = port + 1
+    raise RuntimeError(f"no free port for the identity provider from {first}")
 
 
 def _start(args: list[str], folder: Path) -> subprocess.Popen:
@@ -72,10 +89,11 @@ class Idp:
 @pytest.fixture(scope="module")
 def oidc_idp(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Idp]:
     folder = tmp_path_factory.mktemp("oidc-idp")
-    port = _port(worker_id, 1)
     callback = f"http://testserver/accounts/oidc/{OIDC_SLUG}/login/callback/"
-    process = _start(
-        ["tests.identity.idp.oidc_server", str(port), str(folder), OIDC_CLIENT, OIDC_SECRET, callback], folder
+    port, process = _start_on_a_free_port(
+        lambda port: ["tests.identity.idp.oidc_server", str(port), str(folder), OIDC_CLIENT, OIDC_SECRET, callback],
+        folder,
+        _port(worker_id, 1),
     )
     try:
         yield Idp(f"http://127.0.0.1:{port}", process)
@@ -87,10 +105,13 @@ def oidc_idp(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 @pytest.fixture(scope="module")
 def saml_idp(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Idp]:
     folder = tmp_path_factory.mktemp("saml-idp")
-    port = _port(worker_id, 2)
     entity = f"http://{SAML_HOST}/accounts/saml/{SAML_SLUG}/metadata/"
     acs = f"http://{SAML_HOST}/accounts/saml/{SAML_SLUG}/acs/"
-    process = _start(["tests.identity.idp.saml_server", str(port), str(folder), entity, acs], folder)
+    port, process = _start_on_a_free_port(
+        lambda port: ["tests.identity.idp.saml_server", str(port), str(folder), entity, acs],
+        folder,
+        _port(worker_id, 2),
+    )
     try:
         yield Idp(f"http://127.0.0.1:{port}", process)
     finally:
