@@ -448,10 +448,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         groups[-1].append(item)
     for members in groups:
         order.extend(sorted(members, key=lambda item: (not _uses_world(item), not _uses_demo(item))))
+    # The few tests marked `long` go first, longest first: xdist hands the first tests out in turn,
+    # so each worker starts with one, and neither is left alone with a five-minute crawl at the end
+    # while the other waits (seen: about a fifth of the run's wall time with one core idle).
+    order.sort(key=lambda item: -_seconds(item))
     for item in order:
         if _uses_world(item) and _uses_demo(item):
             raise pytest.UsageError(f"{item.nodeid}: the world and the demo data are never in the database together")
     items[:] = order
+
+
+def _seconds(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("long")
+    return float(marker.args[0]) if marker is not None else 0.0
 
 
 def _transactional(item: pytest.Item) -> bool:

@@ -166,6 +166,7 @@ def task_of(state: dict[str, Any], path: str) -> list[dict[str, Any]]:
     return [t for t in state["tasks"] if t["task_path"] == path]
 
 
+@pytest.mark.long(50)
 def test_killed_workers_and_a_restarted_database_leave_nothing_stuck(cluster: Cluster) -> None:
     started = time.monotonic()
     cluster.psql("CREATE DATABASE samdrift")

@@ -131,6 +131,7 @@ def test_every_route_is_known_to_the_isolation_test(world: Any) -> None:
             b_instance(model_of(route), world)
 
 
+@pytest.mark.long(28)
 @pytest.mark.django_db
 def test_lists_searches_and_exports_show_nothing_of_another_owner(world: Any, web: Any) -> None:
     variants = ["", "?export=csv", "?export=xlsx", f"?owner={world.b.owner.pk}", "?q=Anst", "?q=Elev", "?q=Kommun"]
@@ -146,6 +147,7 @@ def test_lists_searches_and_exports_show_nothing_of_another_owner(world: Any, we
                 assert not leaks(body_text(response), world), f"{url}{variant} as {user} shows owner B's data"
 
 
+@pytest.mark.long(25)
 @pytest.mark.django_db
 def test_objects_of_another_owner_are_not_found_by_any_method(world: Any, web: Any) -> None:
     for route in all_routes():

@@ -3,6 +3,7 @@ one object page per list and the pages those link to, and no page answers 4xx or
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 
 from samdrift.tenancy.demo import DEMO_LOGINS
@@ -10,6 +11,7 @@ from samdrift.tenancy.models import User
 from tests.ui.crawl import crawl
 
 
+@pytest.mark.long(30)
 def test_every_link_shown_to_a_role_opens_for_it(demo_data: None) -> None:
     broken = []
     for login in DEMO_LOGINS:

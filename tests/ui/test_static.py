@@ -18,6 +18,7 @@ PRODUCTION_STATIC = {
 }
 
 
+@pytest.mark.long(15)
 def test_collectstatic_with_the_production_storage(tmp_path: Path) -> None:
     with override_settings(STATIC_ROOT=tmp_path, STORAGES=PRODUCTION_STATIC):
         call_command("collectstatic", interactive=False, verbosity=0)
