@@ -449,8 +449,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for members in groups:
         order.extend(sorted(members, key=lambda item: (not _uses_world(item), not _uses_demo(item))))
     # The few tests marked `long` go first, longest first: xdist hands the first tests out in turn,
-    # so each worker starts with one, and neither is left alone with a five-minute crawl at the end
-    # while the other waits (seen: about a fifth of the run's wall time with one core idle).
+    # so each worker starts with one, and neither is left alone with the crawl (about three
+    # minutes) at the end while the other has nothing left to run.
     order.sort(key=lambda item: -_seconds(item))
     for item in order:
         if _uses_world(item) and _uses_demo(item):
