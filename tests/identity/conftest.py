@@ -44,15 +44,21 @@ def _port(worker_id: str, offset: int) -> int:
     return PORT_BASE + 10 * index + offset
 
 
-def _start_on_a_free_port(args: Callable[[int], list[str]], folder: Path, first: int) -> tuple[int, subprocess.Popen]:
+def _start_on_a_free_port(
+    args: Callable[[int, Path], list[str]], folder: Path, first: int
+) -> tuple[int, subprocess.Popen]:
     """The first free port of this helper's range from `first` on. CI runs the SQLite and the
     PostgreSQL suites at once, each with workers gw0 and gw1, so a port chosen by the worker's
     name alone was taken by the other suite's identity provider (seen in CI): a port that is taken
     between the probe and the server's bind is passed over too."""
-    for _attempt in range(20):
+    for attempt in range(20):
         port = free_port(range(first, PORT_BASE + 100))
+        # A folder of its own for each attempt: the provider keeps its database there, and the
+        # attempt that lost the port had already made its client (seen in CI: a UNIQUE error).
+        attempt_folder = folder / f"attempt-{attempt}"
+        attempt_folder.mkdir()
         try:
-            return port, _start(args(port), folder)
+            return port, _start(args(port, attempt_folder), attempt_folder)
         except RuntimeError as exc:
             if "Address already in use" not in str(exc):
                 raise
@@ -91,7 +97,14 @@ def oidc_idp(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     folder = tmp_path_factory.mktemp("oidc-idp")
     callback = f"http://testserver/accounts/oidc/{OIDC_SLUG}/login/callback/"
     port, process = _start_on_a_free_port(
-        lambda port: ["tests.identity.idp.oidc_server", str(port), str(folder), OIDC_CLIENT, OIDC_SECRET, callback],
+        lambda port, where: [
+            "tests.identity.idp.oidc_server",
+            str(port),
+            str(where),
+            OIDC_CLIENT,
+            OIDC_SECRET,
+            callback,
+        ],
         folder,
         _port(worker_id, 1),
     )
@@ -108,7 +121,7 @@ def saml_idp(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     entity = f"http://{SAML_HOST}/accounts/saml/{SAML_SLUG}/metadata/"
     acs = f"http://{SAML_HOST}/accounts/saml/{SAML_SLUG}/acs/"
     port, process = _start_on_a_free_port(
-        lambda port: ["tests.identity.idp.saml_server", str(port), str(folder), entity, acs],
+        lambda port, where: ["tests.identity.idp.saml_server", str(port), str(where), entity, acs],
         folder,
         _port(worker_id, 2),
     )
