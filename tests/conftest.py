@@ -335,18 +335,27 @@ class _SessionDemo(_Shared):
         call_command("demo", verbosity=0)
 
 
-def _pg_copy(copy_name: str) -> str | None:
-    """A database made from the test database as its template, or None where PostgreSQL refuses
-    (another session is connected to the test database: a server a test started, say)."""
+def _pg_make(database: str, template: str) -> bool:
+    """`database` made anew from `template`; False where PostgreSQL refuses (another session is
+    connected to the template)."""
     from django.db import DatabaseError, connection
 
-    name = connection.settings_dict["NAME"]
     connection.close()
     try:
         with connection._nodb_cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{copy_name}"')
-            cursor.execute(f'CREATE DATABASE "{copy_name}" TEMPLATE "{name}"')
+            cursor.execute(f'DROP DATABASE IF EXISTS "{database}"')
+            cursor.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
     except DatabaseError:
+        return False
+    return True
+
+
+def _pg_copy(copy_name: str) -> str | None:
+    """A database made from the test database as its template, or None where PostgreSQL refuses
+    (another session is connected to the test database: a server a test started, say)."""
+    from django.db import connection
+
+    if not _pg_make(copy_name, connection.settings_dict["NAME"]):
         return None
     _PG_COPIES.append(copy_name)
     return copy_name
@@ -355,16 +364,11 @@ def _pg_copy(copy_name: str) -> str | None:
 def _pg_restore(copy_name: str) -> bool:
     """The test database made again from the copy; False (and the test database untouched) where
     PostgreSQL refuses to make the new one, so that the caller builds the data instead."""
-    from django.db import DatabaseError, connection
+    from django.db import connection
 
     name = connection.settings_dict["NAME"]
     staging = f"{name}_restoring"
-    connection.close()
-    try:
-        with connection._nodb_cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{staging}"')
-            cursor.execute(f'CREATE DATABASE "{staging}" TEMPLATE "{copy_name}"')
-    except DatabaseError:
+    if not _pg_make(staging, copy_name):
         return False
     with connection._nodb_cursor() as cursor:
         # Sessions a test left behind (a live server's thread, a killed worker) are ended.
