@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
+import re
 import shutil
 import sqlite3
 from dataclasses import dataclass, field
@@ -242,12 +243,14 @@ class _Shared:
     """
 
     holding: ClassVar[_Shared | None] = None  # what the database holds now
+    run_wide: ClassVar[bool] = False  # built once per run and handed to every worker (see below)
 
     def __init__(self) -> None:
         self.built = False  # built at least once in this process
         self.media: Path | None = None  # the files it stored, copied into each test's MEDIA_ROOT
         self.copy: sqlite3.Connection | None = None  # SQLite: the whole database as first built
         self.pg_copy: str | None = None  # PostgreSQL: the name of a database made from it
+        self.run_dir: Path | None = None  # the run's temporary folder, shared by its workers
 
     @property
     def present(self) -> bool:
@@ -258,8 +261,7 @@ class _Shared:
 
     def build(self, blocker: Any) -> None:
         from django.conf import settings as django_settings
-        from django.db import connection, transaction
-        from django.test import override_settings
+        from django.db import connection
 
         assert self.media is not None
         with blocker.unblock():
@@ -268,35 +270,135 @@ class _Shared:
                 assert not connection.in_atomic_block
                 connection.ensure_connection()
                 self.copy.backup(connection.connection)
-                from django.contrib.contenttypes.models import ContentType
-
-                ContentType.objects.clear_cache()  # the ids as they were then
-                _Shared.holding = self
+                self._now_held()
                 return
             if self.pg_copy is not None and _pg_restore(self.pg_copy):
-                from django.contrib.contenttypes.models import ContentType
-
-                ContentType.objects.clear_cache()
-                _Shared.holding = self
+                self._now_held()
                 return
-            shutil.rmtree(self.media, ignore_errors=True)
-            self.media.mkdir(parents=True)
-            if _Shared.holding is not None or User.objects.exists() or Owner.objects.exists():
-                _flush_database()  # the other shared data, or left behind by an interrupted run
-            with override_settings(PASSWORD_HASHERS=FAST_HASHERS, MEDIA_ROOT=str(self.media)):
-                with transaction.atomic():
-                    self.make()
-                    # As when it was built inside each test's transaction: commit hooks
-                    # (notifications, queued tasks, purchase orders sent) never run for it.
-                    connection.run_on_commit = []
-            _Shared.holding = self
-            self.built = True
-            if connection.vendor == "sqlite":
-                self.copy = sqlite3.connect(":memory:")
-                connection.connection.backup(self.copy)
-            elif connection.vendor == "postgresql":
-                self.pg_copy = _pg_copy(f"{connection.settings_dict['NAME']}_copy_{type(self).__name__.lower()}")
+            with self._run_lock():
+                if not self._take_from_run():
+                    self._build_here()
+                    self._give_to_run()
+                    self._keep_copy()
         assert django_settings.MEDIA_ROOT != str(self.media)
+
+    def _now_held(self) -> None:
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()  # the ids as they were when the copy was taken
+        _Shared.holding = self
+
+    def _build_here(self) -> None:
+        from django.db import connection, transaction
+        from django.test import override_settings
+
+        assert self.media is not None
+        shutil.rmtree(self.media, ignore_errors=True)
+        self.media.mkdir(parents=True)
+        if _Shared.holding is not None or User.objects.exists() or Owner.objects.exists():
+            _flush_database()  # the other shared data, or left behind by an interrupted run
+        with override_settings(PASSWORD_HASHERS=FAST_HASHERS, MEDIA_ROOT=str(self.media)):
+            with transaction.atomic():
+                self.make()
+                # As when it was built inside each test's transaction: commit hooks
+                # (notifications, queued tasks, purchase orders sent) never run for it.
+                connection.run_on_commit = []
+        _Shared.holding = self
+        self.built = True
+
+    def _keep_copy(self) -> None:
+        from django.db import connection
+
+        if connection.vendor == "sqlite":
+            self.copy = sqlite3.connect(":memory:")
+            connection.connection.backup(self.copy)
+        elif connection.vendor == "postgresql" and self.pg_copy is None:
+            self.pg_copy = _pg_copy(f"{connection.settings_dict['NAME']}_copy_{type(self).__name__.lower()}")
+
+    # Built once per run, not once per process (`run_wide`): the first xdist worker to need it
+    # builds it under a lock in the run's temporary folder and leaves it there (a SQLite file, or
+    # a PostgreSQL database made from its test database), with its files; the others take it from
+    # there (a second or two) instead of building it again (the demo: 40-60 s of CPU each). Every
+    # worker's database was made by the same migrations, so the rows, ids and content types are
+    # the same as if it had built them itself.
+
+    def _run_lock(self) -> Any:
+        import contextlib
+        import fcntl
+
+        if not self.run_wide or self.run_dir is None:
+            return contextlib.nullcontext()
+
+        @contextlib.contextmanager
+        def locked() -> Any:
+            assert self.run_dir is not None
+            with (self.run_dir / f"{self.key}.lock").open("w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+
+        return locked()
+
+    @property
+    def key(self) -> str:
+        return type(self).__name__.lower().lstrip("_")
+
+    def _take_from_run(self) -> bool:
+        from django.db import connection
+
+        if not self.run_wide or self.run_dir is None or self.media is None:
+            return False
+        media = self.run_dir / f"{self.key}-media"
+        if connection.vendor == "sqlite":
+            path = self.run_dir / f"{self.key}.sqlite3"
+            if not path.exists():
+                return False
+            connection.ensure_connection()
+            source = sqlite3.connect(path)
+            try:
+                source.backup(connection.connection)
+            finally:
+                source.close()
+        elif connection.vendor == "postgresql":
+            marker = self.run_dir / f"{self.key}.pgcopy"
+            if not marker.exists() or not _pg_restore(marker.read_text()):
+                return False
+            self.pg_copy = marker.read_text()  # later restores take it from there too
+        else:
+            return False
+        shutil.rmtree(self.media, ignore_errors=True)
+        shutil.copytree(media, self.media, copy_function=_link_or_copy)
+        self._now_held()
+        self.built = True
+        self._keep_copy()
+        return True
+
+    def _give_to_run(self) -> None:
+        from django.db import connection
+
+        if not self.run_wide or self.run_dir is None or self.media is None:
+            return
+        if connection.vendor == "sqlite":
+            partial = self.run_dir / f"{self.key}.sqlite3.partial"
+            target = sqlite3.connect(partial)
+            try:
+                connection.connection.backup(target)
+            finally:
+                target.close()
+        elif connection.vendor == "postgresql":
+            name = _run_copy_name(self.run_dir, self.key)
+            if not _pg_make(name, connection.settings_dict["NAME"]):
+                return
+            self.pg_copy = name  # this worker's later restores take it from there too
+        else:
+            return
+        shutil.copytree(self.media, self.run_dir / f"{self.key}-media", copy_function=_link_or_copy, dirs_exist_ok=True)
+        if connection.vendor == "sqlite":
+            partial.rename(self.run_dir / f"{self.key}.sqlite3")
+        else:
+            (self.run_dir / f"{self.key}.pgcopy").write_text(name)
 
     def copy_media(self, media_root: str) -> None:
         """The stored files into the test's MEDIA_ROOT, as hard links where the file system allows:
@@ -327,7 +429,9 @@ class _SessionWorld(_Shared):
 
 class _SessionDemo(_Shared):
     """The demo data `make run` loads (`manage.py demo`): the three municipalities. It takes about
-    a minute to build, and half a dozen tests read it: built once per process, not per test."""
+    a minute to build, and half a dozen tests read it: built once per run, not per test."""
+
+    run_wide = True
 
     def make(self) -> None:
         from django.core.management import call_command
@@ -378,6 +482,42 @@ def _pg_restore(copy_name: str) -> bool:
 
 
 _PG_COPIES: list[str] = []
+
+
+def _run_copy_name(run_dir: Path, key: str) -> str:
+    """The name of a run's shared PostgreSQL copy: the test database's name without the worker's
+    suffix, and a digest of the run's folder, so that two runs at once never share one."""
+    import hashlib
+
+    from django.db import connection
+
+    base = re.sub(r"_gw\d+$", "", connection.settings_dict["NAME"])[:30]
+    return f"{base}_run_{key}_{hashlib.sha256(str(run_dir).encode()).hexdigest()[:10]}"
+
+
+def _run_dir(config: pytest.Config) -> Path:
+    """The run's temporary folder: an xdist worker's base folder is a folder inside it."""
+    base = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    return base.parent if hasattr(config, "workerinput") else base
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The run's shared PostgreSQL copies are dropped by the process that started the workers, once
+    they have all finished (a worker that finishes early must not drop what another still uses)."""
+    if hasattr(session.config, "workerinput"):
+        return
+    markers = list(_run_dir(session.config).glob("*.pgcopy"))
+    if not markers:
+        return
+    from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
+
+    with session.config.stash[blocking_manager_key].unblock():
+        connection.close()
+        with connection._nodb_cursor() as cursor:
+            for marker in markers:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{marker.read_text()}" WITH (FORCE)')
+                marker.unlink()
 
 
 def _drop_pg_copies() -> None:
@@ -455,6 +595,7 @@ def _reread(world: World) -> World:
 
 def _session_data(shared: _Shared, django_db_blocker: Any, tmp_path_factory: Any, request: Any) -> Any:
     shared.media = tmp_path_factory.mktemp(f"{type(shared).__name__.lower()}-media")
+    shared.run_dir = _run_dir(request.config)
     if not shared.present:
         shared.build(django_db_blocker)
     yield shared

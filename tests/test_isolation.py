@@ -112,9 +112,11 @@ def owner_scoped_counts(owner: Any) -> dict[str, int]:
     return counts
 
 
+A_ROLES = ["viewer", "orderer", "approver", "end_user"]
+
+
 def a_users(world: Any) -> list[Any]:
-    a = world.a
-    return [a.viewer, a.orderer, a.approver, a.end_user]
+    return [getattr(world.a, role) for role in A_ROLES]
 
 
 def leaks(text: str, world: Any) -> bool:
@@ -131,45 +133,49 @@ def test_every_route_is_known_to_the_isolation_test(world: Any) -> None:
             b_instance(model_of(route), world)
 
 
-@pytest.mark.long(28)
+# The two walks run once per role of owner A (one test each, so that xdist spreads them over its
+# workers: as one test each walk held a worker for a minute).
+@pytest.mark.long(8)
+@pytest.mark.parametrize("role", A_ROLES)
 @pytest.mark.django_db
-def test_lists_searches_and_exports_show_nothing_of_another_owner(world: Any, web: Any) -> None:
+def test_lists_searches_and_exports_show_nothing_of_another_owner(role: str, world: Any, web: Any) -> None:
     variants = ["", "?export=csv", "?export=xlsx", f"?owner={world.b.owner.pk}", "?q=Anst", "?q=Elev", "?q=Kommun"]
-    for user in a_users(world):
-        client = web(user)
-        for route in all_routes():
-            if route.kwargs and route.kwargs != ("format",):
-                continue
-            url = reverse(route.name)
-            for variant in variants:
-                response = client.get(url + variant)
-                assert response.status_code < 500, f"{url}{variant} as {user}: {response.status_code}"
-                assert not leaks(body_text(response), world), f"{url}{variant} as {user} shows owner B's data"
+    user = getattr(world.a, role)
+    client = web(user)
+    for route in all_routes():
+        if route.kwargs and route.kwargs != ("format",):
+            continue
+        url = reverse(route.name)
+        for variant in variants:
+            response = client.get(url + variant)
+            assert response.status_code < 500, f"{url}{variant} as {user}: {response.status_code}"
+            assert not leaks(body_text(response), world), f"{url}{variant} as {user} shows owner B's data"
 
 
-@pytest.mark.long(25)
+@pytest.mark.long(7)
+@pytest.mark.parametrize("role", A_ROLES)
 @pytest.mark.django_db
-def test_objects_of_another_owner_are_not_found_by_any_method(world: Any, web: Any) -> None:
+def test_objects_of_another_owner_are_not_found_by_any_method(role: str, world: Any, web: Any) -> None:
+    user = getattr(world.a, role)
     for route in all_routes():
         if "pk" not in route.kwargs:
             continue
         target = b_instance(model_of(route), world)
         url = reverse(route.name, kwargs={"pk": target.pk})
         before = model_to_dict(target)
-        for user in a_users(world):
-            client = web(user)
-            events = AuditEvent.objects.count()
-            for method in ("get", *WRITE_METHODS):
-                payload = {"active": "0", "name": "hijacked", "role": "admin"}
-                if method == "get":
-                    response = client.get(url)
-                else:
-                    response = getattr(client, method)(url, payload, content_type="application/json")
-                assert response.status_code in {403, 404, 405}, (
-                    f"{method.upper()} {url} as {user} answered {response.status_code} for owner B's object"
-                )
-                assert not leaks(body_text(response), world), f"{method.upper()} {url} as {user} leaks"
-            assert AuditEvent.objects.count() == events, f"{url} as {user} wrote something"
+        client = web(user)
+        events = AuditEvent.objects.count()
+        for method in ("get", *WRITE_METHODS):
+            payload = {"active": "0", "name": "hijacked", "role": "admin"}
+            if method == "get":
+                response = client.get(url)
+            else:
+                response = getattr(client, method)(url, payload, content_type="application/json")
+            assert response.status_code in {403, 404, 405}, (
+                f"{method.upper()} {url} as {user} answered {response.status_code} for owner B's object"
+            )
+            assert not leaks(body_text(response), world), f"{method.upper()} {url} as {user} leaks"
+        assert AuditEvent.objects.count() == events, f"{url} as {user} wrote something"
         target.refresh_from_db()
         assert model_to_dict(target) == before, f"{url} changed owner B's object"
 
