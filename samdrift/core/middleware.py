@@ -7,6 +7,8 @@ import uuid
 from contextvars import ContextVar
 from typing import Any
 
+from django.utils.cache import patch_vary_headers
+
 _request: ContextVar[Any] = ContextVar("samdrift_request", default=None)
 
 
@@ -42,6 +44,11 @@ class SwedishFirstLocaleMiddleware:
 
     Django's LocaleMiddleware would follow the browser's Accept-Language; municipal staff with an
     English browser should still meet the Swedish UI first (DESIGN.md rule 7).
+
+    The API is the exception: a program that sends `Accept-Language: en` asked for English on
+    purpose, so its error messages and labels follow that header (Swedish where it names no
+    language we have), and the answer says `Vary: Accept-Language` so that no cache hands one
+    language's answer to a client that asked for the other. The cookie still wins there too.
     """
 
     def __init__(self, get_response: Any) -> None:
@@ -52,9 +59,17 @@ class SwedishFirstLocaleMiddleware:
         from django.utils import translation
 
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        api = request.path_info.startswith("/api/")
+        if chosen in dict(settings.LANGUAGES):
+            language = chosen
+        elif api:
+            language = translation.get_language_from_request(request)
+        else:
+            language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        if api:
+            patch_vary_headers(response, ("Accept-Language",))
         return response
