@@ -8,7 +8,9 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,8 +57,17 @@ def do_release_hold(hold: LegalHold, *, actor: Any) -> LegalHold:
 # --- disposal -----------------------------------------------------------------------------------
 
 
-def _held_ids(content_type: ContentType) -> Any:
-    return LegalHold.objects.filter(content_type=content_type, released_at__isnull=True).values("object_id")
+def _held(content_type: ContentType, id_field: str) -> Exists:
+    """Whether the row's `id_field` names a record of the type under an active legal hold: an
+    EXISTS over the holds' (content type, object id) index, so that neither the candidates nor
+    the holds pass through Python."""
+    return Exists(
+        LegalHold.objects.filter(
+            content_type=content_type,
+            released_at__isnull=True,
+            object_id=Cast(OuterRef(id_field), models.CharField()),
+        )
+    )
 
 
 def _cutoff(record_type: RecordType, now: datetime) -> datetime:
@@ -89,9 +100,7 @@ def propose_disposal(
     qs = source.disposal_queryset(cutoff, record_type.retention_event)
     if qs is None:
         return None
-    held = [int(i) for i in _held_ids(record_type.content_type).values_list("object_id", flat=True) if str(i).isdigit()]
-    if held:
-        qs = qs.exclude(pk__in=held)
+    qs = qs.exclude(_held(record_type.content_type, "pk"))
     if not qs.exists():
         return None
     batch = DisposalBatch.objects.create(
@@ -177,10 +186,8 @@ def do_execute_batch(batch: DisposalBatch, *, actor: Any) -> DisposalBatch:
     source = sources.disposer_for_ct(content_type) if content_type else None
     if source is None or content_type is None:
         raise ValidationError(_("This record type cannot be disposed of by the system."))
-    held = [int(i) for i in _held_ids(content_type).values_list("object_id", flat=True) if str(i).isdigit()]
     items = DisposalItem.objects.filter(batch=batch)
-    if held:
-        items.filter(object_id__in=held).update(skipped=True)
+    items.filter(_held(content_type, "object_id")).update(skipped=True)
     ids = items.filter(skipped=False).values("object_id")
     source.dispose(ids, batch.method, actor=actor)
     disposed = items.filter(skipped=False).update(disposed=True)
