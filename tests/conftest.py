@@ -660,8 +660,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for members in groups:
         order.extend(sorted(members, key=lambda item: (not _uses_world(item), not _uses_demo(item))))
     # The few tests marked `long` go first, longest first: xdist hands the first tests out in turn,
-    # so each worker starts with one, and neither is left alone with the crawl (about three
-    # minutes) at the end while the other has nothing left to run.
+    # so each worker starts with one, and neither is left alone with a long test at the end while
+    # the other has nothing left to run (the longest now: the administrator's crawl, about a minute).
     order.sort(key=lambda item: -_seconds(item))
     for item in order:
         if _uses_world(item) and _uses_demo(item):
