@@ -119,6 +119,7 @@ MIDDLEWARE = [
     "samdrift.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "samdrift.core.middleware.SwedishFirstLocaleMiddleware",
+    "samdrift.core.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "samdrift.tenancy.sessions.AuthenticationMiddleware",

@@ -1,4 +1,5 @@
-"""A NUL character anywhere in an API request is a 400 that changes nothing, on every route.
+"""A NUL character anywhere in an API request is a 400 that changes nothing, on every route; in a
+page's path or query too (core/middleware.py's RefuseNulMiddleware).
 
 PostgreSQL cannot hold NUL in text: a value with one that reached a query was a server error
 there (CI's schemathesis found it in the records API). DRF's CharField refuses NUL; the project's
@@ -8,6 +9,7 @@ and every value a view reads itself."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -79,3 +81,60 @@ def test_every_api_route_parses_with_the_parsers_that_refuse_nul() -> None:
         classes = callback.initkwargs.get("parser_classes", callback.cls.parser_classes)
         wrong += [f"{route.pattern}: {c.__module__}.{c.__name__}" for c in classes if not issubclass(c, OURS)]
     assert wrong == []
+
+
+SWEDISH = "NUL-tecken"
+
+
+def test_a_nul_in_any_query_or_path_is_refused_on_every_route_and_writes_nothing(world: Any, web: Any) -> None:
+    """Pages and API alike, exports included: before, an export with `?q=%00` was a server error on
+    PostgreSQL (its audit event records the filters) and other values reached queries unchecked."""
+    from django.urls import reverse
+
+    from samdrift.core.models import AuditEvent
+    from tests.test_isolation import all_routes
+
+    client = web(world.admin)
+    events = AuditEvent.objects.count()
+    routes = [r for r in all_routes() if not r.kwargs or r.kwargs == ("format",)]
+    assert len(routes) > 100
+    for route in routes:
+        url = reverse(route.name)
+        for query in ({"q": "a\x00b"}, {"q": "VPN", "export": "csv", "status\x00": "new"}):
+            response = client.get(url, query)
+            assert response.status_code == 400, f"{url} {query!r}: {response.status_code}"
+            body = response.json()["detail"] if url.startswith("/api/") else response.content.decode()
+            assert SWEDISH in body, f"{url}: {body[:200]}"
+    for path in ("/api/v1/tickets/%00/", "/people/%00/"):
+        assert client.get(path).status_code == 400, path
+    assert AuditEvent.objects.count() == events
+    # The same requests without the NUL are answered as before.
+    assert client.get("/people/", {"q": "ab"}).status_code == 200
+    assert client.get("/api/v1/tickets/", {"q": "VPN"}).status_code == 200
+
+
+def test_a_nul_in_a_pages_form_is_refused_and_creates_nothing(world: Any, web: Any) -> None:
+    from django.urls import reverse
+
+    before = Ticket.objects.count()
+    client = web(world.agent)
+    data = {
+        "requester": world.a.employee.pk,
+        "subject": "VPN",
+        "description": "Nere",
+        "channel": "phone",
+        "type": "incident",
+        "impact": 3,
+        "urgency": 3,
+    }
+    form = "application/x-www-form-urlencoded"  # as a browser sends a form without files
+    response = client.post(reverse("sd_ticket_create"), urlencode({**data, "category": "1\x00"}), content_type=form)
+    assert response.status_code == 400 and SWEDISH in response.content.decode()
+    assert Ticket.objects.count() == before
+    # A multipart form's text goes through the form's fields, which refuse NUL on their own.
+    response = client.post(reverse("sd_ticket_create"), {**data, "subject": "VPN\x00"})
+    assert response.status_code == 200  # the form again, with the field's error
+    assert Ticket.objects.count() == before
+    # Without the NUL the same form creates the ticket.
+    assert client.post(reverse("sd_ticket_create"), urlencode(data), content_type=form).status_code == 302
+    assert Ticket.objects.count() == before + 1

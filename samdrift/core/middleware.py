@@ -1,4 +1,5 @@
-"""Request id for structured logs and audit events."""
+"""Request id for structured logs and audit events, the language of each request, and the refusal
+of a NUL character in a path or query."""
 
 from __future__ import annotations
 
@@ -73,3 +74,41 @@ class SwedishFirstLocaleMiddleware:
         if api:
             patch_vary_headers(response, ("Accept-Language",))
         return response
+
+
+def _has_nul(values: Any) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in items) for key, items in values.lists())
+
+
+class RefuseNulMiddleware:
+    """A NUL character in a request's path, query string or form values is a 400 that reaches no
+    view.
+
+    PostgreSQL cannot hold NUL in text. The API's parsers refuse it in request bodies
+    (core/parsers.py) and Django's form fields refuse it in form values, but a path or a query
+    value reaches queries and audit events unchecked: an export with `?q=%00` was a server error on
+    PostgreSQL because its audit event records the filters. Placed after the language is chosen,
+    so that the answer is in the user's language; the API's answer is JSON like its other errors.
+    """
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        if (
+            "\x00" in request.path
+            or _has_nul(request.GET)
+            or (
+                # A form's values (CSRF's check reads them anyway). Not a multipart body: its files may
+                # hold any byte, and its text fields go through form fields or the API's parsers.
+                request.content_type == "application/x-www-form-urlencoded" and _has_nul(request.POST)
+            )
+        ):
+            from django.http import HttpResponseBadRequest, JsonResponse
+            from django.utils.translation import gettext as _
+
+            message = _("The request holds a NUL character, which no text may contain.")
+            if request.path_info.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
