@@ -527,13 +527,15 @@ def holds_on(obj: models.Model) -> models.QuerySet[LegalHold]:
     ).order_by("set_at", "id")
 
 
-def is_held(model: type[models.Model]) -> Exists:
-    """Whether each row of `model` has an active legal hold: one annotation (`EXISTS` over the
-    holds' object index), not a query per row."""
+def is_held(model: type[models.Model] | ContentType, id_field: str = "pk") -> Exists:
+    """Whether the record each row names (a row of `model` by its pk, or the id in `id_field` of a
+    record of that type) has an active legal hold: an `EXISTS` over the holds' (content type,
+    object id) index, for an annotation or a filter, not a query per row."""
+    content_type = model if isinstance(model, ContentType) else ContentType.objects.get_for_model(model)
     return Exists(
         LegalHold.objects.filter(
-            content_type=ContentType.objects.get_for_model(model),
-            object_id=Cast(OuterRef("pk"), models.CharField()),
+            content_type=content_type,
+            object_id=Cast(OuterRef(id_field), models.CharField()),
             released_at__isnull=True,
         )
     )

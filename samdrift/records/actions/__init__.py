@@ -8,6 +8,7 @@ from .disposal import do_approve_batch as do_approve_batch
 from .disposal import do_execute_batch as do_execute_batch
 from .disposal import do_reject_batch as do_reject_batch
 from .disposal import do_release_hold as do_release_hold
+from .disposal import do_release_holds_on as do_release_holds_on
 from .disposal import do_set_hold as do_set_hold
 from .disposal import propose_disposal as propose_disposal
 from .gdpr import ANONYMISED_NAME as ANONYMISED_NAME

@@ -8,9 +8,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, models, transaction
-from django.db.models import Exists, OuterRef
-from django.db.models.functions import Cast
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +18,16 @@ from samdrift.core.audit import record_event
 from samdrift.core.models import AuditEventType
 from samdrift.records import sources
 from samdrift.records.actions.roles import officer_role
-from samdrift.records.models import OFFICER_ROLES, BatchStatus, DisposalBatch, DisposalItem, LegalHold, RecordType
+from samdrift.records.models import (
+    OFFICER_ROLES,
+    BatchStatus,
+    DisposalBatch,
+    DisposalItem,
+    LegalHold,
+    RecordType,
+    holds_on,
+    is_held,
+)
 
 # --- legal holds --------------------------------------------------------------------------------
 
@@ -54,20 +61,18 @@ def do_release_hold(hold: LegalHold, *, actor: Any) -> LegalHold:
     return update_audited(hold, {"released_at": timezone.now()}, actor=actor, role=role)
 
 
+@transaction.atomic
+def do_release_holds_on(obj: Any, *, actor: Any) -> int:
+    """Release every active legal hold on one record (all of them, or none); how many."""
+    holds = list(holds_on(obj))
+    if not holds:
+        raise ValidationError(_("The register entry has no legal hold."))
+    for hold in holds:
+        do_release_hold(hold, actor=actor)
+    return len(holds)
+
+
 # --- disposal -----------------------------------------------------------------------------------
-
-
-def _held(content_type: ContentType, id_field: str) -> Exists:
-    """Whether the row's `id_field` names a record of the type under an active legal hold: an
-    EXISTS over the holds' (content type, object id) index, so that neither the candidates nor
-    the holds pass through Python."""
-    return Exists(
-        LegalHold.objects.filter(
-            content_type=content_type,
-            released_at__isnull=True,
-            object_id=Cast(OuterRef(id_field), models.CharField()),
-        )
-    )
 
 
 def _cutoff(record_type: RecordType, now: datetime) -> datetime:
@@ -100,7 +105,7 @@ def propose_disposal(
     qs = source.disposal_queryset(cutoff, record_type.retention_event)
     if qs is None:
         return None
-    qs = qs.exclude(_held(record_type.content_type, "pk"))
+    qs = qs.exclude(is_held(record_type.content_type))
     if not qs.exists():
         return None
     batch = DisposalBatch.objects.create(
@@ -187,7 +192,7 @@ def do_execute_batch(batch: DisposalBatch, *, actor: Any) -> DisposalBatch:
     if source is None or content_type is None:
         raise ValidationError(_("This record type cannot be disposed of by the system."))
     items = DisposalItem.objects.filter(batch=batch)
-    items.filter(_held(content_type, "object_id")).update(skipped=True)
+    items.filter(is_held(content_type, "object_id")).update(skipped=True)
     ids = items.filter(skipped=False).values("object_id")
     source.dispose(ids, batch.method, actor=actor)
     disposed = items.filter(skipped=False).update(disposed=True)

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -107,12 +106,7 @@ class CaseHold(OfficerActionView):
                 ContentType.objects.get_for_model(Case), case.pk, data["reason"], actor=self.request.user
             )
             return _("The register entry is under legal hold.")
-        holds = list(holds_on(case))
-        if not holds:
-            raise ValidationError(_("The register entry has no legal hold."))
-        with transaction.atomic():  # all of the entry's holds are released, or none
-            for hold in holds:
-                actions.do_release_hold(hold, actor=self.request.user)
+        actions.do_release_holds_on(case, actor=self.request.user)
         return _("The legal hold is lifted.")
 
 
