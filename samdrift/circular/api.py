@@ -86,7 +86,10 @@ class BatchItemSerializer(ScopedSerializer):
 
 
 class AddItemsSerializer(serializers.Serializer):
-    assets = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    # Ids as the database holds them (a 64-bit key): a larger number was a server error on SQLite.
+    assets = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, default=list
+    )
     labels = serializers.CharField(required=False, allow_blank=True, default="")
     box = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
     seal = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)

@@ -417,6 +417,10 @@ def test_the_api_walks_the_chain(world: Any, api: Any) -> None:
         f"/api/v1/circular/batches/{batch_id}/items/", {"labels": labels, "box": "B1", "seal": "X1"}, format="json"
     )
     assert response.status_code == 201 and len(response.json()) == 40
+    # An id larger than the database's 64-bit key, or below 1, is a 400 (it was a server error).
+    for bad in (2**70, -5, 0):
+        response = client.post(f"/api/v1/circular/batches/{batch_id}/items/", {"assets": [bad]}, format="json")
+        assert response.status_code == 400 and "assets" in response.json(), (bad, response.content)
     assert client.post(f"/api/v1/circular/batches/{batch_id}/order_pickup/").status_code == 200
     for step in ("picked_up", "received"):
         assert (
