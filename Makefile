@@ -9,6 +9,11 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export DJANGO_SETTINGS_MODULE := samdrift.settings
+# Python keeps the bytecode of what it imports (__pycache__), whatever the caller's environment
+# says: with PYTHONDONTWRITEBYTECODE set (as on our CI machines) every Django process compiled its
+# ~2,400 modules from source again, 7.5 s instead of 2.3 s for `manage.py check`, paid by each test
+# worker and by every server, worker and command the tests start.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help run test lint fmt venv migrate demo worker scheduler messages bench-people clean system-deps
 
