@@ -48,7 +48,9 @@ system-deps:
 	@bash scripts/system-deps.sh
 	@bash scripts/install-axe.sh >/dev/null
 
-# `make test` runs every test on both cores with a coverage floor. The migrated test database is
+# `make test` runs every test on both cores with a coverage floor. `--dist worksteal`: xdist's
+# default hands each worker a fixed share of the tests, and one worker finished 27-30 s before the
+# other; a worker that runs out now takes half of what the other has left. The migrated test database is
 # kept between local runs (TEST_DB=--create-db builds it afresh, as CI does).
 TEST_DB ?= --reuse-db
 # Measured on 6 December 2026: 93 % of statements on both SQLite and PostgreSQL (coverage report on
@@ -56,7 +58,7 @@ TEST_DB ?= --reuse-db
 # code fails; raise it as coverage grows. (A subset run: call pytest directly, not `make test`.)
 COVERAGE_FLOOR := 90
 test: venv system-deps
-	@$(PY) -m pytest -n auto $(TEST_DB) --cov --cov-report= --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
+	@$(PY) -m pytest -n auto --dist worksteal $(TEST_DB) --cov --cov-report= --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -659,9 +659,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         groups[-1].append(item)
     for members in groups:
         order.extend(sorted(members, key=lambda item: (not _uses_world(item), not _uses_demo(item))))
-    # The few tests marked `long` go first, longest first: xdist hands the first tests out in turn,
-    # so each worker starts with one, and neither is left alone with a long test at the end while
-    # the other has nothing left to run (the longest now: the administrator's crawl, about a minute).
+    # The few tests marked `long` go first, longest first, so that none is left for the end: with
+    # `--dist worksteal` a worker that runs out takes half of what the other has left, from the
+    # end of its share, and a minute-long test there could not be shared (the longest now: the
+    # administrator's crawl, about a minute).
     order.sort(key=lambda item: -_seconds(item))
     for item in order:
         if _uses_world(item) and _uses_demo(item):
