@@ -520,6 +520,24 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
                 marker.unlink()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """pytest-django's, and before it drops a PostgreSQL test database at the end of the run: the
+    other sessions still on it are ended. A server or worker process that a test started and
+    stopped can leave a session there for a moment, and the drop then failed ("is being accessed
+    by other users") and left the database on the server (seen once in CI)."""
+    yield django_db_setup
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 def _drop_pg_copies() -> None:
     from django.db import connection
 
