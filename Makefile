@@ -49,9 +49,10 @@ system-deps:
 	@bash scripts/install-axe.sh >/dev/null
 
 # `make test` runs every test on both cores with a coverage floor. `--dist worksteal`: xdist's
-# default hands each worker a fixed share of the tests, and one worker finished 27-30 s before the
-# other; a worker that runs out now takes half of what the other has left. The migrated test database is
-# kept between local runs (TEST_DB=--create-db builds it afresh, as CI does).
+# default hands each worker a fixed share of the tests, and one worker finished 27-30 s after the
+# other; a worker that runs out now takes half of what the other has left. On PostgreSQL the
+# migrated test database is kept between local runs (SQLite's lives in memory); TEST_DB=--create-db
+# builds it afresh, as CI does.
 TEST_DB ?= --reuse-db
 # Measured on 6 December 2026: 93 % of statements on both SQLite and PostgreSQL (coverage report on
 # CI's data files). The floor sits just under it so that a change which drops tests or adds untested
