@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('tenancy', '0003_people_search_indexes'),
-        ('tenancy', '__first__'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('assets', '0005_merge_branches'),
         ('tenancy', '0004_person_processing_restriction'),
-        ('tenancy', '__first__'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('socialaccount', '0006_alter_socialaccount_extra_data'),
         ('tenancy', '0004_person_processing_restriction'),
-        ('tenancy', '__first__'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [

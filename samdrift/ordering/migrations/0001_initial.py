@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         ('assets', '0001_initial'),
         ('billing', '0001_initial'),
         ('tenancy', '0003_people_search_indexes'),
-        ('tenancy', '__first__'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
