@@ -205,3 +205,43 @@ def test_operations_page_queries_do_not_grow_with_jobs_and_processes(
         beat("worker", f"w{n}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert admin.get(reverse("operations")).status_code == 200
+
+
+def test_the_job_summary_counts_every_kind_in_one_statement(world: Any, django_assert_num_queries: Any) -> None:
+    """Running, overdue and problems per kind, as counting each table on its own gives; one
+    statement for all the kinds, and one more only for each kind with problems to list."""
+    from samdrift.core.jobs import JOB_KINDS, job_summary
+
+    def by_kind(rows: list[dict[str, Any]]) -> dict[str, tuple[int, int, list[Any]]]:
+        return {row["kind"].key: (row["running"], row["overdue"], row["problems"]) for row in rows}
+
+    with django_assert_num_queries(1):
+        quiet = by_kind(job_summary())
+    assert set(quiet) == set(JOB_KINDS) and all(v == (0, 0, []) for v in quiet.values())
+
+    past = timezone.now() - timedelta(seconds=1)
+    AssetImport.objects.create(
+        owner=world.a.owner, file="x.csv", original_filename="x.csv", status=ImportState.CHECKING, lease_expires=past
+    )
+    AssetImport.objects.create(
+        owner=world.b.owner, file="y.csv", original_filename="y.csv", status=ImportState.CHECKING
+    )
+    failed = killed_run(world.finance)
+    with translation.override("sv"):
+        sweep()  # the billing run is marked failed; the asset import is swept too
+    # Another run, overdue and not yet swept.
+    other = BillingRun.objects.create(
+        period=billing.do_create_period(2031, 4, actor=world.finance), created_by=world.finance
+    )
+    BillingRun.objects.filter(pk=other.pk).update(status=RunStatus.RUNNING, lease_expires=past)
+    AssetImport.objects.create(
+        owner=world.a.owner, file="z.csv", original_filename="z.csv", status=ImportState.CHECKING, lease_expires=past
+    )
+    with django_assert_num_queries(3):  # the counts, then the problems of the two kinds that have some
+        rows = by_kind(job_summary())
+    assert rows["assets.import"][:2] == (2, 1) and len(rows["assets.import"][2]) == 1
+    assert rows["billing.run"][:2] == (1, 1) and rows["billing.run"][2] == [failed]
+    assert all(v == (0, 0, []) for k, v in rows.items() if k not in {"assets.import", "billing.run"})
+    with django_assert_num_queries(1):  # /health/ asks for no problems
+        health = by_kind(job_summary(days=0))
+    assert health["assets.import"] == (2, 1, []) and health["billing.run"] == (1, 1, [])
