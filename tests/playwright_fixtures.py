@@ -47,10 +47,11 @@ class _OneRequestAtATime(ThreadedWSGIServer):
 
     On SQLite the test database lives in memory, and pytest-django hands the live server's request
     threads the test's own connection. Django's documentation warns that simultaneous queries
-    through it fail at random; worse, its transaction is one for all of them. A request the last
-    test's browser left running (Chromium closes a context without waiting for the server) held
-    the connection in a transaction while the next test logged in: when it rolled back, so did the
-    new session, and the next page was the login page (CI, 7 December 2026). Requests therefore
+    through it fail at random; worse, its transaction is one for all of them. A request still
+    running while the browser signed in (one sent beside it by the same page, or one the last
+    test's browser left: Chromium closes a context without waiting for the server) took the new
+    session with it when it rolled back, and the next page was the login page (CI, 7 December
+    2026; tests/test_live_server.py plays it). Requests therefore
     take turns on a shared connection (a browser's few parallel requests wait milliseconds), and a
     test's teardown waits for the last one to end before its tables are emptied. On PostgreSQL
     each thread has its own connection and requests run side by side, as in production.
