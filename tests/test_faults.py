@@ -12,6 +12,7 @@ provably runs, without any hook in the code under test.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import queue
@@ -28,7 +29,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.faults.cluster import Cluster, pg_bin
+from tests.faults.cluster import Cluster, pg_bin, reserve_port
 from tests.smtpserver import SmtpServer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -134,14 +135,33 @@ def cluster() -> Iterator[Cluster]:
         pytest.fail("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin")
     root = Path(tempfile.mkdtemp(prefix="samdrift-faults-"))
     cluster = Cluster(root)
-    cluster.init()
     try:
-        yield cluster
-    finally:
+        cluster.init()
         try:
-            cluster.stop("immediate")
+            yield cluster
         finally:
-            subprocess.run(["rm", "-rf", str(root)], check=False)
+            cluster.stop("immediate")
+    finally:
+        cluster.release()
+        subprocess.run(["rm", "-rf", str(root)], check=False)
+
+
+def test_two_clusters_never_get_the_same_port() -> None:
+    """The port is held from the start (a lock file), not only seen free: two clusters set up at
+    the same moment, as the SQLite and PostgreSQL suites of CI do, get different ports, and a port
+    given back is free again."""
+    first, held = reserve_port()
+    try:
+        second, other = reserve_port()
+        os.close(other)
+        assert second != first
+    finally:
+        os.close(held)
+    fd = os.open(f"/tmp/samdrift-faults-port-{first}.lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # given back: free to take
+    finally:
+        os.close(fd)
 
 
 def holders(state: dict[str, Any], path: str) -> list[int]:

@@ -1,8 +1,14 @@
 """A PostgreSQL cluster of the test's own (Debian's binaries, initdb into a temporary directory, a
-free port in 55200-55299), which the test may restart and stop at will."""
+free port in 55200-55299), which the test may restart and stop at will.
+
+The port is reserved with a lock file for the cluster's life: `.ci/run` runs the SQLite and the
+PostgreSQL suites at the same time, and both start the fault test first. Seeing a port free was
+not enough: both saw 55200 free during the seconds initdb takes, and the second cluster could not
+start (CI, 7 December 2026)."""
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import os
 import shutil
@@ -19,14 +25,23 @@ def pg_bin() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
-def free_port() -> int:
+def reserve_port() -> tuple[int, int]:
+    """A port in PORTS that no other cluster of ours holds and nothing listens on, and the open lock
+    file that holds it (closing it, or the process ending, gives the port back)."""
     for port in PORTS:
+        fd = os.open(f"/tmp/samdrift-faults-port-{port}.lock", os.O_CREAT | os.O_RDWR, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
+                os.close(fd)
                 continue
-            return port
+        return port, fd
     raise RuntimeError("no free port in 55200-55299")
 
 
@@ -38,7 +53,7 @@ class Cluster:
         self.bin = binaries
         self.root = root
         self.data = root / "data"
-        self.port = free_port()
+        self.port, self._port_lock = reserve_port()
         self.log = root / "postgres.log"
         # PostgreSQL refuses to run as root: run it as the postgres user then.
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
@@ -46,7 +61,20 @@ class Cluster:
             shutil.chown(root, "postgres")
 
     def _run(self, *args: str) -> None:
-        subprocess.run([*self.as_user, *args], check=True, capture_output=True, timeout=60)
+        try:
+            subprocess.run([*self.as_user, *args], check=True, capture_output=True, timeout=60)
+        except subprocess.CalledProcessError as exc:
+            log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
+            raise RuntimeError(
+                f"{Path(args[0]).name} failed (exit {exc.returncode}) on port {self.port}: "
+                f"{exc.stderr.decode(errors='replace').strip()}\n{log}"
+            ) from exc
+
+    def release(self) -> None:
+        """Give the port back (the cluster is stopped)."""
+        if self._port_lock >= 0:
+            os.close(self._port_lock)
+            self._port_lock = -1
 
     def init(self) -> None:
         self._run(
