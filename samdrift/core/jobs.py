@@ -283,7 +283,7 @@ def job_summary(now: datetime | None = None, days: int = 7) -> list[dict[str, An
 
     One statement counts every kind (a UNION ALL of one aggregate per job table); only a kind
     with problems to show reads its rows. The operations page, the administrator's start page and
-    every /health/ probe used to run two statements per kind (18 with nine kinds)."""
+    every /health/ probe used to run two statements per kind (16 with the eight kinds of today)."""
     now = now or timezone.now()
     since = now - timedelta(days=days)
     kinds = list(JOB_KINDS.values())
