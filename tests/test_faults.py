@@ -146,18 +146,19 @@ def cluster() -> Iterator[Cluster]:
         subprocess.run(["rm", "-rf", str(root)], check=False)
 
 
-def test_two_clusters_never_get_the_same_port() -> None:
+def test_two_clusters_never_get_the_same_port(tmp_path: Path) -> None:
     """The port is held from the start (a lock file), not only seen free: two clusters set up at
     the same moment, as the SQLite and PostgreSQL suites of CI do, get different ports, and a port
-    given back is free again."""
-    first, held = reserve_port()
+    given back is free again. The lock files are this test's own, so that the other suite's
+    cluster cannot take a port between the two steps."""
+    first, held = reserve_port(tmp_path)
     try:
-        second, other = reserve_port()
+        second, other = reserve_port(tmp_path)
         os.close(other)
         assert second != first
     finally:
         os.close(held)
-    fd = os.open(f"/tmp/samdrift-faults-port-{first}.lock", os.O_RDWR)
+    fd = os.open(tmp_path / f"samdrift-faults-port-{first}.lock", os.O_RDWR)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # given back: free to take
     finally:

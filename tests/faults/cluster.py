@@ -14,6 +14,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,11 +26,18 @@ def pg_bin() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
-def reserve_port() -> tuple[int, int]:
+LOCKS = Path(tempfile.gettempdir())
+
+
+def reserve_port(locks: Path = LOCKS) -> tuple[int, int]:
     """A port in PORTS that no other cluster of ours holds and nothing listens on, and the open lock
-    file that holds it (closing it, or the process ending, gives the port back)."""
+    file that holds it (closing it, or the process ending, gives the port back). `locks` is the
+    folder of the lock files (the test of this function uses its own)."""
     for port in PORTS:
-        fd = os.open(f"/tmp/samdrift-faults-port-{port}.lock", os.O_CREAT | os.O_RDWR, 0o666)
+        try:
+            fd = os.open(locks / f"samdrift-faults-port-{port}.lock", os.O_CREAT | os.O_RDWR, 0o666)
+        except PermissionError:  # another user's lock file: that user's cluster may hold the port
+            continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
