@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
+import pickle
 import re
 import shutil
 import sqlite3
@@ -413,18 +414,20 @@ class _SessionWorld(_Shared):
     def __init__(self) -> None:
         super().__init__()
         self.world: World | None = None  # as built, never handed to a test
-        self.snapshot: World | None = None  # every object as read back from the database
+        self.snapshot: bytes | None = None  # every object as read back from the database, pickled
 
     def make(self) -> None:
         self.world = build_world()
-        # Read back once (one query per model), then deep-copied for each test: 5 ms a test
-        # instead of 30 ms for reading the same rows again, and the same objects.
-        self.snapshot = _reread(self.world)
+        # Read back once (one query per model) and pickled; each test unpickles its own copy:
+        # 0.7 ms a test, where `copy.deepcopy` took 3.7 ms and reading the rows again 30 ms (about
+        # 3,000 tests a run ask for the world). Both copy a model through its `__reduce__`.
+        self.snapshot = pickle.dumps(_reread(self.world), protocol=pickle.HIGHEST_PROTOCOL)
 
     def for_test(self, media_root: str) -> World:
         assert self.snapshot is not None
         self.copy_media(media_root)
-        return copy.deepcopy(self.snapshot)
+        world: World = pickle.loads(self.snapshot)
+        return world
 
 
 class _SessionDemo(_Shared):
