@@ -20,10 +20,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from samdrift.core.locks import hold_for_transaction
 from samdrift.core.models import PeriodicState, ProcessKind
 from samdrift.core.processes import TRANSIENT_ERRORS, Backoff, Heartbeat, close_connections
 
@@ -66,9 +67,7 @@ def _lock_schedule() -> None:
     """Serialise the schedulers' decisions for the rest of the transaction. On SQLite the
     transaction already holds the database's write lock (IMMEDIATE mode, and the heartbeat written
     first), which is the same thing."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    hold_for_transaction(_LOCK_KEY)
 
 
 class Scheduler:

@@ -26,6 +26,7 @@ from samdrift.assets import services as assets_services
 from samdrift.billing import services as billing_services
 from samdrift.core.access import require_role
 from samdrift.core.audit import record_event
+from samdrift.core.locks import hold_for_transaction
 from samdrift.core.models import AuditEventType
 from samdrift.insight.hooks import CIRCULAR_SOURCES
 from samdrift.insight.models import (
@@ -51,6 +52,8 @@ STAGES = [
     (Stage.HANDOVER, 3, 4),
     (Stage.TOTAL, 0, 4),
 ]
+# The key of the lock one refresh of the summary tables holds while it writes (core/locks.py).
+REFRESH_LOCK_KEY = 0x5A4D_494E  # "SMIN"
 REFRESH_HORIZON_MONTHS = 12  # devices due for refresh: end of life within a year of the month
 
 
@@ -236,6 +239,11 @@ def refresh_owner_months(
         for (owner_id, month, dimension, key), (label, amount, n) in breakdown.items()
     ]
     with transaction.atomic():
+        # Two refreshes of the same months at once (the hourly one and the monthly report's, on
+        # two workers) each deleted the rows and inserted their own: the second insert broke the
+        # unique (owner, month) constraint and that task failed. One writes at a time; the later
+        # one's rows stand.
+        hold_for_transaction(REFRESH_LOCK_KEY)
         for model in (OwnerMonth, OwnerMonthBreakdown, OwnerMonthLeadTime):
             model.objects.filter(owner_id__in=owners, month__in=months).delete()  # type: ignore[attr-defined]
         OwnerMonth.objects.bulk_create(rows, batch_size=2000)
