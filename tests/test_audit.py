@@ -266,28 +266,15 @@ def test_every_verb_named_in_the_code_is_declared() -> None:
 def test_a_writer_of_one_owner_does_not_wait_for_another_owners_chain() -> None:
     """DESIGN.md rule 3: while one owner's action holds its chain (its transaction is open), another
     owner's event is written at once, and a second event of the same owner waits for the lock."""
-    import threading
-
     from django.db import OperationalError
     from django.db import connection as main
 
-    holding, release = threading.Event(), threading.Event()
+    from tests.concurrency import held_in_another_transaction
 
     def hold_owner_a() -> None:
-        from django.db import connection as mine
+        record_event(None, "system", AuditEventType.UPDATED, owner_id=9_200_001, object_type="t.a")
 
-        try:
-            with transaction.atomic():
-                record_event(None, "system", AuditEventType.UPDATED, owner_id=9_200_001, object_type="t.a")
-                holding.set()
-                release.wait(30)
-        finally:
-            mine.close()
-
-    thread = threading.Thread(target=hold_owner_a)
-    thread.start()
-    try:
-        assert holding.wait(30)
+    with held_in_another_transaction(hold_owner_a):
         with transaction.atomic():
             with main.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '2s'")
@@ -297,7 +284,4 @@ def test_a_writer_of_one_owner_does_not_wait_for_another_owners_chain() -> None:
             with main.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '1s'")
             record_event(None, "system", AuditEventType.UPDATED, owner_id=9_200_001, object_type="t.a")
-    finally:
-        release.set()
-        thread.join()
     assert verify_chain().ok

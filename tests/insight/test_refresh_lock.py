@@ -5,7 +5,6 @@ test's logs on 8 December 2026: `duplicate key value violates unique constraint
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
@@ -17,6 +16,7 @@ from samdrift.core.locks import hold_for_transaction
 from samdrift.insight.models import OwnerMonth
 from samdrift.insight.refresh import REFRESH_LOCK_KEY, refresh_owner_months
 from samdrift.tenancy import actions
+from tests.concurrency import held_in_another_transaction, run_side_by_side
 
 ONLY_POSTGRESQL = pytest.mark.skipif(
     "postgresql" not in settings.DATABASES["default"]["ENGINE"],
@@ -42,30 +42,11 @@ def test_the_lock_must_be_taken_inside_a_transaction() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_a_refresh_waits_for_another_refresh_to_commit() -> None:
     _owners()
-    holding, release = threading.Event(), threading.Event()
-
-    def another_refresh_writing() -> None:
-        from django.db import connection as mine
-
-        try:
-            with transaction.atomic():
-                hold_for_transaction(REFRESH_LOCK_KEY)
-                holding.set()
-                release.wait(30)
-        finally:
-            mine.close()
-
-    thread = threading.Thread(target=another_refresh_writing)
-    thread.start()
-    try:
-        assert holding.wait(30)
+    with held_in_another_transaction(lambda: hold_for_transaction(REFRESH_LOCK_KEY)):
         with pytest.raises(OperationalError), transaction.atomic():
             with main.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '1s'")
             refresh_owner_months(MONTHS)
-    finally:
-        release.set()
-        thread.join(30)
     assert refresh_owner_months(MONTHS)["rows"] == 4
     assert OwnerMonth.objects.count() == 4
 
@@ -75,25 +56,10 @@ def test_a_refresh_waits_for_another_refresh_to_commit() -> None:
 def test_two_refreshes_at_once_both_succeed() -> None:
     _owners()
     refresh_owner_months(MONTHS)  # rows to delete, as on every hour after the first
-    errors: list[BaseException] = []
-    start = threading.Barrier(2)
 
-    def refresh() -> None:
-        from django.db import connection as mine
+    def refresh_five_times() -> None:
+        for _ in range(5):
+            refresh_owner_months(MONTHS)
 
-        try:
-            start.wait(30)
-            for _ in range(5):
-                refresh_owner_months(MONTHS)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            mine.close()
-
-    threads = [threading.Thread(target=refresh) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    assert run_side_by_side(refresh_five_times, threads=2) == []
     assert OwnerMonth.objects.count() == 4

@@ -4,7 +4,6 @@ GDPR (a pupil's extract, erasure with what was kept and why)."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,7 +11,6 @@ import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,6 +28,7 @@ from samdrift.records.models import (
 from samdrift.records.tasks import propose_disposals
 from samdrift.servicedesk import actions as sd
 from samdrift.servicedesk.models import Comment, Ticket
+from tests.concurrency import run_side_by_side
 from tests.records.conftest import events_for
 
 pytestmark = pytest.mark.django_db
@@ -74,23 +73,12 @@ def test_a_failed_registration_gives_its_number_back(rw: Any) -> None:
 def test_concurrent_registrations_get_distinct_numbers_without_gaps(rw: Any) -> None:
     """Four threads register at once; on PostgreSQL the counter row lock serialises them."""
     officer = rw.officer
-    errors: list[BaseException] = []
 
     def work() -> None:
-        try:
-            for i in range(5):
-                actions.do_register_case({"subject": f"Samtidigt {i}"}, actor=officer)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+        for i in range(5):
+            actions.do_register_case({"subject": f"Samtidigt {i}"}, actor=officer)
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert run_side_by_side(work, threads=4) == []
     numbers = sorted(Case.objects.filter(series=Series.objects.get(code="SAM")).values_list("number", flat=True))
     assert numbers == list(range(1, 21))
 
