@@ -27,6 +27,7 @@ from samdrift.core import triggers
 from samdrift.core.roles import Role
 from samdrift.tenancy import actions
 from samdrift.tenancy.models import CostCentre, OrgUnit, Owner, Person, User
+from tests import fast_schema
 
 # Playwright fixtures (one browser per process) for every app's browser tests.
 pytest_plugins = ["tests.playwright_fixtures"]
@@ -521,6 +522,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             for marker in markers:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{marker.read_text()}" WITH (FORCE)')
                 marker.unlink()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """pytest-django's (each xdist worker's own database), and a new test database is built from
+    the models in seconds instead of by replaying the migrations (tests/fast_schema.py)."""
+    if fast_schema.wanted():
+        fast_schema.install()
 
 
 @pytest.fixture(scope="session")

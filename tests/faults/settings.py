@@ -2,17 +2,7 @@
 (`migrate --run-syncdb` without migrations) instead of replaying every migration, which takes
 minutes. The processes under test run with the real settings."""
 
-from typing import Any
-
 from samdrift.settings import *  # noqa: F403
+from tests.fast_schema import NoMigrations
 
-
-class _NoMigrations(dict[str, Any]):
-    def __contains__(self, item: object) -> bool:
-        return True
-
-    def __getitem__(self, item: str) -> None:
-        return None
-
-
-MIGRATION_MODULES = _NoMigrations()
+MIGRATION_MODULES = NoMigrations()

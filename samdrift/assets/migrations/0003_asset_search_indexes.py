@@ -44,4 +44,4 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("assets", "0002_asset_imports")]
 
-    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
+    operations = [migrations.RunPython(forwards, backwards, elidable=False, hints={"new_database": True})]

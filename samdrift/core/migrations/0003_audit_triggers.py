@@ -15,4 +15,4 @@ def remove(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [("core", "0002_initial")]
-    operations = [migrations.RunPython(install, remove)]
+    operations = [migrations.RunPython(install, remove, hints={"new_database": True})]

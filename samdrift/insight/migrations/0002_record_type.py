@@ -34,4 +34,4 @@ class Migration(migrations.Migration):
         ("records", "0002_seed"),
     ]
 
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(seed, migrations.RunPython.noop, hints={"new_database": True})]

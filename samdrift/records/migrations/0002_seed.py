@@ -77,4 +77,4 @@ class Migration(migrations.Migration):
         ("records", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(seed, migrations.RunPython.noop, hints={"new_database": True})]

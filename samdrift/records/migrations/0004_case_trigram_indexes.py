@@ -20,4 +20,4 @@ INDEXES = {
 class Migration(migrations.Migration):
     dependencies = [("records", "0003_archive_export")]
 
-    operations = [migrations.RunPython(*trigram.create(INDEXES), elidable=False)]
+    operations = [migrations.RunPython(*trigram.create(INDEXES), elidable=False, hints={"new_database": True})]

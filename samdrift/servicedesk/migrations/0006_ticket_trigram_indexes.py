@@ -21,4 +21,4 @@ INDEXES = {
 class Migration(migrations.Migration):
     dependencies = [("servicedesk", "0005_mailbox_password_encrypted")]
 
-    operations = [migrations.RunPython(*trigram.create(INDEXES), elidable=False)]
+    operations = [migrations.RunPython(*trigram.create(INDEXES), elidable=False, hints={"new_database": True})]

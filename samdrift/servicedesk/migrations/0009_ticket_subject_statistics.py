@@ -27,4 +27,4 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("servicedesk", "0008_open_ticket_priority_indexes")]
 
-    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
+    operations = [migrations.RunPython(forwards, backwards, elidable=False, hints={"new_database": True})]

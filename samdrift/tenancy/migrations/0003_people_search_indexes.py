@@ -50,4 +50,4 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("tenancy", "0002_importbatch")]
 
-    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
+    operations = [migrations.RunPython(forwards, backwards, elidable=False, hints={"new_database": True})]
