@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -32,10 +33,11 @@ def new_databases(tmp_path: Path, django_db_blocker: Any) -> Iterator[dict[str, 
         for name in names.values():
             cursor.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield {
-            how: f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{name}"
-            for how, name in names.items()
-        }
+        login = quote(settings["USER"] or "", safe="") + (
+            ":" + quote(settings["PASSWORD"], safe="") if settings.get("PASSWORD") else ""
+        )
+        where = f"{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
+        yield {how: f"postgres://{login}@{where}/{name}" for how, name in names.items()}
     finally:
         with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
             for name in names.values():
